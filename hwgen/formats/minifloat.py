@@ -1,0 +1,273 @@
+"""Minifloat formats ExMy: any exponent/mantissa split, bias, subnormals, special policy.
+
+Layout of a code (most significant first): 1 sign bit, ``exp_bits`` biased exponent,
+``man_bits`` mantissa. Facts on the OCP formats are from the OCP OFP8 1.0 and MX 1.0
+specifications; the default overflow behaviour of the OCP formats is that of ``ml_dtypes``
+0.6 (see ``shared/reference/formats.md``):
+
+* ``SpecialPolicy.IEEE``: the all-ones exponent holds +-inf (mantissa 0) and NaN; overflow
+  rounds to inf (``fp8_e5m2``, ``fp16``, ``bf16``).
+* ``SpecialPolicy.FN``: no inf; only the all-ones code (per sign) is NaN; overflow beyond the
+  rounding range of the largest finite value gives NaN (``fp8_e4m3``: (448, 464] -> 448,
+  above -> NaN; inf -> NaN).
+* ``SpecialPolicy.NONE``: every code finite; conversion always saturates (``fp6_*``,
+  ``fp4_e2m1``).
+
+Rounding is to nearest, ties to even, computed once from the exact input value.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from hwgen.errors import HwgenError
+from hwgen.formats.base import Format, FormatKind, SigExp
+
+
+class SpecialPolicy(enum.StrEnum):
+    """Which codes of a minifloat are NaN / infinity."""
+
+    IEEE = "ieee"
+    FN = "fn"
+    NONE = "none"
+
+
+@dataclass(frozen=True, eq=True)
+class MinifloatFormat(Format):
+    """A sign / exponent / mantissa floating-point format of at most 16 bits.
+
+    Parameters
+    ----------
+    exp_bits
+        Exponent field width, >= 1.
+    man_bits
+        Mantissa field width, >= 0. ``1 + exp_bits + man_bits`` must be <= 16.
+    bias
+        Exponent bias; ``None`` means ``2**(exp_bits - 1) - 1``.
+    subnormals
+        When ``False`` codes with a zero exponent field are +-0 and values below the smallest
+        normal round to 0 or to it (ties to 0).
+    specials
+        The special-value policy (:class:`SpecialPolicy`).
+    name
+        Registry name; derived from the layout when empty.
+    """
+
+    exp_bits: int
+    man_bits: int
+    bias: int | None = None
+    subnormals: bool = True
+    specials: SpecialPolicy = SpecialPolicy.IEEE
+    name: str = ""
+    bits: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        for attr in ("exp_bits", "man_bits"):
+            v = getattr(self, attr)
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise HwgenError(f"{attr} must be an integer, not {v!r}")
+        if self.exp_bits < 1:
+            raise HwgenError(f"exp_bits must be >= 1, not {self.exp_bits}")
+        if self.man_bits < 0:
+            raise HwgenError(f"man_bits must be >= 0, not {self.man_bits}")
+        total = 1 + self.exp_bits + self.man_bits
+        if total > 16:
+            raise HwgenError(
+                f"a minifloat has at most 16 bits, not {total} (1 + exp_bits {self.exp_bits}"
+                f" + man_bits {self.man_bits})"
+            )
+        try:
+            policy = SpecialPolicy(self.specials)
+        except ValueError:
+            allowed = ", ".join(p.value for p in SpecialPolicy)
+            raise HwgenError(f"specials must be one of {allowed}, not {self.specials!r}") from None
+        object.__setattr__(self, "specials", policy)
+        if self.bias is None:
+            object.__setattr__(self, "bias", (1 << (self.exp_bits - 1)) - 1)
+        elif not isinstance(self.bias, int) or isinstance(self.bias, bool):
+            raise HwgenError(f"bias must be an integer, not {self.bias!r}")
+        if policy is SpecialPolicy.IEEE and self.exp_bits < 2:
+            raise HwgenError(
+                f"specials='ieee' needs exp_bits >= 2 (the top exponent is reserved), "
+                f"not {self.exp_bits}"
+            )
+        if policy is SpecialPolicy.FN and self.exp_bits + self.man_bits < 2:
+            raise HwgenError("specials='fn' needs exp_bits + man_bits >= 2")
+        object.__setattr__(self, "bits", total)
+        if not self.name:
+            object.__setattr__(self, "name", self.default_name)
+
+    # ------------------------------------------------------------------ layout facts
+    @property
+    def kind(self) -> FormatKind:
+        return FormatKind.FLOAT
+
+    @property
+    def default_name(self) -> str:
+        """``fpN_eXmY`` plus suffixes for non-default bias / subnormals / specials."""
+        base = f"fp{self.bits}_e{self.exp_bits}m{self.man_bits}"
+        if self.bias != (1 << (self.exp_bits - 1)) - 1:
+            base += f"_b{self.bias}"
+        if not self.subnormals:
+            base += "_nosub"
+        if self.specials is not default_policy(self.bits):
+            base += f"_{self.specials.value}"
+        return base
+
+    @property
+    def emin(self) -> int:
+        """Exponent of the smallest normal value (``1 - bias``)."""
+        return 1 - self.bias
+
+    @property
+    def emax(self) -> int:
+        """Exponent of the largest finite value."""
+        top = (1 << self.exp_bits) - 1
+        if self.specials is SpecialPolicy.IEEE:
+            top -= 1
+        if self.specials is SpecialPolicy.FN and self.man_bits == 0:
+            top -= 1
+        return top - self.bias
+
+    @property
+    def lsb_exp(self) -> int:  # type: ignore[override]
+        """Weight of the mantissa LSB of subnormals: ``emin - man_bits``."""
+        return self.emin - self.man_bits
+
+    @property
+    def _max_magcode(self) -> int:
+        """Largest magnitude code (exponent and mantissa fields) with a finite value."""
+        full = (1 << (self.exp_bits + self.man_bits)) - 1
+        if self.specials is SpecialPolicy.IEEE:
+            return full - (1 << self.man_bits)
+        if self.specials is SpecialPolicy.FN:
+            return full - 1
+        return full
+
+    @property
+    def default_saturate(self) -> bool:
+        """Whether conversion saturates by default (only formats without inf/NaN do)."""
+        return self.specials is SpecialPolicy.NONE
+
+    @property
+    def _nan_magcode(self) -> int | None:
+        if self.specials is SpecialPolicy.IEEE:
+            if self.man_bits == 0:
+                return None
+            return ((1 << self.exp_bits) - 1) << self.man_bits | 1 << (self.man_bits - 1)
+        if self.specials is SpecialPolicy.FN:
+            return (1 << (self.exp_bits + self.man_bits)) - 1
+        return None
+
+    # ------------------------------------------------------------------ value table
+    def _build_values(self) -> npt.NDArray[np.float64]:
+        e, m = self.exp_bits, self.man_bits
+        codes = np.arange(1 << self.bits, dtype=np.int64)
+        sign = np.where(codes >> (e + m) & 1, -1.0, 1.0)
+        ef = codes >> m & ((1 << e) - 1)
+        mf = codes & ((1 << m) - 1)
+        sig, exp = self._fields_to_sig_exp(ef, mf)
+        mag = np.ldexp(sig.astype(np.float64), (exp + self.lsb_exp).astype(np.int32))
+        vals = sign * mag
+        magcode = codes & ((1 << (e + m)) - 1)
+        if self.specials is SpecialPolicy.IEEE:
+            top = ef == (1 << e) - 1
+            vals = np.where(top & (mf == 0), sign * np.inf, vals)
+            vals = np.where(top & (mf != 0), np.copysign(np.nan, sign), vals)
+        elif self.specials is SpecialPolicy.FN:
+            vals = np.where(magcode == (1 << (e + m)) - 1, np.copysign(np.nan, sign), vals)
+        return vals
+
+    def _fields_to_sig_exp(
+        self, ef: npt.NDArray[np.int64], mf: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Unsigned significand (with implicit bit) and exponent offset of the fields."""
+        implicit = (ef > 0).astype(np.int64)
+        sig = implicit << self.man_bits | mf
+        if not self.subnormals:
+            sig = np.where(ef == 0, 0, sig)
+        return sig, np.maximum(ef, 1) - 1
+
+    @cached_property
+    def sig_exp(self) -> SigExp:  # type: ignore[override]
+        """Field-based decomposition: ``sig = +-(implicit << m | mantissa)``, ``exp = max(E, 1) - 1``."""
+        e, m = self.exp_bits, self.man_bits
+        codes = np.arange(1 << self.bits, dtype=np.int64)
+        ef = codes >> m & ((1 << e) - 1)
+        mf = codes & ((1 << m) - 1)
+        sig, exp = self._fields_to_sig_exp(ef, mf)
+        sig = np.where(codes >> (e + m) & 1, -sig, sig)
+        special = ~self.finite_mask
+        return SigExp(np.where(special, 0, sig), np.where(special, 0, exp))
+
+    # ------------------------------------------------------------------ conversion
+    def encode(self, x: npt.ArrayLike, *, saturate: bool | None = None) -> np.ndarray:
+        """Round to the nearest code, ties to even (see :meth:`Format.encode`).
+
+        float32 input of a format with <= 8 bits and <= 6 mantissa bits uses a lookup on the
+        float32 bit pattern (exact: the table is built by :meth:`encode_exact`); any other
+        input is rounded exactly from its float64 value.
+        """
+        sat = self.default_saturate if saturate is None else bool(saturate)
+        arr = np.asarray(x)
+        if arr.dtype == np.float32 and self.bits <= 8 and self.man_bits <= 6:
+            from hwgen.formats.fast import encode_f32
+
+            return encode_f32(self, arr, sat)
+        return self.encode_exact(arr.astype(np.float64, copy=False), saturate=sat)
+
+    def encode_exact(self, x: npt.NDArray[np.float64], *, saturate: bool) -> np.ndarray:
+        """Reference conversion from float64, round to nearest even, fully vectorised.
+
+        The magnitude code (exponent and mantissa fields read as one integer) of a value
+        ``a >= 2**emin`` is ``(E - emin) * 2**m + rint(a * 2**(m - E))`` with
+        ``E = floor(log2 a)``; a mantissa carry lands in the exponent field by itself.
+        Below ``2**emin`` the same formula with ``E = emin`` yields the subnormal code.
+        """
+        e, m = self.exp_bits, self.man_bits
+        x = np.asarray(x, dtype=np.float64)
+        sign = np.signbit(x)
+        a = np.abs(x)
+        nan = np.isnan(a)
+        inf = np.isinf(a)
+        finite_a = np.where(nan | inf, 0.0, a)
+        with np.errstate(invalid="ignore", over="ignore"):
+            _, fe = np.frexp(finite_a)
+            # frexp(0) reports exponent 0: pin zero to the subnormal binade explicitly.
+            ex = np.where(finite_a == 0, self.emin, np.maximum(fe.astype(np.int64) - 1, self.emin))
+            q = np.rint(np.ldexp(finite_a, (m - ex).astype(np.int32)))
+            magcode = (ex - self.emin) * (1 << m) + q.astype(np.int64)
+        if not self.subnormals:
+            min_normal = np.ldexp(1.0, self.emin)
+            magcode = np.where(
+                finite_a < min_normal,
+                np.where(finite_a > min_normal / 2, 1 << m, 0),
+                magcode,
+            )
+        maxc = self._max_magcode
+        over = magcode > maxc
+        nan_mc = self._nan_magcode
+        if saturate or self.specials is SpecialPolicy.NONE:
+            magcode = np.where(over | inf, maxc, magcode)
+        elif self.specials is SpecialPolicy.IEEE:
+            magcode = np.where(over | inf, ((1 << e) - 1) << m, magcode)
+        else:  # FN: out of range and inf become NaN
+            magcode = np.where(over | inf, nan_mc, magcode)
+        if nan_mc is not None:
+            magcode = np.where(nan, nan_mc, magcode)
+        else:
+            # No NaN code: the zero of the opposite sign, exactly as ml_dtypes 0.6 converts.
+            magcode = np.where(nan, 0, magcode)
+            sign = np.where(nan, ~sign, sign)
+        codes = magcode | sign.astype(np.int64) << (e + m)
+        return codes.astype(self.code_dtype)
+
+
+def default_policy(bits: int) -> SpecialPolicy:
+    """Special policy of a plain ``fpN_eXmY`` name: none below 8 bits, IEEE from 8 bits up."""
+    return SpecialPolicy.NONE if bits < 8 else SpecialPolicy.IEEE
