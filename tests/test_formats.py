@@ -1,4 +1,4 @@
-"""The format library, checked against ml_dtypes, the published value sets and exhaustive enumeration."""
+"""The format library, checked against ml_dtypes, published value sets and enumeration."""
 
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ def test_nan_into_format_without_nan_gives_sign_flipped_zero_like_ml_dtypes():
 
 
 @pytest.mark.parametrize(
-    "name", ["fp8_e3m4", "fp8_e4m3_b5", "fp8_e4m3_nosub_fn", "fp7_e3m3", "fp5_e2m2", "fp6_e4m1_ieee"]
+    "name",
+    ["fp8_e3m4", "fp8_e4m3_b5", "fp8_e4m3_nosub_fn", "fp7_e3m3", "fp5_e2m2", "fp6_e4m1_ieee"],
 )
 def test_float32_table_equals_exact_path(name):
     fmt = formats.get(name)
@@ -242,7 +243,13 @@ def test_table_rounding_ties():
 def test_int_encode_rounds_half_even_and_saturates():
     f = formats.get("int4")
     assert f.decode(f.encode([0.5, 1.5, 2.5, -0.5, -2.5, 7.6, -9.0])).tolist() == [
-        0, 2, 2, -0.0, -2, 7, -8
+        0,
+        2,
+        2,
+        -0.0,
+        -2,
+        7,
+        -8,
     ]
     n = formats.get("int4_narrow")
     assert n.decode(n.encode([-9.0])).tolist() == [-7.0]
@@ -257,8 +264,20 @@ def test_int_codes_are_twos_complement():
 # ---------------------------------------------------------------- hardware decomposition
 @pytest.mark.parametrize(
     "name",
-    ["int8", "uint8", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1", "flint4",
-     "bitmod_fp3_ea_neg", "fp16", "fp8_e4m3_nosub_fn", "fp3_e2m0"],
+    [
+        "int8",
+        "uint8",
+        "fp8_e4m3",
+        "fp8_e5m2",
+        "fp6_e3m2",
+        "fp6_e2m3",
+        "fp4_e2m1",
+        "flint4",
+        "bitmod_fp3_ea_neg",
+        "fp16",
+        "fp8_e4m3_nosub_fn",
+        "fp3_e2m0",
+    ],
 )
 def test_sig_exp_reproduces_every_value(name):
     fmt = formats.get(name)
@@ -273,8 +292,17 @@ def test_sig_exp_reproduces_every_value(name):
 
 
 # ---------------------------------------------------------------- properties
-PROPERTY_FORMATS = ["fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp4_e2m1", "int4", "bitmod_fp3_er_pos",
-                    "fp16", "fp5_e3m1", "flint4"]
+PROPERTY_FORMATS = [
+    "fp8_e4m3",
+    "fp8_e5m2",
+    "fp6_e3m2",
+    "fp4_e2m1",
+    "int4",
+    "bitmod_fp3_er_pos",
+    "fp16",
+    "fp5_e3m1",
+    "flint4",
+]
 
 
 @settings(max_examples=200, deadline=None)
@@ -341,7 +369,9 @@ def test_other_validation(call, message):
 
 
 def test_unknown_format_suggests_close_names():
-    with pytest.raises(UnknownFormatError, match=r"unknown format 'fp8e4m3'; did you mean fp8_e4m3"):
+    with pytest.raises(
+        UnknownFormatError, match=r"unknown format 'fp8e4m3'; did you mean fp8_e4m3"
+    ):
         formats.get("fp8e4m3")
 
 

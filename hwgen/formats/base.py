@@ -196,7 +196,9 @@ class Format(ABC):
         The generic decomposition is ``sig = int_values``, ``exp = 0``; minifloats override
         it with their field layout.
         """
-        return SigExp(np.asarray(self.int_values, dtype=np.int64), np.zeros(1 << self.bits, np.int64))
+        return SigExp(
+            np.asarray(self.int_values, dtype=np.int64), np.zeros(1 << self.bits, np.int64)
+        )
 
     @property
     def signed(self) -> bool:

@@ -195,7 +195,7 @@ class MinifloatFormat(Format):
 
     @cached_property
     def sig_exp(self) -> SigExp:  # type: ignore[override]
-        """Field-based decomposition: ``sig = +-(implicit << m | mantissa)``, ``exp = max(E, 1) - 1``."""
+        """Field decomposition: ``sig = +-(implicit << m | mantissa)``, ``exp = max(E, 1) - 1``."""
         e, m = self.exp_bits, self.man_bits
         codes = np.arange(1 << self.bits, dtype=np.int64)
         ef = codes >> m & ((1 << e) - 1)

