@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hwgen import formats
 from hwgen.errors import HwgenError, UnknownFormatError
 from hwgen.formats import IntFormat, MinifloatFormat, SpecialPolicy, TableFormat
-from hwgen.formats.fast import table_f32
+from hwgen.formats.fast import lookup_table
 
 # The external reference: hwgen's OCP formats and the ml_dtypes type they must match.
 OCP = {
@@ -149,15 +149,27 @@ def test_float32_table_equals_exact_path(name):
         )
 
 
-def test_table_is_independent_of_low_bits_choice():
-    """The table's premise: any non-zero lower half rounds like the representative ``1``."""
-    fmt = formats.get("fp8_e5m2")
-    hi = np.arange(1 << 16, dtype=np.uint32) << 16
+def test_lookup_tables_exist_where_promised():
+    for name in ("fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1"):
+        assert lookup_table(formats.get(name), np.dtype(np.float32), False) is not None
+    for name in ("fp4_e2m1", "fp6_e3m2", "bitmod_fp4_er_pos", "bitmod_fp3_ea_neg", "flint4"):
+        assert lookup_table(formats.get(name), np.dtype(np.float64), True) is not None
+    # Four mantissa bits cannot be rounded from the top 4 mantissa bits of a float64.
+    assert lookup_table(formats.get("fp8_e3m4"), np.dtype(np.float64), False) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["fp4_e2m1", "fp6_e3m2", "fp5_e3m1", "bitmod_fp4_ea_pos", "bitmod_fp3_er_neg", "flint4"]
+)
+def test_float64_lookup_equals_exact_path(name):
+    fmt = formats.get(name)
+    rng = np.random.default_rng(4)
+    bits = rng.integers(0, 1 << 63, size=100_000, dtype=np.uint64) * np.uint64(2)
     with np.errstate(invalid="ignore"):
-        alt = (hi | 0xFFFF).view(np.float32).astype(np.float64)
-    np.testing.assert_array_equal(
-        table_f32(fmt, False)[1::2], fmt.encode_exact(alt, saturate=False)
-    )
+        x = np.concatenate([bits.view(np.float64), ties_and_neighbours(fmt).astype(np.float64)])
+        x = np.concatenate([x, x / 3.0, np.nextafter(x, np.inf), rng.standard_normal(50_000) * 8])
+    sat = True
+    np.testing.assert_array_equal(fmt.encode(x, saturate=sat), fmt.encode_exact(x, saturate=sat))
 
 
 def test_parametric_minifloat_defaults():

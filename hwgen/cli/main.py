@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from hwgen import __version__
-from hwgen.cli import demo_cmd, formats_cmd
+from hwgen.cli import demo_cmd, formats_cmd, quant_error_cmd
 from hwgen.errors import HwgenError
 
 EXIT_USAGE = 2
@@ -63,6 +63,7 @@ def main() -> None:
 COMMANDS: list[click.Command] = [
     formats_cmd.formats,
     demo_cmd.demo,
+    quant_error_cmd.quant_error,
 ]
 """Every subcommand of ``hwgen`` (``--help`` lists them alphabetically)."""
 

@@ -108,7 +108,9 @@ class Format(ABC):
                 f"code out of range for {self.name}: codes must be in [0, {(1 << self.bits) - 1}]"
             )
         lut = self._decode_lut32 if np.dtype(dtype) == np.float32 else self._values
-        return lut[c]
+        from hwgen.formats.fast import gather
+
+        return gather(lut, c)
 
     @cached_property
     def finite_mask(self) -> npt.NDArray[np.bool_]:
@@ -125,17 +127,17 @@ class Format(ABC):
         """Codes whose value is +inf or -inf."""
         return tuple(int(c) for c in np.flatnonzero(np.isinf(self._values)))
 
-    @property
+    @cached_property
     def max_value(self) -> float:
         """Largest finite value."""
         return float(np.max(self._values[self.finite_mask]))
 
-    @property
+    @cached_property
     def min_value(self) -> float:
         """Most negative finite value (0.0 for unsigned formats)."""
         return float(np.min(self._values[self.finite_mask]))
 
-    @property
+    @cached_property
     def max_abs(self) -> float:
         """Largest magnitude reachable on both signs (the absmax-scaling target).
 
@@ -146,12 +148,12 @@ class Format(ABC):
             return self.max_value
         return min(self.max_value, -self.min_value)
 
-    @property
+    @cached_property
     def max_magnitude(self) -> float:
         """Largest finite magnitude on either sign."""
         return max(self.max_value, -self.min_value)
 
-    @property
+    @cached_property
     def min_positive(self) -> float:
         """Smallest positive finite value (the smallest subnormal for minifloats)."""
         v = self._values[self.finite_mask]

@@ -1,45 +1,101 @@
-"""float32 -> minifloat conversion by a lookup on the float32 bit pattern.
+"""Conversion to <= 8-bit formats by a lookup on the input's bit pattern.
 
-For a target with at most 6 mantissa bits, the round bit of any float32 input lies in the
-upper 16 bits of its pattern (sign, exponent and the top 7 mantissa bits), so the
-correctly rounded code depends only on those 16 bits and on whether the lower 16 bits are
-all zero (the sticky bit). A 2**17-entry table indexed by ``hi16 << 1 | sticky`` is built
-once per format and overflow mode from the exact float64 encoder, then every conversion is
-a few vectorised integer operations and one gather.
+Take the upper 16 bits of a float32 (sign, exponent, 7 mantissa bits) or of a float64
+(sign, exponent, 4 mantissa bits). When every rounding decision point of a format (the
+midpoints between neighbouring values, the overflow thresholds) is representable in those
+upper bits, the correctly rounded code of any input depends only on its upper 16 bits and
+on whether the remaining lower bits are all zero (the sticky bit). A 2**17-entry table
+indexed by ``upper << 1 | sticky`` then converts exactly with a few vectorised integer
+operations and one gather. This holds for minifloats with at most 6 (float32) or 3
+(float64) mantissa bits and for the table formats of the registry.
+
+Each table is built once per (format, input dtype, overflow mode) from the format's exact
+encoder and *proved* at build time: rounding is monotone, so if the representatives with
+the smallest and the largest non-zero lower half agree for every upper half, every lower
+half agrees. A format for which that proof fails simply has no table.
+
+Work is done in chunks of 64 Ki elements so the intermediates stay in cache; on a
+memory-bound pipeline that is worth about 2x.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
-from hwgen.formats.minifloat import MinifloatFormat
+CHUNK = 1 << 16
+
+# Per input dtype: (unsigned view dtype, width of the lower part in bits).
+_LAYOUT: dict[np.dtype, tuple[type[np.unsignedinteger], int]] = {
+    np.dtype(np.float32): (np.uint32, 16),
+    np.dtype(np.float64): (np.uint64, 48),
+}
+
+Encoder = Callable[[np.ndarray], np.ndarray]
+
+
+def _representatives(dtype: np.dtype, low: int) -> np.ndarray:
+    uint_t, shift = _LAYOUT[dtype]
+    hi = np.arange(1 << 16, dtype=uint_t) << uint_t(shift)
+    reps = np.empty(1 << 17, dtype=uint_t)
+    reps[0::2] = hi
+    reps[1::2] = hi | uint_t(low)
+    with np.errstate(invalid="ignore"):  # signalling-NaN patterns are among them
+        return reps.view(dtype).astype(np.float64)
 
 
 @cache
-def table_f32(fmt: MinifloatFormat, saturate: bool) -> np.ndarray:
-    """The ``uint8[2**17]`` code table of ``fmt`` for float32 inputs."""
-    hi = np.arange(1 << 16, dtype=np.uint32) << 16
-    reps = np.empty(1 << 17, dtype=np.uint32)
-    reps[0::2] = hi  # lower half all zero
-    reps[1::2] = hi | 1  # lower half non-zero: any such value rounds the same way
-    with np.errstate(invalid="ignore"):  # signalling-NaN patterns are among the inputs
-        wide = reps.view(np.float32).astype(np.float64)
-    table = fmt.encode_exact(wide, saturate=saturate)
+def lookup_table(fmt: object, dtype: np.dtype, saturate: bool) -> np.ndarray | None:
+    """The proved ``uint8[2**17]`` code table, or ``None`` when the format needs more bits.
+
+    ``fmt`` must have ``bits <= 8`` and an ``encode_exact(x_float64, saturate=...)``.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in _LAYOUT or fmt.bits > 8:  # type: ignore[attr-defined]
+        return None
+    _, shift = _LAYOUT[dtype]
+    exact: Encoder = lambda v: fmt.encode_exact(v, saturate=saturate)  # type: ignore[attr-defined]  # noqa: E731
+    table = exact(_representatives(dtype, 1))
+    if not np.array_equal(table, exact(_representatives(dtype, (1 << shift) - 1))):
+        return None
+    table = table.astype(np.uint8)
     table.setflags(write=False)
     return table
 
 
-def encode_f32(fmt: MinifloatFormat, x: np.ndarray, saturate: bool) -> np.ndarray:
-    """Convert a float32 array with :func:`table_f32` (same result as ``encode_exact``)."""
-    table = table_f32(fmt, saturate)
-    u16 = np.ascontiguousarray(x).reshape(-1).view(np.uint16)
-    if np.little_endian:
-        lo, hi = u16[0::2], u16[1::2]
+def encode_lookup(table: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Codes of ``x`` (float32 or float64) through ``table`` from :func:`lookup_table`."""
+    shape = np.shape(x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.size, dtype=np.uint8)
+    if flat.dtype == np.float32:
+        top = 1 if np.little_endian else 0
+        for start in range(0, flat.size, CHUNK):
+            u16 = flat[start : start + CHUNK].view(np.uint16)
+            idx = u16[top::2].astype(np.intp)
+            idx <<= 1
+            idx |= u16[1 - top :: 2] != 0
+            np.take(table, idx, out=out[start : start + CHUNK])
     else:
-        hi, lo = u16[0::2], u16[1::2]
-    idx = hi.astype(np.intp)
-    idx <<= 1
-    idx |= lo != 0
-    return np.take(table, idx).reshape(x.shape)
+        low_mask = np.uint64((1 << 48) - 1)
+        for start in range(0, flat.size, CHUNK):
+            u64 = flat[start : start + CHUNK].view(np.uint64)
+            idx = (u64 >> np.uint64(48)).astype(np.intp)
+            idx <<= 1
+            idx |= (u64 & low_mask) != 0
+            np.take(table, idx, out=out[start : start + CHUNK])
+    return out.reshape(shape)
+
+
+def gather(lut: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``lut[codes]`` in cache-sized chunks (codes already range-checked)."""
+    shape = np.shape(codes)
+    if len(shape) == 0:
+        return lut[codes]
+    flat = np.ascontiguousarray(codes).reshape(-1)
+    out = np.empty(flat.size, dtype=lut.dtype)
+    for start in range(0, flat.size, CHUNK):
+        np.take(lut, flat[start : start + CHUNK], out=out[start : start + CHUNK])
+    return out.reshape(shape)

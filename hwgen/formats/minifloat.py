@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from hwgen.errors import HwgenError
 from hwgen.formats.base import Format, FormatKind, SigExp
+from hwgen.formats.fast import encode_lookup, lookup_table
 
 
 class SpecialPolicy(enum.StrEnum):
@@ -209,16 +210,17 @@ class MinifloatFormat(Format):
     def encode(self, x: npt.ArrayLike, *, saturate: bool | None = None) -> np.ndarray:
         """Round to the nearest code, ties to even (see :meth:`Format.encode`).
 
-        float32 input of a format with <= 8 bits and <= 6 mantissa bits uses a lookup on the
-        float32 bit pattern (exact: the table is built by :meth:`encode_exact`); any other
-        input is rounded exactly from its float64 value.
+        float32/float64 input of a format with <= 8 bits and few enough mantissa bits goes
+        through a proved lookup on the input's bit pattern (:mod:`hwgen.formats.fast`,
+        built from :meth:`encode_exact`); any other input is rounded exactly from its
+        float64 value.
         """
         sat = self.default_saturate if saturate is None else bool(saturate)
         arr = np.asarray(x)
-        if arr.dtype == np.float32 and self.bits <= 8 and self.man_bits <= 6:
-            from hwgen.formats.fast import encode_f32
-
-            return encode_f32(self, arr, sat)
+        if self.bits <= 8 and arr.dtype in (np.float32, np.float64):
+            table = lookup_table(self, arr.dtype, sat)
+            if table is not None:
+                return encode_lookup(table, arr)
         return self.encode_exact(arr.astype(np.float64, copy=False), saturate=sat)
 
     def encode_exact(self, x: npt.NDArray[np.float64], *, saturate: bool) -> np.ndarray:

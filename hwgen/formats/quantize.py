@@ -317,6 +317,53 @@ def _int8_scales(scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.uint8), codes * row
 
 
+# Groups per block in the BitMoD search: the block's temporaries stay in cache.
+_BLOCK_ELEMENTS = 1 << 16
+
+
+def _bitmod_select(
+    rows: np.ndarray, variants: tuple[Format, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Variant index, scale and codes per group of ``rows`` (``(ngroups, g)`` float64).
+
+    Group error is the sum of squared errors (the MSE times ``g``: the same order). A
+    strictly lower error replaces the running best, so ties keep the lower index.
+    """
+    n, g = rows.shape
+    smin, smax = BITMOD_SCALE_RANGE
+    sel = np.zeros(n, dtype=np.uint8)
+    scale = np.ones(n)
+    codes = np.zeros((n, g), dtype=variants[0].code_dtype)
+    values = [v.values() for v in variants]
+    step = max(1, _BLOCK_ELEMENTS // g)
+    for lo in range(0, n, step):
+        xb = rows[lo : lo + step]
+        absmax = np.max(np.abs(xb), axis=1, keepdims=True)
+        best = np.full(xb.shape[0], np.inf)
+        for index, variant in enumerate(variants):
+            s = np.clip(absmax / variant.max_magnitude, smin, smax)
+            c = variant.encode(xb / s)
+            err = np.square(xb - values[index][c] * s).sum(axis=1)
+            better = err < best
+            best = np.where(better, err, best)
+            sel[lo : lo + step][better] = index
+            scale[lo : lo + step][better] = s[better, 0]
+            codes[lo : lo + step][better] = c[better]
+    return sel, scale, codes
+
+
+def _encode_selected(
+    rows: np.ndarray, variants: tuple[Format, ...], sel: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """Codes of every group in its selected variant against the given scales."""
+    codes = np.zeros(rows.shape, dtype=variants[0].code_dtype)
+    for index, variant in enumerate(variants):
+        mine = sel == index
+        if mine.any():
+            codes[mine] = variant.encode(rows[mine] / scale[mine, None])
+    return codes
+
+
 def quantize_bitmod(
     x: npt.ArrayLike,
     mixture: MixtureFormat | str,
@@ -333,8 +380,8 @@ def quantize_bitmod(
     variant with the lowest MSE wins; ties go to the lowest variant index. An "extra
     asymmetry" variant therefore clips the opposite side, as in BitMoD.
 
-    The four variants are tried one after another, each vectorised over all groups, keeping
-    the running best; memory stays at a few copies of the input.
+    Groups are processed in cache-sized blocks; within a block the variants are tried one
+    after another, vectorised over the block's groups, keeping the running best.
 
     Parameters
     ----------
@@ -362,34 +409,20 @@ def quantize_bitmod(
     if not isinstance(second_level_int8, bool):
         raise HwgenError(f"second_level_int8 must be True or False, not {second_level_int8!r}")
     grp, ax = _group(x, group_size, axis, "group_size")
-    absmax = np.max(np.abs(grp), axis=-1, keepdims=True)
-    smin, smax = BITMOD_SCALE_RANGE
-    best_mse = np.full(absmax.shape, np.inf)
-    best_sel = np.zeros(absmax.shape, dtype=np.uint8)
-    best_scale = np.ones(absmax.shape)
-    best_codes = np.zeros(grp.shape, dtype=mix.variants[0].code_dtype)
-    best_deq = np.zeros(grp.shape)
-    for index, variant in enumerate(mix.variants):
-        scale = np.clip(absmax / variant.max_magnitude, smin, smax)
-        codes = variant.encode(grp / scale)
-        deq = variant.decode(codes) * scale
-        mse = np.mean(np.square(grp - deq), axis=-1, keepdims=True)
-        better = mse < best_mse  # strict: an equal MSE keeps the lower index
-        best_mse = np.where(better, mse, best_mse)
-        best_sel = np.where(better, np.uint8(index), best_sel)
-        best_scale = np.where(better, scale, best_scale)
-        best_codes = np.where(better, codes, best_codes)
-        best_deq = np.where(better, deq, best_deq)
+    rows = grp.reshape(-1, grp.shape[-1])
+    best_sel, best_scale, best_codes = _bitmod_select(rows, mix.variants)
     scale_codes = None
     if second_level_int8:
-        scale_codes, stored = _int8_scales(best_scale[..., 0])
-        best_scale = stored[..., None]
-        for index, variant in enumerate(mix.variants):
-            mine = best_sel == index
-            codes = variant.encode(grp / best_scale)
-            best_codes = np.where(mine, codes, best_codes)
-            best_deq = np.where(mine, variant.decode(codes) * best_scale, best_deq)
-        scale_codes = _group_shape(scale_codes, ax)
+        codes8, stored = _int8_scales(best_scale.reshape(grp.shape[:-1]))
+        best_scale = stored.reshape(-1)
+        best_codes = _encode_selected(rows, mix.variants, best_sel, best_scale)
+        scale_codes = _group_shape(codes8, ax)
+    lut = np.stack([v.values() for v in mix.variants])
+    best_deq = lut[best_sel[:, None], best_codes] * best_scale[:, None]
+    best_codes = best_codes.reshape(grp.shape)
+    best_deq = best_deq.reshape(grp.shape)
+    best_sel = best_sel.reshape(grp.shape[:-1])[..., None]
+    best_scale = best_scale.reshape(grp.shape[:-1])[..., None]
     return QuantResult(
         codes=_ungroup(best_codes, ax),
         scales=_group_shape(best_scale[..., 0], ax),

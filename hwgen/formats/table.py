@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from hwgen.errors import HwgenError
 from hwgen.formats.base import Format, FormatKind
+from hwgen.formats.fast import encode_lookup, lookup_table
 
 
 @dataclass(frozen=True, eq=True)
@@ -77,9 +78,22 @@ class TableFormat(Format):
         return mids, ucodes, tie_code, np.array(zero_code)
 
     def encode(self, x: npt.ArrayLike, *, saturate: bool | None = None) -> np.ndarray:
-        """Nearest value's code (ties as described in the class docstring); always saturates."""
+        """Nearest value's code (ties as described in the class docstring); always saturates.
+
+        float32/float64 inputs use the proved bit-pattern lookup of
+        :mod:`hwgen.formats.fast` when the table's midpoints allow it.
+        """
         if saturate is False:
             raise HwgenError(f"{self.name} always saturates: saturate=False is not available")
+        arr = np.asarray(x)
+        if arr.dtype in (np.float32, np.float64):
+            table = lookup_table(self, arr.dtype, True)
+            if table is not None:
+                return encode_lookup(table, arr)
+        return self.encode_exact(arr.astype(np.float64, copy=False), saturate=True)
+
+    def encode_exact(self, x: npt.NDArray[np.float64], *, saturate: bool = True) -> np.ndarray:
+        """Reference conversion by binary search over the midpoints (``saturate`` is moot)."""
         arr = np.asarray(x, dtype=np.float64)
         mids, ucodes, tie_code, zero_code = self._rounding
         i = np.searchsorted(mids, arr, side="left")
