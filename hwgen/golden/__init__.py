@@ -1,0 +1,50 @@
+"""The golden model: bit-exact numpy arithmetic that every hardware block is checked against.
+
+Pure numpy (no HDL import). Values are exact fixed-point integers in units of
+``2**(a.lsb_exp + w.lsb_exp)``; NaN / infinity travel as a separate flag word.
+
+* :mod:`~hwgen.golden.sizing` -- :func:`accumulator_spec` (tight exact width),
+  :func:`published_accumulator_bits` (Aggarwal et al., FPL 2024).
+* :mod:`~hwgen.golden.products` -- :func:`product_ints`, :class:`Multiplier`.
+* :mod:`~hwgen.golden.dot` -- :func:`dot`, :func:`gemm`.
+* :mod:`~hwgen.golden.accumulate` -- :func:`mac_trace`, :class:`Overflow`, :class:`MacTrace`.
+* :mod:`~hwgen.golden.rounding` -- :func:`to_float`, :func:`acc_to_format`.
+* :mod:`~hwgen.golden.lmul` -- :func:`lmul_product_ints` (L-Mul, arXiv 2410.00907).
+* :mod:`~hwgen.golden.specials` -- :class:`Flag`, :func:`product_flags`, :func:`reduce_flags`.
+"""
+
+from hwgen.golden.accumulate import MacTrace, Overflow, mac_trace
+from hwgen.golden.dot import dot, gemm
+from hwgen.golden.lmul import lmul_offset_exponent, lmul_product_ints
+from hwgen.golden.products import Multiplier, product_ints
+from hwgen.golden.result import ExactResult
+from hwgen.golden.rounding import acc_to_format, to_float
+from hwgen.golden.sizing import (
+    AccumulatorSpec,
+    accumulator_spec,
+    extreme_products,
+    published_accumulator_bits,
+)
+from hwgen.golden.specials import Flag, product_flags, reduce_flags
+
+__all__ = [
+    "AccumulatorSpec",
+    "ExactResult",
+    "Flag",
+    "MacTrace",
+    "Multiplier",
+    "Overflow",
+    "acc_to_format",
+    "accumulator_spec",
+    "dot",
+    "extreme_products",
+    "gemm",
+    "lmul_offset_exponent",
+    "lmul_product_ints",
+    "mac_trace",
+    "product_flags",
+    "product_ints",
+    "published_accumulator_bits",
+    "reduce_flags",
+    "to_float",
+]
