@@ -1,0 +1,327 @@
+"""The manifest of a generated design directory (schema ``hwgen.manifest/1``).
+
+``manifest.json`` is the one contract that testbenches, the cost model and external tools
+read: which Verilog files to compile, the top module, its ports and what each port means,
+the latency, the accumulator's fixed-point frame and the full design config (from which
+``MacConfig.from_dict`` / ``ArrayConfig.from_dict`` rebuild the golden side). The schema is
+documented in ``docs/hardware.md``; :class:`Manifest` mirrors it field by field.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hwgen.errors import HwgenError
+
+SCHEMA = "hwgen.manifest/1"
+"""The schema identifier written into (and required from) every manifest."""
+
+
+class DesignKind(enum.StrEnum):
+    """What a design directory holds."""
+
+    MAC = "mac"
+    ARRAY = "array"
+
+
+class PortDir(enum.StrEnum):
+    """Direction of a top-level port."""
+
+    IN = "in"
+    OUT = "out"
+
+
+def canonical_json(obj: Any) -> str:
+    """The canonical JSON text of ``obj``: sorted keys, no whitespace, ASCII only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of a design config dict."""
+    return hashlib.sha256(canonical_json(dict(config)).encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Port:
+    """One top-level port: Verilog name, direction, width in bits and its role."""
+
+    name: str
+    dir: PortDir
+    width: int
+    role: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (``dir`` as its string value)."""
+        return {"name": self.name, "dir": str(self.dir), "width": self.width, "role": self.role}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetInfo:
+    """The reset port: name, polarity and whether it is synchronous."""
+
+    port: str = "rst"
+    polarity: str = "high"
+    synchronous: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"port": self.port, "polarity": self.polarity, "synchronous": self.synchronous}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccumulatorInfo:
+    """The accumulator actually built: value = signed ``bits``-bit integer x 2**``lsb_exp``."""
+
+    bits: int
+    lsb_exp: int
+    overflow: str
+    max_terms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "bits": self.bits,
+            "lsb_exp": self.lsb_exp,
+            "overflow": self.overflow,
+            "max_terms": self.max_terms,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputInfo:
+    """The optional float conversion of the accumulator (``out`` / array ``out_data``)."""
+
+    format: str
+    rounding: str
+    latency: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"format": self.format, "rounding": self.rounding, "latency": self.latency}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrayInfo:
+    """Shape of a PE array."""
+
+    rows: int
+    cols: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"rows": self.rows, "cols": self.cols}
+
+
+_KEYS = (
+    "schema",
+    "hwgen_version",
+    "kind",
+    "name",
+    "top",
+    "verilog",
+    "filelist",
+    "waivers",
+    "a_format",
+    "w_format",
+    "config",
+    "config_hash",
+    "latency",
+    "clock",
+    "reset",
+    "accumulator",
+    "output",
+    "array",
+    "flags",
+    "ports",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    """Everything a consumer needs to drive a generated design (schema ``hwgen.manifest/1``).
+
+    Parameters
+    ----------
+    kind
+        ``mac`` or ``array``.
+    name
+        Design (and directory) name; equals ``top``.
+    top
+        Verilog top module name.
+    verilog, filelist, waivers
+        Files in the design directory, relative to it.
+    a_format, w_format
+        Registry names of the operand formats.
+    config
+        The design config as ``to_dict()`` gives it; ``config_hash`` is its SHA-256.
+    latency
+        Rising edges from the edge that samples an input until the result shows (MAC: ``acc``
+        includes the product; array: ``out_valid`` rises after the tile's last beat when
+        the output buffer is free).
+    accumulator, output, array, flags, ports
+        See ``docs/hardware.md``.
+    """
+
+    kind: DesignKind
+    name: str
+    top: str
+    verilog: tuple[str, ...]
+    filelist: str
+    waivers: tuple[str, ...]
+    a_format: str
+    w_format: str
+    config: Mapping[str, Any]
+    latency: int
+    accumulator: AccumulatorInfo
+    output: OutputInfo | None
+    array: ArrayInfo | None
+    flags: Mapping[str, int] | None
+    ports: tuple[Port, ...]
+    clock: str = "clk"
+    reset: ResetInfo = field(default_factory=ResetInfo)
+    hwgen_version: str = ""
+    schema: str = SCHEMA
+
+    def __post_init__(self) -> None:
+        if self.schema != SCHEMA:
+            raise HwgenError(f"manifest schema must be {SCHEMA!r}, not {self.schema!r}")
+        if not self.hwgen_version:
+            from hwgen import __version__
+
+            object.__setattr__(self, "hwgen_version", __version__)
+        # Freeze the containers so a manifest cannot drift from its config hash.
+        object.__setattr__(self, "kind", DesignKind(self.kind))
+        object.__setattr__(self, "verilog", tuple(self.verilog))
+        object.__setattr__(self, "waivers", tuple(self.waivers))
+        object.__setattr__(self, "ports", tuple(self.ports))
+        object.__setattr__(self, "config", json.loads(canonical_json(dict(self.config))))
+        if self.flags is not None:
+            object.__setattr__(self, "flags", dict(self.flags))
+
+    @property
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of :attr:`config`."""
+        return config_hash(self.config)
+
+    def port(self, role: str) -> Port:
+        """The port with ``role``; HwgenError when the design has none."""
+        for p in self.ports:
+            if p.role == role:
+                return p
+        roles = ", ".join(p.role for p in self.ports)
+        raise HwgenError(f"design {self.name} has no port with role {role!r}; roles: {roles}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form with exactly the schema's keys."""
+        return {
+            "schema": self.schema,
+            "hwgen_version": self.hwgen_version,
+            "kind": str(self.kind),
+            "name": self.name,
+            "top": self.top,
+            "verilog": list(self.verilog),
+            "filelist": self.filelist,
+            "waivers": list(self.waivers),
+            "a_format": self.a_format,
+            "w_format": self.w_format,
+            "config": dict(self.config),
+            "config_hash": self.config_hash,
+            "latency": self.latency,
+            "clock": self.clock,
+            "reset": self.reset.to_dict(),
+            "accumulator": self.accumulator.to_dict(),
+            "output": None if self.output is None else self.output.to_dict(),
+            "array": None if self.array is None else self.array.to_dict(),
+            "flags": None if self.flags is None else dict(self.flags),
+            "ports": [p.to_dict() for p in self.ports],
+        }
+
+    def to_json(self) -> str:
+        """The manifest as JSON text: sorted keys, 2-space indent, trailing newline."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, source: str = "manifest") -> Manifest:
+        """Validate a parsed manifest and build it.
+
+        Raises
+        ------
+        HwgenError
+            Unknown schema, missing or unknown keys, a ``config_hash`` that does not match
+            ``config``, or malformed sub-objects; ``source`` names the file in the message.
+        """
+        if not isinstance(d, Mapping):
+            raise HwgenError(f"{source}: a manifest must be a JSON object, not {type(d).__name__}")
+        schema = d.get("schema")
+        if schema != SCHEMA:
+            raise HwgenError(
+                f"{source}: unsupported manifest schema {schema!r}; expected {SCHEMA!r}"
+            )
+        missing = [k for k in _KEYS if k not in d]
+        if missing:
+            raise HwgenError(f"{source}: manifest is missing keys: {', '.join(missing)}")
+        unknown = sorted(set(d) - set(_KEYS))
+        if unknown:
+            raise HwgenError(
+                f"{source}: unknown manifest keys: {', '.join(unknown)}; "
+                f"allowed: {', '.join(_KEYS)}"
+            )
+        try:
+            m = cls(
+                schema=d["schema"],
+                hwgen_version=str(d["hwgen_version"]),
+                kind=DesignKind(d["kind"]),
+                name=d["name"],
+                top=d["top"],
+                verilog=tuple(d["verilog"]),
+                filelist=d["filelist"],
+                waivers=tuple(d["waivers"]),
+                a_format=d["a_format"],
+                w_format=d["w_format"],
+                config=d["config"],
+                latency=int(d["latency"]),
+                clock=d["clock"],
+                reset=ResetInfo(**d["reset"]),
+                accumulator=AccumulatorInfo(**d["accumulator"]),
+                output=None if d["output"] is None else OutputInfo(**d["output"]),
+                array=None if d["array"] is None else ArrayInfo(**d["array"]),
+                flags=d["flags"],
+                ports=tuple(
+                    Port(
+                        name=p["name"], dir=PortDir(p["dir"]), width=int(p["width"]), role=p["role"]
+                    )
+                    for p in d["ports"]
+                ),
+            )
+        except (TypeError, ValueError, KeyError) as e:
+            if isinstance(e, HwgenError):
+                raise
+            raise HwgenError(f"{source}: malformed manifest: {e}") from None
+        if d["config_hash"] != m.config_hash:
+            raise HwgenError(
+                f"{source}: config_hash {d['config_hash']!r} does not match the config "
+                f"(sha256 {m.config_hash!r})"
+            )
+        return m
+
+    @classmethod
+    def load(cls, path: str | Path) -> Manifest:
+        """Read and validate ``manifest.json`` (or a design directory containing one)."""
+        p = Path(path)
+        if p.is_dir():
+            p = p / "manifest.json"
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise HwgenError(f"manifest not found: {p}") from None
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise HwgenError(f"{p}: not valid JSON: {e.msg} at line {e.lineno}") from None
+        return cls.from_dict(d, source=str(p))

@@ -1,0 +1,79 @@
+"""Small helpers shared by the hardware generators: widths and width-clean expressions.
+
+Generated Verilog must pass ``verilator --lint-only -Wall`` without warnings. Amaranth
+narrows an operand that is only a sign extension of a narrower value back to that value,
+so an explicit extension only survives as the input of an operator whose result has the
+full width (a ``Mux``, a concatenation feeding one). The helpers here build such values.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, unsigned
+
+
+def bits_for(value: int) -> int:
+    """Width of an unsigned field holding every integer in ``[0, value]`` (at least 1)."""
+    return max(1, int(value).bit_length())
+
+
+def sext(value: Value, width: int) -> Value:
+    """``value`` read as signed and sign-extended to exactly ``width`` bits (a signed value)."""
+    n = len(value)
+    if width < n:
+        raise ValueError(f"cannot sign-extend a {n}-bit value to {width} bits")
+    if width == n:
+        return value.as_signed()
+    return Cat(value, value[n - 1].replicate(width - n)).as_signed()
+
+
+def zext(value: Value, width: int) -> Value:
+    """``value`` zero-extended to exactly ``width`` bits (an unsigned value)."""
+    n = len(value)
+    if width < n:
+        raise ValueError(f"cannot zero-extend a {n}-bit value to {width} bits")
+    if width == n:
+        return value.as_unsigned()
+    return Cat(value, Const(0, unsigned(width - n)))
+
+
+def shift_left(m: Module, value: Value, amount: Value, *, width: int, name: str) -> Value:
+    """``value`` (signed) shifted left by the unsigned ``amount``, kept to ``width`` bits.
+
+    A logarithmic shifter built from one 2:1 multiplexer per bit of ``amount``. Each stage
+    is exactly as wide as the values it can produce (capped at ``width``), so every input
+    bit is read and no result bit is dropped: the generated Verilog stays lint-clean,
+    which Amaranth's ``<<`` (its result is ``2**len(amount) - 1`` bits wider) would not.
+    Every stage is a named signal of ``m`` (``<name>_<i>``): reusing a stage expression in
+    both multiplexer inputs would otherwise grow the expression tree exponentially.
+    ``value`` must not be wider than ``width``; the result is taken modulo ``2**width``
+    (exact when the shifted value fits, which the callers size for).
+    """
+    if len(value) > width:
+        raise ValueError(f"a {len(value)}-bit value does not fit a {width}-bit shifter")
+    x = value.as_signed()
+    # While no bit is lost, every stage's sign bit is the input's sign bit: the stages hold
+    # only the bits below it (``body``), so no stage has a redundant copy of the sign that
+    # synthesis would bypass and leave unread. Once a stage is capped at ``width`` (a
+    # wrapping accumulator), its top bit is a real result bit and the stage holds it.
+    sign = x[-1]
+    shared = len(x) > 1
+    body: Value = x[:-1] if shared else x
+    for i in range(len(amount)):
+        step = 1 << i
+        cur = Cat(body, sign).as_signed() if shared else body.as_signed()
+        nxt = min(len(cur) + step, width)
+        if shared and nxt == len(cur) + step:
+            keep = nxt - 1
+            kept = Cat(body, sign.replicate(keep - len(body)))
+        else:
+            shared = False
+            keep = nxt
+            kept = sext(cur, nxt)
+        if step >= keep:
+            shifted: Value = Const(0, unsigned(keep))
+        else:
+            shifted = Cat(Const(0, unsigned(step)), cur[: keep - step])
+        stage = Signal(unsigned(keep), name=f"{name}_{i}")
+        m.d.comb += stage.eq(Mux(amount[i], shifted, kept))
+        body = stage
+    return sext(Cat(body, sign) if shared else body, width)

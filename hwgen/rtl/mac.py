@@ -1,0 +1,215 @@
+"""The MAC unit: decoders, multiplier, optional pipeline, aligner, accumulator, flags, output.
+
+Datapath (``docs/hardware.md`` for ports and timing)::
+
+    a, w --Decoder--> sig, exp --multiplier--> prod, shift --[stage 1]--> Aligner
+         --[stages 2..]--> Accumulator (acc) --FloatConverter--> out
+    decoder flags --ProductFlags--> (pipelined alongside) --FlagRegister--> flags
+
+``valid`` and ``clear`` travel down the pipeline with their product, so a pipelined unit
+behaves exactly like the unpipelined one, ``stages`` cycles later. For INT x INT (no
+exponents) the aligner is a plain sign extension and the datapath is the behavioural
+``acc <= clear ? (valid ? a*w : 0) : acc + (valid ? a*w : 0)``.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal, Value, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hwgen.errors import HwgenError
+from hwgen.golden import Multiplier, Overflow
+from hwgen.rtl.accumulator import Accumulator
+from hwgen.rtl.aligner import Aligner
+from hwgen.rtl.config import MacConfig
+from hwgen.rtl.decoder import Decoder
+from hwgen.rtl.flags import FLAG_BITS, FlagRegister, ProductFlags
+from hwgen.rtl.fpconvert import FloatConverter
+from hwgen.rtl.multiplier import ExactMultiplier, LMulMultiplier
+
+__all__ = ["FLAG_BITS", "MacUnit"]
+
+
+class MacUnit(wiring.Component):
+    """One multiply-accumulate unit built from a :class:`~hwgen.rtl.config.MacConfig`.
+
+    Parameters
+    ----------
+    config
+        The validated configuration.
+
+    Ports
+    -----
+    a : In(unsigned(config.a.bits))
+        Activation code.
+    w : In(unsigned(config.w.bits))
+        Weight code.
+    valid, clear : In(unsigned(1))
+        ``valid`` accumulates ``a * w``; ``clear`` restarts (with ``valid``: ``acc := a*w``;
+        alone: ``acc := 0``).
+    acc : Out(signed(config.accumulator.bits))
+        The accumulator, value ``acc * 2**config.accumulator.lsb_exp``.
+    flags : Out(unsigned(3))
+        Sticky special-value flags since the last clear, bit positions :data:`FLAG_BITS`;
+        only when ``config.has_flags``.
+    out : Out(unsigned(config.out.bits))
+        ``acc`` rounded to ``config.out_format`` (RNE), combinational; when the unit has
+        ``flags``, a NaN / +-inf flag gives the format's NaN / +-inf encoding (as
+        ``hwgen.golden.acc_to_format(..., flags=...)``). Only with ``out_format``.
+
+    Amaranth adds ``clk`` and a synchronous active-high ``rst`` when the unit is converted;
+    reset clears the accumulator, the flags and the pipeline.
+
+    Metadata for the emitter and the manifest: :meth:`port_roles` maps every signature port
+    name to its ``docs/hardware.md`` role (they are equal), ``config.latency`` and
+    ``config.out_latency`` give the timing, :data:`FLAG_BITS` the flag layout.
+    """
+
+    def __init__(self, *, config: MacConfig) -> None:
+        if not isinstance(config, MacConfig):
+            raise HwgenError(f"config must be a MacConfig, not {type(config).__name__}")
+        self.config = config
+        members: dict[str, wiring.Member] = {
+            "a": In(unsigned(config.a.bits)),
+            "w": In(unsigned(config.w.bits)),
+            "valid": In(unsigned(1)),
+            "clear": In(unsigned(1)),
+            "acc": Out(signed(config.accumulator.bits)),
+        }
+        if config.has_flags:
+            members["flags"] = Out(unsigned(3))
+        if config.out is not None:
+            members["out"] = Out(unsigned(config.out.bits))
+        super().__init__(wiring.Signature(members))
+
+    def port_roles(self) -> dict[str, str]:
+        """Role (``docs/hardware.md``) of every signature port, by port name."""
+        return {name: name for name in self.signature.members}
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        cfg = self.config
+        a_fmt, w_fmt = cfg.a, cfg.w
+        m.submodules.dec_a = dec_a = Decoder(fmt=a_fmt)
+        m.submodules.dec_w = dec_w = Decoder(fmt=w_fmt)
+        m.d.comb += [dec_a.code.eq(self.a), dec_w.code.eq(self.w)]
+
+        spec = cfg.accumulator
+        lmul = cfg.multiplier is Multiplier.LMUL
+        # Constant left shift from the product's LSB to the accumulator's.
+        offset = a_fmt.lsb_exp + w_fmt.lsb_exp - spec.lsb_exp
+        if lmul:
+            offset += LMulMultiplier.offset_for(a_fmt, w_fmt)
+        # A wrapping (or exact) accumulator needs only its own width of every term (the
+        # bits above never reach it); a saturating one needs the whole term to see how far
+        # out of range it is.
+        keep = None if cfg.overflow is Overflow.SATURATE else spec.bits
+        prod_keep = None if keep is None else max(1, keep - offset)
+        mult: ExactMultiplier | LMulMultiplier
+        if lmul:
+            mult = LMulMultiplier(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
+            m.d.comb += [mult.a_code.eq(self.a), mult.w_code.eq(self.w)]
+            for dec, special in ((dec_a, mult.a_special), (dec_w, mult.w_special)):
+                if dec.specials:
+                    m.d.comb += special.eq(dec.is_nan | dec.is_inf)
+        else:
+            mult = ExactMultiplier(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
+            m.d.comb += [mult.a_sig.eq(dec_a.sig), mult.w_sig.eq(dec_w.sig)]
+        m.submodules.mult = mult
+        if mult.a_exp_width:
+            m.d.comb += mult.a_exp.eq(dec_a.exp)
+        if mult.w_exp_width:
+            m.d.comb += mult.w_exp.eq(dec_w.exp)
+
+        # Per-product values that travel down the pipeline together.
+        prod: Value = mult.prod
+        shift: Value | None = mult.shift if mult.shift_max else None
+        valid: Value = self.valid
+        clear: Value = self.clear
+        pflags: Value | None = None
+        if cfg.has_flags:
+            m.submodules.pflags = pf = ProductFlags(a_fmt=a_fmt, w_fmt=w_fmt)
+            m.d.comb += [pf.a_sig.eq(dec_a.sig), pf.w_sig.eq(dec_w.sig)]
+            for role, dec in (("a", dec_a), ("w", dec_w)):
+                if dec.specials:
+                    m.d.comb += [
+                        getattr(pf, f"{role}_nan").eq(dec.is_nan),
+                        getattr(pf, f"{role}_inf").eq(dec.is_inf),
+                        getattr(pf, f"{role}_neg").eq(dec.neg),
+                    ]
+            pflags = pf.flags
+
+        if cfg.stages >= 1:
+            prod, shift, valid, clear, pflags = _register(
+                m, "s1", prod=prod, shift=shift, valid=valid, clear=clear, pflags=pflags
+            )
+
+        exact_width = mult.prod_width + mult.shift_max + offset
+        width = exact_width if keep is None else min(exact_width, keep)
+        m.submodules.align = align = Aligner(
+            prod_width=mult.prod_width, shift_max=mult.shift_max, offset=offset, width=width
+        )
+        m.d.comb += align.prod.eq(prod)
+        if shift is not None:
+            m.d.comb += align.shift.eq(shift)
+        term: Value = align.term
+        for k in range(2, cfg.stages + 1):
+            term, _, valid, clear, pflags = _register(
+                m, f"s{k}", prod=term, shift=None, valid=valid, clear=clear, pflags=pflags
+            )
+
+        m.submodules.accum = accum = Accumulator(
+            term_width=width, bits=spec.bits, overflow=cfg.overflow
+        )
+        m.d.comb += [
+            accum.term.eq(term),
+            accum.valid.eq(valid),
+            accum.clear.eq(clear),
+            self.acc.eq(accum.acc),
+        ]
+        if pflags is not None:
+            m.submodules.flagreg = flagreg = FlagRegister()
+            m.d.comb += [
+                flagreg.pflags.eq(pflags),
+                flagreg.valid.eq(valid),
+                flagreg.clear.eq(clear),
+                self.flags.eq(flagreg.flags),
+            ]
+        if cfg.out is not None:
+            m.submodules.conv = conv = FloatConverter(
+                bits=spec.bits, lsb_exp=spec.lsb_exp, fmt=cfg.out, with_flags=cfg.has_flags
+            )
+            m.d.comb += [conv.acc.eq(accum.acc), self.out.eq(conv.code)]
+            if cfg.has_flags:
+                m.d.comb += conv.flags.eq(self.flags)
+        return m
+
+
+def _register(
+    m: Module,
+    prefix: str,
+    *,
+    prod: Value,
+    shift: Value | None,
+    valid: Value,
+    clear: Value,
+    pflags: Value | None,
+) -> tuple[Value, Value | None, Value, Value, Value | None]:
+    """One pipeline stage: register every value that belongs to the same product."""
+
+    def reg(name: str, value: Value | None) -> Value | None:
+        if value is None:
+            return None
+        r = Signal(value.shape(), name=f"{prefix}_{name}")
+        m.d.sync += r.eq(value)
+        return r
+
+    out = (
+        reg("prod", prod),
+        reg("shift", shift),
+        reg("valid", valid),
+        reg("clear", clear),
+        reg("pflags", pflags),
+    )
+    return out  # type: ignore[return-value]

@@ -1,0 +1,230 @@
+"""Multipliers: decoded operands -> a signed product and an exponent sum.
+
+Both multipliers produce ``product = prod << (shift + shift_offset)`` in units of
+``2**(a.lsb_exp + w.lsb_exp)``, the frame of :func:`hwgen.golden.accumulator_spec`:
+
+* :class:`ExactMultiplier` -- significand product and exponent add (no rounding);
+* :class:`LMulMultiplier` -- L-Mul (Luo & Sun, arXiv 2410.00907): the mantissa product is
+  replaced by a constant, so the "multiplier" is one add of the mantissa fields. Its
+  definition (operand flush-to-zero, the offset ``2**-l(m)``, the fixed-point frame)
+  follows :mod:`hwgen.golden.lmul` bit for bit.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Module, Mux, Value, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hwgen.errors import HwgenError
+from hwgen.formats import Format, MinifloatFormat, signed_width
+from hwgen.golden.lmul import lmul_offset_exponent
+from hwgen.rtl._util import bits_for, zext
+from hwgen.rtl.decoder import exp_width
+
+
+def _cap(width: int, max_width: int | None) -> int:
+    """``width``, or ``max_width`` when a narrower (wrapping) consumer needs only that many."""
+    if max_width is None:
+        return width
+    if max_width < 1:
+        raise HwgenError(f"max_width must be >= 1, not {max_width}")
+    return min(width, max_width)
+
+
+def _man_bits(fmt: Format, role: str) -> int:
+    """Mantissa width of a minifloat operand of L-Mul (HwgenError for other kinds)."""
+    if not isinstance(fmt, MinifloatFormat):
+        raise HwgenError(
+            f"L-Mul needs float formats: {role} {fmt.name} is {fmt.kind.value}, not float"
+        )
+    return fmt.man_bits
+
+
+def _sig_range(fmt: Format) -> tuple[int, int]:
+    sig = fmt.sig_exp.sig
+    return int(sig.min()), int(sig.max())
+
+
+class ExactMultiplier(wiring.Component):
+    """Exact product of two decoded operands.
+
+    Parameters
+    ----------
+    a_fmt, w_fmt
+        Operand formats; port widths come from their ``sig_exp``.
+    max_width
+        Keep only this many low bits of the product (a wrapping accumulator narrower than
+        the product needs no more); ``None`` keeps the exact product.
+
+    Ports
+    -----
+    a_sig, w_sig : In(signed)
+        Significands from the :class:`~hwgen.rtl.decoder.Decoder`.
+    a_exp, w_exp : In(unsigned)
+        Exponent offsets; present only for a format whose ``exp_max > 0``.
+    prod : Out(signed(prod_width))
+        ``a_sig * w_sig``; ``prod_width`` is the tightest width holding every product.
+    shift : Out(unsigned)
+        ``a_exp + w_exp``; present only when ``shift_max > 0``.
+
+    Attributes
+    ----------
+    prod_range : tuple[int, int]
+        Smallest and largest exact product (``prod`` holds it modulo ``2**prod_width`` when
+        ``max_width`` cuts it).
+    shift_max : int
+        Largest value of ``shift``.
+    shift_offset : int
+        Constant extra left shift of the product (0 here).
+    """
+
+    def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
+        self.a_fmt, self.w_fmt = a_fmt, w_fmt
+        (alo, ahi), (wlo, whi) = _sig_range(a_fmt), _sig_range(w_fmt)
+        corners = [alo * wlo, alo * whi, ahi * wlo, ahi * whi]
+        self.prod_range = (min(corners), max(corners))
+        self.prod_width = _cap(signed_width(*self.prod_range), max_width)
+        self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
+        self.shift_offset = 0
+        self.a_exp_width, self.w_exp_width = exp_width(a_fmt), exp_width(w_fmt)
+        members: dict[str, wiring.Member] = {
+            "a_sig": In(signed(a_fmt.sig_exp.sig_width)),
+            "w_sig": In(signed(w_fmt.sig_exp.sig_width)),
+        }
+        if self.a_exp_width:
+            members["a_exp"] = In(unsigned(self.a_exp_width))
+        if self.w_exp_width:
+            members["w_exp"] = In(unsigned(self.w_exp_width))
+        members["prod"] = Out(signed(self.prod_width))
+        if self.shift_max:
+            members["shift"] = Out(unsigned(bits_for(self.shift_max)))
+        super().__init__(wiring.Signature(members))
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        # The natural product width is len(a) + len(b); the top bit is a copy of the sign
+        # when the most negative significands cannot meet (e.g. minifloats), and the
+        # slice lets synthesis drop it.
+        # A product kept modulo 2**prod_width depends only on that many low operand bits;
+        # cutting wider operands first keeps the multiplier no wider than its result.
+        a_sig, w_sig = self.a_sig, self.w_sig
+        if len(a_sig) > self.prod_width:
+            a_sig = a_sig[: self.prod_width].as_signed()
+        if len(w_sig) > self.prod_width:
+            w_sig = w_sig[: self.prod_width].as_signed()
+        m.d.comb += self.prod.eq(a_sig * w_sig)
+        if self.shift_max:
+            m.d.comb += self.shift.eq(_exp_sum(self))
+        return m
+
+
+def _exp_sum(unit: ExactMultiplier | LMulMultiplier) -> Value:
+    """``a_exp + w_exp`` over the exponent ports that exist."""
+    if unit.a_exp_width and unit.w_exp_width:
+        return unit.a_exp + unit.w_exp
+    return unit.a_exp if unit.a_exp_width else unit.w_exp
+
+
+class LMulMultiplier(wiring.Component):
+    """L-Mul approximate product of two minifloat codes (arXiv 2410.00907).
+
+    With ``M = max(ma, mw)`` and ``l = l(min(ma, mw))``
+    (:func:`hwgen.golden.lmul.lmul_offset_exponent`), a product of normal operands is
+    ``S = 2**M + Fa*2**(M-ma) + Fw*2**(M-mw) + 2**(M-l)`` (``Fa``, ``Fw`` the mantissa
+    fields), negated when the signs differ, shifted left by ``a_exp + w_exp`` plus the
+    constant :attr:`shift_offset` ``= min(ma, mw)``. Zero, subnormal and special operands
+    give a zero product (flush to zero, as in :mod:`hwgen.golden.lmul`).
+
+    Parameters
+    ----------
+    a_fmt, w_fmt
+        Minifloat formats (:class:`~hwgen.errors.HwgenError` otherwise).
+    max_width
+        As for :class:`ExactMultiplier`.
+
+    Ports
+    -----
+    a_code, w_code : In
+        Raw operand codes (the fields are read directly).
+    a_exp, w_exp : In(unsigned)
+        Exponent offsets from the decoders (present when ``exp_max > 0``).
+    a_special, w_special : In(unsigned(1))
+        The operand is NaN or infinite (tie to 0 for formats without specials).
+    prod : Out(signed(prod_width))
+        The signed L-Mul significand ``+-S`` (0 when flushed).
+    shift : Out(unsigned)
+        ``a_exp + w_exp`` (present when ``shift_max > 0``).
+    """
+
+    def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
+        ma, mw = _man_bits(a_fmt, "a_format"), _man_bits(w_fmt, "w_format")
+        self.a_fmt, self.w_fmt = a_fmt, w_fmt
+        self.big_m = max(ma, mw)
+        self.correction = 1 << (self.big_m - lmul_offset_exponent(min(ma, mw)))
+        smax = (
+            (1 << self.big_m)
+            + (((1 << ma) - 1) << (self.big_m - ma))
+            + (((1 << mw) - 1) << (self.big_m - mw))
+            + self.correction
+        )
+        self.prod_range = (-smax, smax)
+        self.prod_width = _cap(signed_width(-smax, smax), max_width)
+        self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
+        self.shift_offset = self.offset_for(a_fmt, w_fmt)
+        self.a_exp_width, self.w_exp_width = exp_width(a_fmt), exp_width(w_fmt)
+        members: dict[str, wiring.Member] = {
+            "a_code": In(unsigned(a_fmt.bits)),
+            "w_code": In(unsigned(w_fmt.bits)),
+        }
+        if self.a_exp_width:
+            members["a_exp"] = In(unsigned(self.a_exp_width))
+        if self.w_exp_width:
+            members["w_exp"] = In(unsigned(self.w_exp_width))
+        members |= {
+            "a_special": In(unsigned(1)),
+            "w_special": In(unsigned(1)),
+            "prod": Out(signed(self.prod_width)),
+        }
+        if self.shift_max:
+            members["shift"] = Out(unsigned(bits_for(self.shift_max)))
+        super().__init__(wiring.Signature(members))
+
+    @staticmethod
+    def offset_for(a_fmt: Format, w_fmt: Format) -> int:
+        """The constant extra left shift of an L-Mul product, ``min(ma, mw)``."""
+        return min(_man_bits(a_fmt, "a_format"), _man_bits(w_fmt, "w_format"))
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        big_m = self.big_m
+        fields = []
+        normal = []
+        signs = []
+        for fmt, code, special in (
+            (self.a_fmt, self.a_code, self.a_special),
+            (self.w_fmt, self.w_code, self.w_special),
+        ):
+            e, man = fmt.exp_bits, fmt.man_bits
+            # Mantissa field aligned to M fraction bits.
+            if man == 0:
+                fields.append(None)
+            elif man == big_m:
+                fields.append(code[:man])
+            else:
+                fields.append(Cat(Const(0, unsigned(big_m - man)), code[:man]))
+            normal.append(code[man : man + e].any() & ~special)
+            signs.append(code[e + man])
+        width = big_m + 2  # S < 2**(M + 2)
+        mag = Const((1 << big_m) + self.correction, unsigned(width))
+        for f in fields:
+            if f is not None:
+                mag = mag + zext(f, width)
+        live = normal[0] & normal[1]
+        # The sum's carry-out above bit M + 1 is always 0 (S < 2**(M + 2)).
+        smag = mag[:width]
+        with m.If(live):
+            m.d.comb += self.prod.eq(Mux(signs[0] ^ signs[1], -smag, smag))
+        if self.shift_max:
+            m.d.comb += self.shift.eq(_exp_sum(self))
+        return m

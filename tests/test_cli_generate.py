@@ -1,0 +1,117 @@
+"""``hwgen generate``: mac, array and --spec, through click's CliRunner."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import invoke_cli
+
+from hwgen.cli.generate_cmd import DEFAULT_ROOT, generate
+from hwgen.cli.main import HwgenGroup
+from hwgen.manifest import Manifest
+from hwgen.rtl.array import ArrayConfig
+from hwgen.rtl.config import MacConfig
+
+
+@pytest.fixture
+def hwgen():
+    """``hwgen`` with the generate group and the real error boundary."""
+    group = HwgenGroup(name="hwgen")
+    group.add_command(generate)
+
+    def run(*args: str):
+        return invoke_cli(["generate", *args], command=group)
+
+    return run
+
+
+def test_generate_mac(hwgen, tmp_path):
+    out = tmp_path / "m"
+    code, stdout, stderr = hwgen(
+        "mac", "--a-format", "int8", "--w-format", "int8", "--stages", "1", "--out", str(out)
+    )
+    assert (code, stderr) == (0, "")
+    cfg = MacConfig(a_format="int8", w_format="int8", stages=1)
+    m = Manifest.load(out)
+    assert m.config == cfg.to_dict()
+    assert stdout.splitlines()[0] == f"wrote {out}/"
+    assert f"top:         {cfg.name}" in stdout
+    assert f"latency:     {cfg.latency} cycle(s)" in stdout
+    assert f"accumulator: {cfg.accumulator.bits} bits" in stdout
+
+
+def test_generate_mac_all_options(hwgen, tmp_path):
+    out = tmp_path / "m"
+    args = [
+        "mac", "--a-format", "fp8_e4m3", "--w-format", "fp8_e4m3", "--acc-bits", "24",
+        "--max-terms", "64", "--stages", "2", "--overflow", "saturate", "--multiplier", "lmul",
+        "--out-format", "fp16", "--out", str(out),
+    ]  # fmt: skip
+    code, stdout, stderr = hwgen(*args)
+    assert (code, stderr) == (0, "")
+    want = MacConfig(
+        a_format="fp8_e4m3", w_format="fp8_e4m3", acc_bits=24, max_terms=64, stages=2,
+        overflow="saturate", multiplier="lmul", out_format="fp16",
+    )  # fmt: skip
+    assert Manifest.load(out).config == want.to_dict()
+    assert "output:      fp16 (rne)" in stdout
+
+
+def test_generate_array_default_directory(hwgen, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = hwgen(
+        "array", "--rows", "2", "--cols", "3", "--a-format", "fp4_e2m1", "--w-format", "int8"
+    )
+    assert code == 0
+    cfg = ArrayConfig(mac=MacConfig(a_format="fp4_e2m1", w_format="int8"), rows=2, cols=3)
+    out = tmp_path / DEFAULT_ROOT / cfg.name
+    assert Manifest.load(out).array.rows == 2
+    assert f"wrote {DEFAULT_ROOT / cfg.name}/" in stdout
+    assert "array:       2 x 3" in stdout
+
+
+def test_generate_spec(hwgen, tmp_path):
+    spec = tmp_path / "d.toml"
+    spec.write_text('[design]\nkind = "mac"\na_format = "int4"\nw_format = "int4"\n')
+    out = tmp_path / "o"
+    code, _, stderr = hwgen("--spec", str(spec), "--out", str(out))
+    assert (code, stderr) == (0, "")
+    assert Manifest.load(out).config == MacConfig(a_format="int4", w_format="int4").to_dict()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["array", "--rows", "0", "--cols", "2", "--a-format", "int8", "--w-format", "int8"],
+         "rows must be >= 1, not 0"),
+        (["--spec", "missing.toml"], "design spec not found: missing.toml"),
+        (["--spec", "x.toml", "mac", "--a-format", "int8", "--w-format", "int8"],
+         "--spec/--out before a subcommand are not allowed with 'generate mac'"),
+    ],
+)  # fmt: skip
+def test_errors_are_one_line_exit_2(hwgen, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = hwgen(*args)
+    assert code == 2
+    assert stderr.startswith("hwgen: error: ") and stderr.count("\n") == 1
+    assert message in stderr
+    assert not (tmp_path / DEFAULT_ROOT).exists()
+
+
+def test_out_is_a_file(hwgen, tmp_path):
+    f = tmp_path / "f"
+    f.write_text("")
+    code, _, stderr = hwgen("mac", "--a-format", "int8", "--w-format", "int8", "--out", str(f))
+    assert code == 2
+    assert stderr == f"hwgen: error: output path {f} is a file; give a directory path\n"
+
+
+def test_no_spec_no_subcommand_is_a_usage_error(hwgen):
+    code, _, stderr = hwgen()
+    assert code == 2
+    assert "give --spec FILE or a subcommand: mac, array" in stderr
+
+
+def test_unknown_overflow_choice_is_a_usage_error(hwgen):
+    code, _, stderr = hwgen("mac", "--a-format", "int8", "--w-format", "int8", "--overflow", "clip")
+    assert code == 2
+    assert "'clip' is not one of 'exact', 'wrap', 'saturate'" in stderr

@@ -1,0 +1,160 @@
+"""The manifest schema: JSON form, round trip, validation of what a consumer loads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hwgen import __version__
+from hwgen.errors import HwgenError
+from hwgen.manifest import (
+    SCHEMA,
+    AccumulatorInfo,
+    ArrayInfo,
+    DesignKind,
+    Manifest,
+    OutputInfo,
+    Port,
+    PortDir,
+    config_hash,
+)
+
+CONFIG = {"a_format": "int8", "w_format": "int8", "max_terms": 16, "stages": 0}
+
+
+def _manifest(**over) -> Manifest:
+    kw = dict(
+        kind=DesignKind.MAC,
+        name="mac_x",
+        top="mac_x",
+        verilog=("mac_x.v",),
+        filelist="files.f",
+        waivers=(),
+        a_format="int8",
+        w_format="int8",
+        config=CONFIG,
+        latency=1,
+        accumulator=AccumulatorInfo(bits=20, lsb_exp=0, overflow="exact", max_terms=16),
+        output=None,
+        array=None,
+        flags=None,
+        ports=(
+            Port(name="clk", dir=PortDir.IN, width=1, role="clk"),
+            Port(name="acc", dir=PortDir.OUT, width=20, role="acc"),
+        ),
+    )
+    kw.update(over)
+    return Manifest(**kw)
+
+
+def test_json_form_matches_schema_doc():
+    m = _manifest(
+        output=OutputInfo(format="fp16", rounding="rne", latency=0),
+        array=ArrayInfo(rows=2, cols=3),
+        flags={"nan": 0, "pinf": 1, "ninf": 2},
+    )
+    text = m.to_json()
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    d = json.loads(text)
+    assert list(d) == sorted(d)
+    assert d["schema"] == SCHEMA == "hwgen.manifest/1"
+    assert d["hwgen_version"] == __version__
+    assert d["kind"] == "mac"
+    assert d["config_hash"] == config_hash(CONFIG)
+    assert d["reset"] == {"port": "rst", "polarity": "high", "synchronous": True}
+    assert d["array"] == {"rows": 2, "cols": 3}
+    assert d["output"] == {"format": "fp16", "rounding": "rne", "latency": 0}
+    assert d["ports"][1] == {"name": "acc", "dir": "out", "width": 20, "role": "acc"}
+    # 2-space indentation, as documented.
+    assert text.splitlines()[1].startswith('  "')
+
+
+def test_round_trip_through_file(tmp_path):
+    m = _manifest(flags={"nan": 0, "pinf": 1, "ninf": 2})
+    (tmp_path / "manifest.json").write_text(m.to_json())
+    back = Manifest.load(tmp_path)  # a directory is accepted too
+    assert back.to_json() == m.to_json()
+    assert back.port("acc").width == 20
+
+
+def test_config_hash_is_canonical():
+    a = config_hash({"x": 1, "y": [1, 2]})
+    assert a == config_hash({"y": [1, 2], "x": 1})
+    assert a != config_hash({"x": 2, "y": [1, 2]})
+    assert len(a) == 64
+
+
+def test_config_is_a_copy():
+    cfg = dict(CONFIG)
+    m = _manifest(config=cfg)
+    cfg["stages"] = 3
+    assert m.config["stages"] == 0
+
+
+def _write(tmp_path, d) -> str:
+    p = tmp_path / "manifest.json"
+    p.write_text(json.dumps(d))
+    return str(p)
+
+
+def test_load_rejects_unknown_schema(tmp_path):
+    d = _manifest().to_dict()
+    d["schema"] = "hwgen.manifest/9"
+    with pytest.raises(
+        HwgenError,
+        match=r"unsupported manifest schema 'hwgen.manifest/9'; expected 'hwgen.manifest/1'",
+    ):
+        Manifest.load(_write(tmp_path, d))
+
+
+def test_load_rejects_missing_keys(tmp_path):
+    d = _manifest().to_dict()
+    del d["ports"], d["latency"]
+    with pytest.raises(HwgenError, match=r"manifest is missing keys: latency, ports$"):
+        Manifest.load(_write(tmp_path, d))
+
+
+def test_load_rejects_unknown_keys(tmp_path):
+    d = _manifest().to_dict()
+    d["colour"] = "red"
+    with pytest.raises(HwgenError, match=r"unknown manifest keys: colour; allowed: schema, "):
+        Manifest.load(_write(tmp_path, d))
+
+
+def test_load_rejects_tampered_config(tmp_path):
+    d = _manifest().to_dict()
+    d["config"]["stages"] = 2
+    with pytest.raises(HwgenError, match=r"config_hash '[0-9a-f]{64}' does not match the config"):
+        Manifest.load(_write(tmp_path, d))
+
+
+def test_load_rejects_malformed_parts(tmp_path):
+    d = _manifest().to_dict()
+    d["ports"][0]["dir"] = "sideways"
+    with pytest.raises(HwgenError, match=r"malformed manifest: 'sideways' is not a valid PortDir"):
+        Manifest.load(_write(tmp_path, d))
+
+
+def test_load_rejects_non_json_and_missing(tmp_path):
+    p = tmp_path / "manifest.json"
+    p.write_text("{nope")
+    with pytest.raises(HwgenError, match=r"manifest.json: not valid JSON: .* at line 1"):
+        Manifest.load(p)
+    with pytest.raises(HwgenError, match=r"manifest not found: .*missing.json"):
+        Manifest.load(tmp_path / "missing.json")
+    p.write_text("[1, 2]")
+    with pytest.raises(HwgenError, match=r"a manifest must be a JSON object, not list"):
+        Manifest.load(p)
+
+
+def test_construction_rejects_other_schema():
+    with pytest.raises(HwgenError, match=r"manifest schema must be 'hwgen.manifest/1', not 'x'"):
+        _manifest(schema="x")
+
+
+def test_port_lookup_names_roles():
+    with pytest.raises(
+        HwgenError, match=r"design mac_x has no port with role 'flags'; roles: clk, acc"
+    ):
+        _manifest().port("flags")

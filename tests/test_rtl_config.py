@@ -1,0 +1,178 @@
+"""MacConfig: validation messages, derived facts, (de)serialisation."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hwgen.errors import HwgenError
+from hwgen.golden import AccumulatorSpec, Multiplier, Overflow, accumulator_spec
+from hwgen.rtl import MacConfig
+
+
+def test_defaults_and_derived_facts() -> None:
+    cfg = MacConfig(a_format="fp8_e4m3", w_format="int8")
+    assert cfg.overflow is Overflow.EXACT and cfg.multiplier is Multiplier.EXACT
+    assert cfg.accumulator == accumulator_spec("fp8_e4m3", "int8", 4096)
+    assert cfg.a.name == "fp8_e4m3" and cfg.w.name == "int8"
+    assert cfg.latency == 1 and cfg.out_latency == 0
+    assert cfg.has_flags  # e4m3 has NaN codes
+    assert not MacConfig(a_format="int8", w_format="fp4_e2m1").has_flags
+    assert MacConfig(a_format="int8", w_format="int8", stages=3).latency == 4
+
+
+def test_explicit_width_and_lsb() -> None:
+    cfg = MacConfig(a_format="int8", w_format="int8", acc_bits=20, overflow="wrap")
+    exact = accumulator_spec("int8", "int8", 4096)
+    assert cfg.accumulator == AccumulatorSpec(bits=20, lsb_exp=exact.lsb_exp)
+    assert cfg.overflow is Overflow.WRAP
+
+
+def test_lmul_accumulator_uses_lmul_products() -> None:
+    cfg = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", multiplier="lmul")
+    assert cfg.accumulator == accumulator_spec(
+        "fp8_e4m3", "fp8_e4m3", 4096, multiplier=Multiplier.LMUL
+    )
+
+
+def test_name_is_stable_and_distinguishes_options() -> None:
+    base = MacConfig(a_format="fp8_e4m3", w_format="int8")
+    bits = base.accumulator.bits
+    assert base.name == f"mac_fp8_e4m3_x_int8_acc{bits}_s0"
+    variants = [
+        base,
+        MacConfig(a_format="fp8_e4m3", w_format="int8", stages=1),
+        MacConfig(a_format="fp8_e4m3", w_format="int8", max_terms=256, acc_bits=bits),
+        MacConfig(a_format="fp8_e4m3", w_format="int8", overflow="wrap"),
+        MacConfig(a_format="fp8_e4m3", w_format="int8", overflow="saturate"),
+        MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", multiplier="lmul"),
+        MacConfig(a_format="fp8_e4m3", w_format="int8", out_format="fp16"),
+    ]
+    names = [v.name for v in variants]
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[a-z0-9_]+", n) for n in names)
+    assert MacConfig(a_format="FP8_E4M3", w_format="int8").name == base.name
+
+
+def test_round_trip_through_json() -> None:
+    cfg = MacConfig(
+        a_format="fp8_e5m2",
+        w_format="fp8_e4m3",
+        max_terms=100,
+        acc_bits=30,
+        overflow=Overflow.SATURATE,
+        stages=2,
+        multiplier=Multiplier.LMUL,
+        out_format="bf16",
+    )
+    d = json.loads(json.dumps(cfg.to_dict()))
+    assert d["overflow"] == "saturate" and d["multiplier"] == "lmul"
+    assert MacConfig.from_dict(d) == cfg
+    assert hash(MacConfig.from_dict(d)) == hash(cfg)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"a_format": 8}, "a_format must be a format name (str), not 8"),
+        ({"w_format": "int99"}, "integer bits must be in 2..16, not 99"),
+        ({"w_format": "fp9_e9"}, "unknown format 'fp9_e9'"),
+        (
+            {"w_format": "bitmod_fp4"},
+            "w_format='bitmod_fp4' is a per-group mixture; a MAC needs one format: one of"
+            " bitmod_fp4_er_pos",
+        ),
+        ({"max_terms": 0}, "max_terms must be >= 1, not 0"),
+        ({"max_terms": "4"}, "max_terms must be an integer, not '4'"),
+        ({"overflow": "clip"}, "overflow must be one of 'exact', 'wrap', 'saturate', not 'clip'"),
+        ({"multiplier": "fast"}, "multiplier must be one of 'exact', 'lmul', not 'fast'"),
+        ({"stages": 5}, "stages must be <= 4, not 5"),
+        ({"stages": -1}, "stages must be >= 0, not -1"),
+        ({"stages": True}, "stages must be an integer, not True"),
+        ({"acc_bits": 1, "overflow": "wrap"}, "acc_bits must be >= 2, not 1"),
+        ({"acc_bits": 300, "overflow": "wrap"}, "acc_bits must be <= 256, not 300"),
+        (
+            {"acc_bits": 20},
+            "acc_bits=20 is too narrow for exact accumulation of max_terms=4096 int8 x int8"
+            " products: needs >= 28; use overflow='wrap' or 'saturate'",
+        ),
+        ({"multiplier": "lmul"}, "multiplier='lmul' needs float formats: a_format int8 is int"),
+        ({"out_format": "int8"}, "out_format must be a float format, not int (int8)"),
+        ({"out_format": "flint4"}, "out_format must be a float format, not table (flint4)"),
+        ({"out_format": "fp8_e4m3_nosub"}, "out_format fp8_e4m3_nosub has no subnormals"),
+        ({"out_format": 16}, "out_format must be a format name (str) or None, not 16"),
+    ],
+)
+def test_bad_values(kwargs: dict, message: str) -> None:
+    args = {"a_format": "int8", "w_format": "int8", **kwargs}
+    with pytest.raises(HwgenError, match=re.escape(message)):
+        MacConfig(**args)
+
+
+def test_exact_accumulator_too_wide() -> None:
+    with pytest.raises(HwgenError, match=r"products needs 5\d\d bits; at most 256 are supported"):
+        MacConfig(a_format="bf16", w_format="bf16")
+    wide = MacConfig(a_format="bf16", w_format="bf16", acc_bits=64, overflow="wrap")
+    assert wide.accumulator.bits == 64
+
+
+def test_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        MacConfig("int8", "int8")  # type: ignore[misc]
+
+
+def test_from_dict_errors() -> None:
+    with pytest.raises(
+        HwgenError,
+        match="unknown MAC config keys: acc; allowed: a_format, w_format, max_terms, acc_bits,"
+        " overflow, stages, multiplier, out_format",
+    ):
+        MacConfig.from_dict({"a_format": "int8", "w_format": "int8", "acc": 3})
+    with pytest.raises(HwgenError, match="MAC config is missing required keys: w_format"):
+        MacConfig.from_dict({"a_format": "int8"})
+    with pytest.raises(HwgenError, match="a MAC config must be a mapping, not list"):
+        MacConfig.from_dict([])  # type: ignore[arg-type]
+    assert MacConfig.from_dict({"a_format": "int4", "w_format": "int4"}).max_terms == 4096
+
+
+def test_create_builds_the_unit() -> None:
+    from hwgen.rtl import MacUnit
+
+    unit = MacConfig(a_format="int4", w_format="int4").create()
+    assert isinstance(unit, MacUnit)
+    assert unit.config.a_format == "int4"
+    from amaranth.back import rtlil
+
+    rtlil.convert(unit, emit_src=False)  # elaborates without error
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.sampled_from(["int8", "int4", "uint8", "fp8_e4m3", "fp8_e5m2", "fp4_e2m1", "flint4"]),
+    w=st.sampled_from(["int8", "fp8_e4m3", "fp6_e3m2", "bitmod_fp3_er_pos", "fp3_e2m0"]),
+    max_terms=st.integers(1, 1 << 20),
+    overflow=st.sampled_from(list(Overflow)),
+    narrow=st.integers(0, 12),
+    stages=st.integers(0, 4),
+    out=st.sampled_from([None, "fp16", "bf16", "fp8_e5m2"]),
+)
+def test_valid_configs_round_trip(a, w, max_terms, overflow, narrow, stages, out) -> None:
+    exact = accumulator_spec(a, w, max_terms).bits
+    acc_bits = None if overflow is Overflow.EXACT else max(2, exact - narrow)
+    cfg = MacConfig(
+        a_format=a,
+        w_format=w,
+        max_terms=max_terms,
+        acc_bits=acc_bits,
+        overflow=overflow,
+        stages=stages,
+        out_format=out,
+    )
+    assert MacConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    assert cfg.accumulator.bits == (exact if acc_bits is None else acc_bits)
+    assert cfg.latency == 1 + stages
+    assert re.fullmatch(r"mac_[a-z0-9_]+", cfg.name)
