@@ -1,0 +1,83 @@
+"""``hwgen verify DIR``: simulate a generated design against the golden model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hwgen.verify import DEFAULT_BUILD_ROOT, DEFAULT_VECTORS, Waves
+from hwgen.verify import verify as run_verify
+from sim.runner import Simulator
+
+EXIT_MISMATCH = 1
+"""Exit code when the design disagrees with the golden model."""
+
+
+@click.command("verify")
+@click.argument("design_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--sim",
+    type=click.Choice([str(s) for s in Simulator]),
+    default=str(Simulator.VERILATOR),
+    show_default=True,
+    help="HDL simulator.",
+)
+@click.option(
+    "--vectors",
+    type=click.IntRange(min=0),
+    default=DEFAULT_VECTORS,
+    show_default=True,
+    help="Random MAC cycles (MAC designs, on top of the exhaustive and extreme phases) "
+    "or MACs (arrays).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--waves/--no-waves",
+    default=None,
+    help="Always record a waveform / never. Default: on a mismatch, re-run up to the first "
+    "failure with tracing and print the waveform path.",
+)
+@click.option(
+    "--lanes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Design instances checked per clock (default 64 for a MAC, 1 for an array).",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_BUILD_ROOT,
+    show_default=True,
+    help="Simulator build cache.",
+)
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    design_dir: Path,
+    sim: str,
+    vectors: int,
+    seed: int,
+    waves: bool | None,
+    lanes: int | None,
+    build_dir: Path,
+) -> None:
+    """Check the design in DESIGN_DIR (a `hwgen generate` output) in a simulator.
+
+    Prints a summary; exits 1 when any output disagrees with the golden model.
+    """
+    mode = Waves.ON_FAILURE if waves is None else (Waves.ALWAYS if waves else Waves.NEVER)
+    report = run_verify(
+        design_dir,
+        sim=Simulator(sim),
+        vectors=vectors,
+        seed=seed,
+        waves=mode,
+        lanes=lanes,
+        build_root=build_dir,
+    )
+    click.echo(report.summary())
+    if not report.passed:
+        if report.run_dir is not None:
+            click.echo(f"logs        {report.run_dir}")
+        ctx.exit(EXIT_MISMATCH)

@@ -1,0 +1,174 @@
+"""MAC designs in Verilator (and a smoke run in Icarus) against the golden model.
+
+Designs are emitted once per session; harness builds are cached on disk (keyed by the
+Verilog and the harness) and shared between test workers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hwgen.emit import emit
+from hwgen.formats import get_format
+from hwgen.golden import accumulator_spec
+from hwgen.manifest import Manifest
+from hwgen.rtl.config import MacConfig
+from hwgen.verify import Waves, check, verify
+from sim.harness import Fault
+from sim.stimulus import MacStimulus
+
+pytestmark = pytest.mark.sim
+
+SMALL_TERMS = 64
+"""max_terms of the test designs: the extreme phase reaches the sized bound in 64 cycles."""
+RANDOM = 1 << 14
+LANES = 16
+"""Harness width in tests: builds stay small; 2**16 pairs still take only 4096 clocks."""
+
+
+@pytest.fixture(scope="session")
+def sim_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build cache shared by all test workers of this run (builds are file-locked)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "hwgen-sim-build"
+
+
+@pytest.fixture(scope="session")
+def design(tmp_path_factory: pytest.TempPathFactory):
+    """Emit a MAC design (once per config) and return its directory."""
+    root = tmp_path_factory.mktemp("mac_designs")
+    made: dict[MacConfig, Path] = {}
+
+    def make(**kw: object) -> Path:
+        cfg = MacConfig(**kw)
+        if cfg not in made:
+            made[cfg] = root / cfg.name
+            emit(cfg, made[cfg])
+        return made[cfg]
+
+    return make
+
+
+PAIRS = [
+    ("int8", "int8"),
+    ("fp8_e4m3", "fp8_e4m3"),
+    ("fp8_e5m2", "fp8_e5m2"),
+    ("fp4_e2m1", "fp4_e2m1"),
+    ("int8", "fp4_e2m1"),
+    ("fp8_e4m3", "int8"),
+]
+
+
+@pytest.mark.parametrize(("a", "w"), PAIRS)
+def test_exhaustive_pairs_extremes_and_random(design, sim_root: Path, a: str, w: str) -> None:
+    d = design(a_format=a, w_format=w, max_terms=SMALL_TERMS)
+    r = verify(d, vectors=RANDOM, seed=7, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    assert r.passed, r.summary()
+    phases = dict(r.phases)
+    n_pairs = 1 << (get_format(a).bits + get_format(w).bits)
+    # Every pair, padded to whole clocks of LANES lanes.
+    assert phases["exhaustive"] == -(-n_pairs // LANES) * LANES
+    assert phases["extreme"] == LANES * 2 * SMALL_TERMS
+    assert phases["random"] == RANDOM
+    assert r.checks == sum(phases.values())
+    # Formats with NaN / inf codes get their sticky flags compared too.
+    has_specials = any(get_format(f).nan_codes or get_format(f).inf_codes for f in (a, w))
+    assert ("flags" in r.by_signal) == has_specials
+
+
+@pytest.mark.parametrize(
+    ("a", "w", "overflow", "acc_bits"),
+    [("int8", "int8", "wrap", 12), ("fp8_e4m3", "int8", "saturate", 14)],
+)
+def test_narrow_accumulators_overflow_like_the_model(
+    design, sim_root: Path, a: str, w: str, overflow: str, acc_bits: int
+) -> None:
+    exact = accumulator_spec(a, w, SMALL_TERMS).bits
+    assert acc_bits < exact  # the extreme phase really overflows this accumulator
+    d = design(a_format=a, w_format=w, max_terms=SMALL_TERMS, acc_bits=acc_bits, overflow=overflow)
+    assert Manifest.load(d).accumulator.bits == acc_bits
+    r = verify(d, vectors=RANDOM, seed=3, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    assert r.passed, r.summary()
+
+
+def test_pipelined_mac_with_float_output(design, sim_root: Path) -> None:
+    d = design(
+        a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, stages=2,
+        out_format="fp16",
+    )  # fmt: skip
+    man = Manifest.load(d)
+    assert man.latency == 3 and man.output is not None
+    # Few lanes: the float converter makes this the largest model to compile.
+    r = verify(d, vectors=RANDOM, lanes=4, build_root=sim_root, waves=Waves.NEVER)
+    assert r.passed, r.summary()
+
+
+def test_lmul_multiplier(design, sim_root: Path) -> None:
+    d = design(a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, multiplier="lmul")
+    r = verify(d, vectors=RANDOM, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    assert r.passed, r.summary()
+
+
+def test_clear_and_valid_corner_cases(design, sim_root: Path) -> None:
+    """Hand-written control sequences; each lane uses other random operands."""
+    d = design(a_format="fp8_e5m2", w_format="fp8_e5m2", max_terms=SMALL_TERMS)
+    #            start    clear w/o valid  2 clears   idle   clear+valid  hold  end idle
+    valid = [1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0]
+    clear = [1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0]
+    lanes = LANES
+    rng = np.random.default_rng(11)
+    shape = (lanes, len(valid))
+    stim = MacStimulus(
+        a=rng.integers(0, 256, size=shape),
+        w=rng.integers(0, 256, size=shape),
+        valid=np.broadcast_to(np.array(valid, dtype=bool), shape).copy(),
+        clear=np.broadcast_to(np.array(clear, dtype=bool), shape).copy(),
+    )
+    r = check(d, stim, build_root=sim_root, waves=Waves.NEVER)
+    assert r.passed, r.summary()
+    assert r.checks == lanes * len(valid)
+
+
+def test_negative_control_faulty_lane_is_caught(design, sim_root: Path) -> None:
+    """A harness lane whose design sees a wrong weight bit must produce mismatches."""
+    d = design(a_format="int8", w_format="int8", max_terms=SMALL_TERMS)
+    r = verify(
+        d, vectors=1 << 10, lanes=8, build_root=sim_root, waves=Waves.NEVER,
+        fault=Fault(lane=5, role="w", bit=0),
+    )  # fmt: skip
+    assert not r.passed
+    assert r.mismatches > 1000  # counted beyond the reported ones
+    assert len(r.first_mismatches) == 10
+    assert all(" lane 5 " in m for m in r.first_mismatches)
+    assert "a=0x" in r.first_mismatches[0] and "expected" in r.first_mismatches[0]
+    assert "FAIL" in r.summary() and r.waves is None
+
+
+def test_icarus_waves_on_failure(design, sim_root: Path) -> None:
+    """A failing run is repeated up to its first mismatch with tracing on (FST in Icarus)."""
+    d = design(a_format="int8", w_format="fp4_e2m1", max_terms=SMALL_TERMS)
+    r = verify(
+        d, sim="icarus", vectors=1 << 8, lanes=4, build_root=sim_root,
+        fault=Fault(lane=2, role="acc", bit=3),
+    )  # fmt: skip
+    assert not r.passed and r.by_signal["acc"] > 0
+    assert r.waves is not None and r.waves.suffix == ".fst" and r.waves.stat().st_size > 0
+    assert str(r.waves) in r.summary()
+
+
+@pytest.mark.slow
+def test_long_random_accumulation(design, sim_root: Path) -> None:
+    d = design(a_format="fp8_e4m3", w_format="int8", max_terms=4096)
+    r = verify(d, vectors=1 << 22, seed=5, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    assert r.passed, r.summary()
+
+
+def test_icarus_smoke(design, sim_root: Path) -> None:
+    d = design(a_format="fp8_e4m3", w_format="fp4_e2m1", max_terms=SMALL_TERMS)
+    r = verify(d, sim="icarus", vectors=1 << 10, lanes=16, build_root=sim_root)
+    assert r.passed, r.summary()
+    assert dict(r.phases)["exhaustive"] == 1 << 12
