@@ -1,4 +1,4 @@
-"""``hwgen demo``: value tables side by side, then the quantization-error ranking."""
+"""``hwgen demo``: value tables, the quantization-error ranking, then the hardware job."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def test_demo_ranks_like_the_library(cli):
     from hwgen.quant_error import rank_formats, synthetic_tensors
 
     chosen = ["int4", "fp4_e2m1", "bitmod_fp3", "int8"]
-    code, out, err = cli("demo", "--formats", ",".join(chosen), "--group-size", "32")
+    code, out, err = cli(
+        "demo", "--formats", ",".join(chosen), "--group-size", "32", "--no-hardware"
+    )
     assert (code, err) == (0, "")
     expected = rank_formats(synthetic_tensors(DEFAULT_DIST, DEFAULT_SEED), chosen, group_size=32)
     rows = _ranking_lines(out)
@@ -89,7 +91,7 @@ def test_demo_ranks_like_the_library(cli):
 
 
 def test_demo_default_run_shows_value_tables_and_all_formats(cli):
-    code, out, err = cli("demo")
+    code, out, err = cli("demo", "--no-hardware")
     assert (code, err) == (0, "")
     assert "bitmod_fp3_er_pos" in out and "fp4_e2m1" in out
     assert sorted(r[1] for r in _ranking_lines(out)) == sorted(DEFAULT_FORMATS)
@@ -102,3 +104,58 @@ def test_demo_unknown_distribution_is_one_line(cli):
     with pytest.raises(HwgenError) as info:
         synthetic_tensors("cauchy", 0)
     assert cli("demo", "--dist", "cauchy") == (2, "", f"hwgen: error: {info.value}\n")
+
+
+def test_demo_rejects_bad_pair_before_any_output(cli):
+    assert cli("demo", "--pairs", "int8") == (
+        2,
+        "",
+        "hwgen: error: design pair 'int8' is not ACT:WEIGHT (e.g. fp8_e4m3:int8)\n",
+    )
+
+
+def test_demo_rejects_out_that_is_a_file(cli, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    code, out, err = cli("demo", "--out", str(target))
+    assert (code, out) == (2, "")
+    assert err == f"hwgen: error: --out {str(target)!r} is a file, not a directory\n"
+
+
+@pytest.mark.sim
+def test_demo_hardware_job_end_to_end(cli, tmp_path):
+    import pandas as pd
+
+    from hwgen.pipeline import pareto_mask
+
+    code, out, err = cli(
+        "demo",
+        "--formats",
+        "int4,fp4_e2m1",
+        "--pairs",
+        "int4:int4,fp4_e2m1:fp4_e2m1",
+        "--vectors",
+        "2000",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    df = pd.read_csv(tmp_path / "results.csv")
+    assert df["transistors"].is_monotonic_increasing  # cheapest first
+    assert df["verified"].all() and (df["mismatches"] == 0).all()
+    assert (df["checks"] >= 256 + 2000).all()  # every operand pair plus the random cycles
+    assert df["area_source"].str.contains("yosys").all()
+    assert list(df["pareto"]) == list(pareto_mask(df["transistors"], df["weight_sqnr_db"]))
+    assert (tmp_path / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for design in df["design"]:
+        assert (tmp_path / design / "manifest.json").is_file()
+        assert design in out
+
+
+def test_pareto_mask_keeps_only_undominated_points():
+    from hwgen.pipeline import pareto_mask
+
+    cost = [10, 20, 15, 30, 20]
+    quality = [1.0, 3.0, 1.0, 2.0, 3.0]
+    # (15, 1) is dominated by (10, 1); (30, 2) by (20, 3); equal points keep each other.
+    assert list(pareto_mask(cost, quality)) == [True, True, False, False, True]

@@ -1,6 +1,9 @@
-"""``hwgen demo``: a short tour of the formats and their quantization error."""
+"""``hwgen demo``: formats, quantization error, then generate -> verify -> cost -> Pareto."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -8,6 +11,7 @@ from hwgen import __version__
 from hwgen.cli.output import Cell, render_table
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MixtureFormat, get, get_format
+from hwgen.pipeline import parse_pairs
 
 DEFAULT_FORMATS = (
     "int4",
@@ -26,6 +30,9 @@ DEFAULT_GROUP_SIZE = 128
 # Heavy-tailed like trained LLM weights, the case the BitMoD and flint formats target.
 DEFAULT_DIST = "student-t"
 DEFAULT_SEED = 0
+DEFAULT_PAIRS = "int8:int8,int4:int4,fp8_e4m3:fp8_e4m3,fp8_e4m3:int4,fp4_e2m1:fp4_e2m1"
+DEFAULT_OUT = Path("rtl_out") / "demo"
+DEFAULT_VECTORS = 20_000
 
 
 def parse_format_list(text: str) -> list[str]:
@@ -97,9 +104,52 @@ def _value_table_formats() -> list[Format]:
     help="Distribution of the synthetic tensors.",
 )
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Random seed.")
-def demo(formats_text: str, group_size: int, dist: str, seed: int) -> None:
-    """Show FP4 and BitMoD FP3 value tables, then rank formats by quantization error."""
+@click.option(
+    "--hardware/--no-hardware",
+    default=True,
+    show_default=True,
+    help="Also generate, verify (Verilator) and cost the MAC designs of --pairs.",
+)
+@click.option(
+    "--pairs",
+    default=DEFAULT_PAIRS,
+    show_default=True,
+    help="MAC designs as ACTIVATION:WEIGHT format pairs, comma-separated.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Where the designs, results.csv and pareto.png go.",
+)
+@click.option(
+    "--vectors",
+    type=click.IntRange(min=1),
+    default=DEFAULT_VECTORS,
+    show_default=True,
+    help="Random MAC cycles per design on top of every operand pair.",
+)
+def demo(
+    formats_text: str,
+    group_size: int,
+    dist: str,
+    seed: int,
+    hardware: bool,
+    pairs: str,
+    out: Path,
+    vectors: int,
+) -> None:
+    """Show value tables, rank formats by quantization error, then build and price MACs.
+
+    The hardware part emits each MAC of --pairs, verifies it bit-exactly against the golden
+    model on Verilator, synthesizes it with Yosys (generic gates) and plots area against
+    the weight format's SQNR, writing results.csv and pareto.png into --out.
+    """
     format_names = parse_format_list(formats_text)
+    design_pairs = parse_pairs(pairs) if hardware else []
+    if hardware and out.exists() and not out.is_dir():
+        raise HwgenError(f"--out {str(out)!r} is a file, not a directory")
     # pandas-backed; imported here so that `hwgen --version` and `hwgen formats` start fast.
     from hwgen.quant_error import rank_formats, synthetic_tensors
 
@@ -129,3 +179,68 @@ def demo(formats_text: str, group_size: int, dist: str, seed: int) -> None:
         + render_table(["rank", "format", "bits_per_weight", "rel_mse", "sqnr_db"], rank_rows),
         nl=False,
     )
+    if design_pairs:
+        _hardware(design_pairs, tensors, group_size, out, vectors)
+
+
+def _hardware(
+    pairs: list[tuple[str, str]],
+    tensors: dict,
+    group_size: int,
+    out: Path,
+    vectors: int,
+) -> None:
+    from hwgen.pipeline import evaluate_mac, plot_pareto, results_frame
+    from hwgen.quant_error import rank_formats
+
+    weights = sorted({w for _, w in pairs})
+    sqnr = rank_formats(tensors, weights, group_size=group_size).set_index("format")["sqnr_db"]
+    out.mkdir(parents=True, exist_ok=True)
+    click.echo(
+        f"\nGenerate -> verify (Verilator, every operand pair + {vectors:,} random cycles)"
+        " -> cost (Yosys generic gates)\n"
+    )
+    results = []
+    for a, w in pairs:
+        r = evaluate_mac(
+            a,
+            w,
+            out_dir=out,
+            weight_sqnr_db=float(sqnr[w]),
+            vectors=vectors,
+            build_root=out / "sim_build",
+        )
+        verdict = "PASS" if r.verified else f"FAIL ({r.mismatches} mismatches)"
+        click.echo(f"  {r.design:<42} {verdict:<6} {r.checks:>9,} checks  {r.transistors:>6} T")
+        results.append(r)
+    df = results_frame(results)
+    # Written to temporary names first, then renamed: no half-written results on failure.
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        csv_tmp, png_tmp = Path(tmp) / "results.csv", Path(tmp) / "pareto.png"
+        df.to_csv(csv_tmp, index=False)
+        plot_pareto(df, png_tmp)
+        csv_tmp.replace(out / "results.csv")
+        png_tmp.replace(out / "pareto.png")
+    rows: list[list[Cell]] = [
+        [
+            r.design,
+            r.acc_bits,
+            "yes" if r.verified else "NO",
+            r.cells,
+            r.transistors,
+            f"{r.weight_sqnr_db:.2f}",
+            "*" if r.pareto else "",
+        ]
+        for r in df.itertuples(index=False)
+    ]
+    click.echo(
+        "\n"
+        + render_table(
+            ["design", "acc_bits", "verified", "cells", "transistors", "w_sqnr_db", "pareto"],
+            rows,
+        )
+        + f"\narea: {df['area_source'].iloc[0]}\n"
+        f"wrote {out / 'results.csv'} and {out / 'pareto.png'}"
+    )
+    if not df["verified"].all():
+        raise click.exceptions.Exit(1)
