@@ -150,12 +150,3 @@ def test_demo_hardware_job_end_to_end(cli, tmp_path):
     for design in df["design"]:
         assert (tmp_path / design / "manifest.json").is_file()
         assert design in out
-
-
-def test_pareto_mask_keeps_only_undominated_points():
-    from hwgen.pipeline import pareto_mask
-
-    cost = [10, 20, 15, 30, 20]
-    quality = [1.0, 3.0, 1.0, 2.0, 3.0]
-    # (15, 1) is dominated by (10, 1); (30, 2) by (20, 3); equal points keep each other.
-    assert list(pareto_mask(cost, quality)) == [True, True, False, False, True]
