@@ -77,7 +77,7 @@ def encode_lookup(table: np.ndarray, x: np.ndarray) -> np.ndarray:
             idx = u16[top::2].astype(np.intp)
             idx <<= 1
             idx |= u16[1 - top :: 2] != 0
-            np.take(table, idx, out=out[start : start + CHUNK])
+            np.take(table, idx, out=out[start : start + CHUNK], mode="clip")
     else:
         low_mask = np.uint64((1 << 48) - 1)
         for start in range(0, flat.size, CHUNK):
@@ -85,7 +85,7 @@ def encode_lookup(table: np.ndarray, x: np.ndarray) -> np.ndarray:
             idx = (u64 >> np.uint64(48)).astype(np.intp)
             idx <<= 1
             idx |= (u64 & low_mask) != 0
-            np.take(table, idx, out=out[start : start + CHUNK])
+            np.take(table, idx, out=out[start : start + CHUNK], mode="clip")
     return out.reshape(shape)
 
 
@@ -97,5 +97,7 @@ def gather(lut: np.ndarray, codes: np.ndarray) -> np.ndarray:
     flat = np.ascontiguousarray(codes).reshape(-1)
     out = np.empty(flat.size, dtype=lut.dtype)
     for start in range(0, flat.size, CHUNK):
-        np.take(lut, flat[start : start + CHUNK], out=out[start : start + CHUNK])
+        # intp indices and mode="clip" (the codes are in range) take numpy's fast path.
+        idx = flat[start : start + CHUNK].astype(np.intp)
+        np.take(lut, idx, out=out[start : start + CHUNK], mode="clip")
     return out.reshape(shape)

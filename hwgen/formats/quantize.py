@@ -343,7 +343,10 @@ def _bitmod_select(
         for index, variant in enumerate(variants):
             s = np.clip(absmax / variant.max_magnitude, smin, smax)
             c = variant.encode(xb / s)
-            err = np.square(xb - values[index][c] * s).sum(axis=1)
+            diff = np.take(values[index], c.astype(np.intp), mode="clip")
+            diff *= s
+            diff -= xb
+            err = np.einsum("ij,ij->i", diff, diff)  # one pass for the squared norm
             better = err < best
             best = np.where(better, err, best)
             sel[lo : lo + step][better] = index
@@ -418,7 +421,9 @@ def quantize_bitmod(
         best_codes = _encode_selected(rows, mix.variants, best_sel, best_scale)
         scale_codes = _group_shape(codes8, ax)
     lut = np.stack([v.values() for v in mix.variants])
-    best_deq = lut[best_sel[:, None], best_codes] * best_scale[:, None]
+    flat_index = best_sel[:, None].astype(np.intp) * lut.shape[1] + best_codes
+    best_deq = np.take(lut.ravel(), flat_index, mode="clip")
+    best_deq *= best_scale[:, None]
     best_codes = best_codes.reshape(grp.shape)
     best_deq = best_deq.reshape(grp.shape)
     best_sel = best_sel.reshape(grp.shape[:-1])[..., None]
