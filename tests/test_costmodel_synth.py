@@ -369,6 +369,15 @@ def test_emitted_int_mac_is_no_larger_than_the_reference(int_mac) -> None:
     )
 
 
+@pytest.mark.slow
+def test_emitted_int_mac_uses_no_more_xilinx_luts_than_the_reference(int_mac) -> None:
+    config, out, manifest = int_mac
+    ref = reference_mac_for(config)
+    mac = synthesize(out, manifest.top, SynthTarget.XILINX)
+    base = _synth(ref, SynthTarget.XILINX)
+    assert mac.luts <= base.luts, f"hwgen {manifest.top}: {mac.luts} LUTs; reference {base.luts}"
+
+
 def test_port_mismatch_is_not_equivalent() -> None:
     plain = reference_mac(a_bits=4, w_bits=4, acc_bits=12, kind=ReferenceKind.PLAIN)
     with pytest.raises(
