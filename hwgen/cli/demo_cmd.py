@@ -11,7 +11,6 @@ from hwgen import __version__
 from hwgen.cli.output import Cell, render_table
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MixtureFormat, get, get_format
-from hwgen.pipeline import parse_pairs
 
 DEFAULT_FORMATS = (
     "int4",
@@ -146,6 +145,8 @@ def demo(
     model on Verilator, synthesizes it with Yosys (generic gates) and plots area against
     the weight format's SQNR, writing results.csv and pareto.png into --out.
     """
+    from hwgen.pipeline import parse_pairs  # pandas-backed, like quant_error below
+
     format_names = parse_format_list(formats_text)
     design_pairs = parse_pairs(pairs) if hardware else []
     if hardware and out.exists() and not out.is_dir():
