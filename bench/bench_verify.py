@@ -3,15 +3,16 @@
 Prints one table:
 
 * MAC checks/s for the same INT8 x INT8 MAC and the same random vectors on Verilator and
-  Icarus (cocotb driving the 64-lane harness) and on Amaranth's Python simulator (the
-  MAC component clocked once per vector), with each rate's ratio to Verilator's in this
-  run. Rates are per second of clock loop (simulator start-up, packing and golden model
-  excluded; the start-up is listed separately);
+  Icarus (cocotb driving the multi-lane harness with the lane count ``hwgen verify`` uses)
+  and on Amaranth's Python simulator (the MAC component clocked once per vector), with
+  each rate's ratio to Verilator's in this run. Rates are per second of clock loop
+  (simulator start-up, packing and golden model excluded; the start-up is listed
+  separately);
 * the wall time (after the build) of the exhaustive E4M3 x E4M3 check: 65,536 operand
   pairs, golden model, simulation and scoring;
 * GEMM MAC checks/s and per minute on an 8 x 8 INT8 array (Verilator);
-* the ratio of each Verilator rate to ~22M INT8 MAC checks/s, the raw figure for a bare
-  Verilator C++ loop quoted in the project issue.
+* the ratio of each Verilator rate to ~22M INT8 MAC checks/s, the rate of a bare Verilator
+  C++ harness with a C++ golden model on one core of this machine class.
 
 Run: ``.venv/bin/python bench/bench_verify.py [--quick] [--build-dir DIR]``.
 """
@@ -30,14 +31,14 @@ from hwgen.emit import emit
 from hwgen.manifest import Manifest
 from hwgen.rtl.array import ArrayConfig
 from hwgen.rtl.config import MacConfig
-from hwgen.verify import Waves, check, verify
+from hwgen.verify import MAC_LANES, Waves, check, verify
 from sim.expect import Arithmetic, mac_expected
 from sim.runner import Simulator
 from sim.stimulus import MacStimulus, exhaustive_pairs, random_accumulation
 
 RAW_VERILATOR_CHECKS_PER_S = 22e6
-"""Bare Verilator C++ INT8 MAC checks per second, as stated in the project issue."""
-LANES = 64
+"""Bare Verilator C++ INT8 MAC checks per second (C++ harness and golden model, one core)."""
+LANES = MAC_LANES["verilator"]
 
 
 def amaranth_rate(design_dir: Path, stim: MacStimulus) -> tuple[float, int, int]:
@@ -97,13 +98,18 @@ def main(argv: list[str] | None = None) -> int:
         emit(MacConfig(a_format="int8", w_format="int8"), int8)
         man = Manifest.load(int8)
         arith = Arithmetic.of(man)
-        stim = random_accumulation(
-            arith.a, arith.w, lanes=LANES, cycles=vectors // LANES,
-            max_terms=man.accumulator.max_terms, rng=np.random.default_rng(0),
-        )  # fmt: skip
+
+        def stimulus(lanes: int) -> MacStimulus:
+            return random_accumulation(
+                arith.a, arith.w, lanes=lanes, cycles=vectors // lanes,
+                max_terms=man.accumulator.max_terms, rng=np.random.default_rng(0),
+            )  # fmt: skip
+
         rates: dict[str, float] = {}
         startup: dict[str, float] = {}
+        # Each simulator runs at the lane count `hwgen verify` gives it (its fastest).
         for sim in (Simulator.VERILATOR, Simulator.ICARUS):
+            stim = stimulus(MAC_LANES[sim.value])
             check(int8, stim, sim=sim, build_root=root, waves=Waves.NEVER)  # build / warm
             r = check(int8, stim, sim=sim, build_root=root, waves=Waves.NEVER)
             if not r.passed:
@@ -111,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             rates[str(sim)] = r.loop_checks_per_second
             startup[str(sim)] = r.run_seconds - r.loop_seconds
+        stim = stimulus(LANES)
         secs, n, bad = amaranth_rate(int8, stim)
         if bad:
             print(f"amaranth simulator: {bad} mismatches", file=sys.stderr)
@@ -120,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             extra = f", + {startup[name]:.2f} s start-up" if name in startup else ""
             rows.append(
                 (
-                    f"MAC checks/s, {name} (int8 x int8, {n:,} vectors)",
+                    f"MAC checks/s, {name} (int8 x int8, {n:,} vectors"
+                    + (f", {MAC_LANES[name]} lanes)" if name in MAC_LANES else ")"),
                     f"{rate:,.0f}",
                     f"{rate / rates['verilator']:.4f} x verilator{extra}",
                 )

@@ -42,7 +42,7 @@ EXIT_MISMATCH = 1
     "--lanes",
     type=click.IntRange(min=1),
     default=None,
-    help="Design instances checked per clock (default 64 for a MAC, 1 for an array).",
+    help="Design instances checked per clock (MAC: 256 on Verilator, 16 on Icarus; array: 1).",
 )
 @click.option(
     "--build-dir",
