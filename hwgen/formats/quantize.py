@@ -424,15 +424,12 @@ def quantize_bitmod(
     flat_index = best_sel[:, None].astype(np.intp) * lut.shape[1] + best_codes
     best_deq = np.take(lut.ravel(), flat_index, mode="clip")
     best_deq *= best_scale[:, None]
-    best_codes = best_codes.reshape(grp.shape)
-    best_deq = best_deq.reshape(grp.shape)
-    best_sel = best_sel.reshape(grp.shape[:-1])[..., None]
-    best_scale = best_scale.reshape(grp.shape[:-1])[..., None]
+    per_group = grp.shape[:-1]
     return QuantResult(
-        codes=_ungroup(best_codes, ax),
-        scales=_group_shape(best_scale[..., 0], ax),
-        dequant=_ungroup(best_deq, ax),
-        selector=_group_shape(best_sel[..., 0], ax),
+        codes=_ungroup(best_codes.reshape(grp.shape), ax),
+        scales=_group_shape(best_scale.reshape(per_group), ax),
+        dequant=_ungroup(best_deq.reshape(grp.shape), ax),
+        selector=_group_shape(best_sel.reshape(per_group), ax),
         scale_codes=scale_codes,
     )
 
