@@ -38,8 +38,8 @@ from hwgen.costmodel.reference import (
     reference_mac_for,
 )
 from hwgen.costmodel.synth import SynthResult, SynthTarget, synthesize
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
-from hwgen.rtl.config import MacConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,14 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
-from hwgen.manifest import Manifest
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
+from hwgen.emit.manifest import Manifest
+from hwgen.sim.bench_mac import MAC_LANES
 from hwgen.sim.expect import Arithmetic, mac_expected
 from hwgen.sim.runner import Simulator
 from hwgen.sim.stimulus import MacStimulus, exhaustive_pairs, random_accumulation
-from hwgen.verify import MAC_LANES, Waves, check, verify
+from hwgen.sim.verify import VerifyOptions, Waves, check, verify
 
 RAW_VERILATOR_CHECKS_PER_S = 22e6
 """Bare Verilator C++ INT8 MAC checks per second (C++ harness and golden model, one core)."""
@@ -110,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         # Each simulator runs at the lane count `hwgen verify` gives it (its fastest).
         for sim in (Simulator.VERILATOR, Simulator.ICARUS):
             stim = stimulus(MAC_LANES[sim.value])
-            check(int8, stim, sim=sim, build_root=root, waves=Waves.NEVER)  # build / warm
-            r = check(int8, stim, sim=sim, build_root=root, waves=Waves.NEVER)
+            check(
+                int8, stim, VerifyOptions(sim=sim, waves=Waves.NEVER), build_root=root
+            )  # build / warm
+            r = check(int8, stim, VerifyOptions(sim=sim, waves=Waves.NEVER), build_root=root)
             if not r.passed:
                 print(r.summary(), file=sys.stderr)
                 return 1
@@ -142,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         emit(MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3"), e4m3)
         ea = Arithmetic.of(Manifest.load(e4m3))
         ex = exhaustive_pairs(ea.a, ea.w, lanes=LANES)
-        check(e4m3, ex, build_root=root, waves=Waves.NEVER)  # build
+        check(e4m3, ex, VerifyOptions(waves=Waves.NEVER), build_root=root)  # build
         t0 = time.perf_counter()
-        r = check(e4m3, ex, build_root=root, waves=Waves.NEVER)
+        r = check(e4m3, ex, VerifyOptions(waves=Waves.NEVER), build_root=root)
         wall = time.perf_counter() - t0
         if not r.passed:
             print(r.summary(), file=sys.stderr)
@@ -159,8 +162,12 @@ def main(argv: list[str] | None = None) -> int:
 
         arr = Path(tmp) / "array"
         emit(ArrayConfig(mac=MacConfig(a_format="int8", w_format="int8"), rows=8, cols=8), arr)
-        verify(arr, vectors=1 << 12, stress=False, build_root=root, waves=Waves.NEVER)  # build
-        r = verify(arr, vectors=gemm_macs, stress=False, build_root=root, waves=Waves.NEVER)
+        verify(
+            arr, VerifyOptions(vectors=1 << 12, stress=False, waves=Waves.NEVER), build_root=root
+        )  # build
+        r = verify(
+            arr, VerifyOptions(vectors=gemm_macs, stress=False, waves=Waves.NEVER), build_root=root
+        )
         if not r.passed:
             print(r.summary(), file=sys.stderr)
             return 1

@@ -35,7 +35,7 @@ from hwgen.formats.base import FormatKind
 from hwgen.tools.lint import design_sources
 
 if TYPE_CHECKING:
-    from hwgen.rtl.config import MacConfig
+    from hwgen.design.mac import MacConfig
 
 __all__ = [
     "EquivalenceError",
@@ -150,7 +150,7 @@ def reference_mac_for(
     Parameters
     ----------
     config:
-        A ``hwgen.rtl.config.MacConfig`` of a signed INT x signed INT MAC with the same
+        A ``hwgen.design.mac.MacConfig`` of a signed INT x signed INT MAC with the same
         observable behaviour as the reference: no pipeline stages, no output conversion,
         and no saturating accumulator.
     kind:

@@ -23,9 +23,9 @@ import tempfile
 from pathlib import Path
 
 from hwgen.costmodel.synth import SynthTarget, synthesize
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
 
 MAC = MacConfig(a_format="int8", w_format="int8", stages=1)
 ARRAY = ArrayConfig(mac=MacConfig(a_format="fp8_e4m3", w_format="int8"), rows=4, cols=4)

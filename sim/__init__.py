@@ -13,5 +13,6 @@ A design directory is verified from its ``manifest.json`` alone:
   process boundary;
 * :mod:`hwgen.sim.scoreboard` compares and decodes mismatches.
 
-:func:`hwgen.verify.verify` ties them together (``hwgen verify DIR``).
+:func:`hwgen.sim.verify.verify` ties them together (``hwgen verify DIR``), driving each design
+family through its bench plug-in (:mod:`hwgen.sim.bench`, ``bench_<kind>.py``).
 """

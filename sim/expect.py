@@ -1,8 +1,9 @@
 """Golden values for a stimulus, computed once for the whole run with :mod:`hwgen.golden`.
 
-Everything about the arithmetic comes from the manifest: operand formats by registry name,
-the accumulator actually built (bits, LSB exponent, overflow policy), the multiplier from
-the config dict and the optional output format.
+Everything about the arithmetic comes from the design config rebuilt from the manifest's
+``config`` (:meth:`hwgen.emit.manifest.Manifest.design`): its golden model
+(:class:`hwgen.design.mac.MacArithmetic`) owns formats, accumulator, overflow policy,
+multiplier and output format.
 """
 
 from __future__ import annotations
@@ -12,51 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hwgen.formats import Format, get_format
-from hwgen.golden import AccumulatorSpec, Multiplier, Overflow, acc_to_format, mac_trace
-from hwgen.manifest import Manifest
+from hwgen.design.mac import MacArithmetic
 from hwgen.sim.stimulus import GemmStimulus, MacStimulus
 
-
-@dataclass(frozen=True)
-class Arithmetic:
-    """The arithmetic a design implements, read from its manifest."""
-
-    a: Format
-    w: Format
-    spec: AccumulatorSpec
-    overflow: Overflow
-    multiplier: Multiplier
-    out: Format | None
-    has_flags: bool
-
-    @classmethod
-    def of(cls, man: Manifest) -> Arithmetic:
-        """Read formats, accumulator, overflow, multiplier and output format from ``man``."""
-        acc = man.accumulator
-        return cls(
-            a=get_format(man.a_format),
-            w=get_format(man.w_format),
-            spec=AccumulatorSpec(bits=acc.bits, lsb_exp=acc.lsb_exp),
-            overflow=Overflow(acc.overflow),
-            multiplier=Multiplier(man.config.get("multiplier", str(Multiplier.EXACT))),
-            out=None if man.output is None else get_format(man.output.format),
-            has_flags=man.flags is not None,
-        )
-
-    def trace(
-        self,
-        a: npt.NDArray[np.int64],
-        w: npt.NDArray[np.int64],
-        valid: npt.NDArray[np.bool_],
-        clear: npt.NDArray[np.bool_],
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Accumulator and flags after every cycle of one flat sequence."""
-        t = mac_trace(
-            self.a, a, self.w, w, valid, clear,
-            acc=self.spec, overflow=self.overflow, multiplier=self.multiplier,
-        )  # fmt: skip
-        return t.acc, t.flags
+Arithmetic = MacArithmetic
+"""The golden model benches score against (owned by :class:`hwgen.design.mac.MacConfig`)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +38,7 @@ def mac_expected(arith: Arithmetic, stim: MacStimulus) -> MacExpected:
     acc, flags = arith.trace(stim.a.ravel(), stim.w.ravel(), stim.valid.ravel(), stim.clear.ravel())
     out = None
     if arith.out is not None:
-        f = flags if arith.has_flags else None
-        out = acc_to_format(acc, arith.spec.lsb_exp, arith.out, flags=f).reshape(shape)
+        out = arith.out_codes(acc, flags).reshape(shape)
     return MacExpected(
         acc=acc.reshape(shape),
         flags=flags.reshape(shape) if arith.has_flags else None,

@@ -8,12 +8,14 @@ shipped Verilog -- and is converted with the same deterministic flow as the desi
 (:func:`hwgen.emit.to_verilog`).
 
 Bus layout: lane ``i`` of a bus built from a port of ``n`` bits occupies bits
-``[i*n, (i+1)*n)``. MAC harness: every MAC port is per lane (``valid``/``clear`` too, so
-lanes run independent sequences). Array harness: data ports are per lane, the stream
-controls (``valid``, ``last``, ``out_ready``) are shared and the handshake outputs
-(``ready``, ``out_valid``, ``out_row``) come from lane 0 -- the lanes are identical designs
-with identical control, so they stay in lockstep; ``lanes_agree`` is high while every
-lane's handshake outputs equal lane 0's, and the bench checks it each clock.
+``[i*n, (i+1)*n)``. Which roles are per lane, shared or taken from lane 0 is the family
+bench's choice (:attr:`hwgen.sim.bench.Bench.lane_roles` and friends). MAC: every port is
+per lane (``valid``/``clear`` too, so lanes run independent sequences). Array: data ports
+are per lane, the stream controls (``valid``, ``last``, ``out_ready``) are shared and the
+handshake outputs (``ready``, ``out_valid``, ``out_row``) come from lane 0 -- the lanes are
+identical designs with identical control, so they stay in lockstep; ``lanes_agree`` is
+high while every lane's handshake outputs equal lane 0's, and the bench checks it each
+clock.
 
 A :class:`Fault` XORs one bit of one lane's port: a negative control showing that the
 scoreboard catches a broken datapath.
@@ -21,47 +23,16 @@ scoreboard catches a broken datapath.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from amaranth.hdl import ClockSignal, Instance, Module, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from hwgen.design.base import PortDir
+from hwgen.emit.manifest import Manifest
+from hwgen.sim.fault import Fault
+
+__all__ = ["Fault", "LaneHarness", "harness_name", "harness_verilog", "lane_roles"]
 from hwgen.errors import HwgenError
-from hwgen.manifest import DesignKind, Manifest, PortDir
-
-MAC_LANE_ROLES = ("a", "w", "valid", "clear", "acc", "flags", "out")
-"""MAC roles replicated per lane (those the design has)."""
-ARRAY_LANE_ROLES = ("a", "w", "out_data", "out_flags")
-"""Array roles replicated per lane."""
-ARRAY_SHARED_IN = ("valid", "last", "out_ready")
-"""Array inputs shared by all lanes."""
-ARRAY_LANE0_OUT = ("ready", "out_valid", "out_row")
-"""Array handshake outputs taken from lane 0 (checked for agreement)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Fault:
-    """Flip one bit of one lane's port (a deliberately broken lane).
-
-    Parameters
-    ----------
-    lane
-        Lane index.
-    role
-        Port role (``a``, ``w``, ``acc``, ...); input roles corrupt what the design sees,
-        output roles what the bench sees.
-    bit
-        Bit index within that lane's port.
-    """
-
-    lane: int
-    role: str
-    bit: int
-
-    def tag(self) -> str:
-        """Short identifier used in build directory names."""
-        return f"fault_l{self.lane}_{self.role}_b{self.bit}"
 
 
 def harness_name(manifest: Manifest) -> str:
@@ -70,10 +41,17 @@ def harness_name(manifest: Manifest) -> str:
 
 
 def lane_roles(manifest: Manifest) -> tuple[str, ...]:
-    """Roles that the harness replicates per lane (present in the design)."""
+    """Roles that the harness replicates per lane (present in the design), from the bench."""
+    from hwgen.design.families import family
+
     present = {p.role for p in manifest.ports}
-    wanted = MAC_LANE_ROLES if manifest.kind == DesignKind.MAC else ARRAY_LANE_ROLES
-    return tuple(r for r in wanted if r in present)
+    return tuple(str(r) for r in family(manifest.kind).bench().lane_roles if r in present)
+
+
+def _has_lane0_outputs(manifest: Manifest) -> bool:
+    from hwgen.design.families import family
+
+    return bool(family(manifest.kind).bench().lane0_roles)
 
 
 class LaneHarness(wiring.Component):
@@ -112,7 +90,7 @@ class LaneHarness(wiring.Component):
                 continue
             width = p.width * lanes if p.role in per_lane else p.width
             members[p.role] = (In if p.dir == PortDir.IN else Out)(width)
-        if manifest.kind == DesignKind.ARRAY:
+        if _has_lane0_outputs(manifest):
             members["lanes_agree"] = Out(1)
         if fault is not None:
             self._check_fault(fault, per_lane)
@@ -164,7 +142,7 @@ class LaneHarness(wiring.Component):
                 else:
                     agree.append(sig == bus)
             m.submodules[f"lane{lane}"] = Instance(man.top, **kwargs)
-        if man.kind == DesignKind.ARRAY:
+        if _has_lane0_outputs(man):
             ok = 1
             for term in agree:
                 ok = term & ok

@@ -1,10 +1,13 @@
 """Build and run lane harnesses on Verilator or Icarus through ``cocotb_tools.runner``.
 
-Builds are cached: a build directory is keyed by the design's ``config_hash``, the hash of
-its Verilog, the simulator, the lane count, waves and an injected fault, and is reused by
-every later run with the same key (a file lock makes concurrent test workers share it
-instead of racing). Harness Verilog is written into the build directory, never into the
-design directory.
+Builds are cached in one place, the user cache (:func:`default_build_root`, i.e.
+``<cache>/sim``; ``HWGEN_CACHE_DIR`` or ``--build-dir`` move it), never in the design
+directory or the working directory. A build directory is keyed by the design's
+``config_hash``, the hash of its Verilog, the simulator, the lane count, waves and an
+injected fault, and is reused by every later run with the same key (a file lock makes
+concurrent test workers share it instead of racing); the least recently used builds are
+evicted beyond a size budget (:func:`hwgen.tools.cache.evict`). Every command cocotb runs
+goes through :func:`hwgen.tools.process.run` (own process group, killed on Ctrl-C).
 """
 
 from __future__ import annotations
@@ -23,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hwgen.errors import HwgenError
-from hwgen.manifest import Manifest
-from hwgen.tools import icarus, process, verilator
+from hwgen.emit.manifest import Manifest
+from hwgen.tools import cache, icarus, process, verilator
 
 if TYPE_CHECKING:
     from cocotb_tools.runner import Runner
@@ -36,7 +38,12 @@ BUILD_STAMP = "hwgen_build.json"
 """File marking a finished build (holds its cache key)."""
 
 
-class SimulationError(HwgenError):
+def default_build_root() -> Path:
+    """The simulator build cache used when none is given: ``<user cache>/sim``."""
+    return cache.sim_build_root()
+
+
+class SimulationError(process.ToolError):
     """The simulator failed to build or run a harness (the message names the log file)."""
 
 
@@ -304,6 +311,7 @@ def build(
     with _locked(bdir.parent / f".{name}.lock"):
         stamp = bdir / BUILD_STAMP
         if stamp.is_file() and json.loads(stamp.read_text()).get("key") == key:
+            stamp.touch()  # last use, for the cache's eviction order
             return SimBuild(
                 sim=sim, manifest=man, design_dir=ddir, build_dir=bdir, toplevel=top,
                 lanes=lanes, waves=waves, seconds=0.0, cached=True,
@@ -348,6 +356,7 @@ def build(
                 _save_runtime(bdir, runtime)
         seconds = time.perf_counter() - t0
         stamp.write_text(json.dumps({"key": key, "seconds": seconds}) + "\n")
+    cache.evict(Path(build_root).resolve(), stamp=BUILD_STAMP)
     return SimBuild(
         sim=sim, manifest=man, design_dir=ddir, build_dir=bdir, toplevel=top,
         lanes=lanes, waves=waves, seconds=seconds, cached=False,

@@ -18,8 +18,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
+from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
-from hwgen.manifest import Manifest
 from hwgen.sim.drivers import BusDriver, BusMonitor, read_unsigned
 from hwgen.sim.job import Job
 from hwgen.sim.packing import pack_lanes

@@ -15,7 +15,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from hwgen.manifest import Manifest
+from hwgen.emit.manifest import Manifest
 from hwgen.sim.drivers import BusDriver, BusMonitor, mac_rows
 from hwgen.sim.job import Job
 

@@ -1,58 +1,39 @@
-"""Shared test helpers: run the ``hwgen`` command line in-process or as a subprocess."""
+"""Fixtures shared by the test modules, and the test run's own simulator build cache.
+
+The whole run (every xdist worker) builds simulator harnesses into one temporary cache
+(``HWGEN_CACHE_DIR``, a scratch directory of the controlling process): builds are shared
+between workers, and the directory is removed when the run ends, so a test run leaves
+nothing behind (a killed run's directory is swept by the next hwgen process).
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import NamedTuple
+import os
+import shutil
+from collections.abc import Callable
 
-import click
 import pytest
-from click.testing import CliRunner
+from helpers import CliResult, invoke_cli, run_hwgen_subprocess
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from hwgen.tools.cache import CACHE_ENV
+from hwgen.tools.scratch import make_scratch
 
-
-class CliResult(NamedTuple):
-    """Outcome of one ``hwgen`` invocation; unpacks as ``(exit_code, stdout, stderr)``."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
+_OWNED_CACHE: list[str] = []
 
 
-def invoke_cli(
-    args: Sequence[str], *, command: click.Command | None = None, input: str | None = None
-) -> CliResult:
-    """Run a click command in-process with separate stdout and stderr.
-
-    ``command`` defaults to the ``hwgen`` group. Exceptions that escape the command's own
-    error handling propagate, so a bug fails the test with its traceback instead of
-    hiding behind exit code 1.
-    """
-    if command is None:
-        from hwgen.cli.main import main as command
-    # click >= 8.2 keeps stderr apart from stdout in CliRunner results.
-    result = CliRunner().invoke(
-        command, list(args), input=input, catch_exceptions=False, prog_name="hwgen"
-    )
-    return CliResult(result.exit_code, result.stdout, result.stderr)
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process makes the run's cache; workers inherit it by environment."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or hasattr(config, "workerinput"):
+        return
+    path = str(make_scratch("test-cache"))
+    _OWNED_CACHE.append(path)
+    os.environ[CACHE_ENV] = path
 
 
-def run_hwgen_subprocess(*args: str, timeout: float = 120.0) -> CliResult:
-    """Run ``python -m hwgen ARGS`` in a child process (checks the real entry point)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "hwgen", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's cache (controlling process only)."""
+    while _OWNED_CACHE:
+        shutil.rmtree(_OWNED_CACHE.pop(), ignore_errors=True)
 
 
 @pytest.fixture

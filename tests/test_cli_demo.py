@@ -126,7 +126,7 @@ def test_demo_rejects_out_that_is_a_file(cli, tmp_path):
 def test_demo_hardware_job_end_to_end(cli, tmp_path):
     import pandas as pd
 
-    from hwgen.pipeline import pareto_mask
+    from hwgen.sweep.demo import pareto_mask
 
     code, out, err = cli(
         "demo",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import invoke_cli
+from helpers import invoke_cli
 
 from hwgen.cli.generate_cmd import DEFAULT_ROOT, generate
 from hwgen.cli.main import HwgenGroup
-from hwgen.manifest import Manifest
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
+from hwgen.emit.manifest import Manifest
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_generate_spec(hwgen, tmp_path):
     ("args", "message"),
     [
         (["array", "--rows", "0", "--cols", "2", "--a-format", "int8", "--w-format", "int8"],
-         "rows must be >= 1, not 0"),
+         "rows must be in 1..64, not 0"),
         (["--spec", "missing.toml"], "design spec not found: missing.toml"),
         (["mac", "--a-format", "int8", "--w-format", "int8", "--acc-bits", "20"],
          "acc_bits=20 is too narrow for exact accumulation of max_terms=4096 int8 x int8"
@@ -90,7 +90,7 @@ def test_generate_spec(hwgen, tmp_path):
         (["mac", "--a-format", "int8", "--w-format", "int8", "--max-terms", "0"],
          "max_terms must be >= 1, not 0"),
         (["mac", "--a-format", "int8", "--w-format", "int8", "--stages", "-1"],
-         "stages must be >= 0, not -1"),
+         "stages must be in 0..4, not -1"),
         (["mac", "--a-format", "int8", "--w-format", "int8", "--multiplier", "lmul"],
          "multiplier='lmul' needs float formats: a_format int8 is int"),
         (["mac", "--a-format", "bitmod_fp4", "--w-format", "int8"],
@@ -99,7 +99,7 @@ def test_generate_spec(hwgen, tmp_path):
          "exact accumulation of max_terms=4096 bf16 x bf16 products needs 535 bits"),
         (["mac", "--a-format", "fp8_e4m4", "--w-format", "int8"], "format 'fp8_e4m4'"),
         (["array", "--rows", "2", "--cols", "-1", "--a-format", "int8", "--w-format", "int8"],
-         "cols must be >= 1, not -1"),
+         "cols must be in 1..64, not -1"),
         (["--spec", "x.toml", "mac", "--a-format", "int8", "--w-format", "int8"],
          "--spec/--out before a subcommand are not allowed with 'generate mac'"),
     ],

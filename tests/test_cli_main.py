@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 import pytest
-from conftest import invoke_cli
+from helpers import invoke_cli
 
 from hwgen import __version__
 from hwgen.cli.main import COMMANDS, HwgenGroup, error_line, main

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CliResult, invoke_cli
+from helpers import CliResult, invoke_cli
 
 from hwgen.cli.main import EXIT_USAGE, HwgenGroup
 from hwgen.cli.quant_error_cmd import PER_TENSOR_HEADERS, SUMMARY_HEADERS, quant_error

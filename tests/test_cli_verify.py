@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import click
 import pytest
-from conftest import invoke_cli
+from helpers import invoke_cli
 
 from hwgen.cli.main import HwgenGroup
 from hwgen.cli.verify_cmd import verify
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
-from hwgen.manifest import Manifest
-from hwgen.rtl.config import MacConfig
+from hwgen.emit.manifest import Manifest
 
 
 def _group() -> click.Group:
@@ -25,12 +24,6 @@ def _group() -> click.Group:
 
 
 @pytest.fixture(scope="module")
-def sim_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "hwgen-sim-build"
-
-
-@pytest.fixture(scope="module")
 def int8_mac(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("cli_verify") / "mac"
     emit(MacConfig(a_format="int8", w_format="int8", max_terms=64), d)
@@ -38,10 +31,9 @@ def int8_mac(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.sim
-def test_passing_design_prints_summary(int8_mac: Path, sim_root: Path) -> None:
+def test_passing_design_prints_summary(int8_mac: Path) -> None:
     code, out, err = invoke_cli(
-        ["verify", str(int8_mac), "--vectors", "4096", "--lanes", "16", "--build-dir",
-         str(sim_root)],
+        ["verify", str(int8_mac), "--vectors", "4096", "--lanes", "16"],
         command=_group(),
     )  # fmt: skip
     assert code == 0, err
@@ -55,9 +47,7 @@ def test_passing_design_prints_summary(int8_mac: Path, sim_root: Path) -> None:
 
 
 @pytest.mark.sim
-def test_mismatch_exits_1_with_decoded_operands_and_waves(
-    int8_mac: Path, sim_root: Path, tmp_path: Path
-) -> None:
+def test_mismatch_exits_1_with_decoded_operands_and_waves(int8_mac: Path, tmp_path: Path) -> None:
     """A manifest that lies about the operand format: the hardware no longer matches it."""
     liar = tmp_path / "liar"
     liar.mkdir()
@@ -67,8 +57,7 @@ def test_mismatch_exits_1_with_decoded_operands_and_waves(
     wrong = dataclasses.replace(man, a_format="uint8", config={**man.config, "a_format": "uint8"})
     (liar / "manifest.json").write_text(wrong.to_json())
     code, out, _ = invoke_cli(
-        ["verify", str(liar), "--vectors", "256", "--lanes", "8", "--build-dir",
-         str(sim_root)],
+        ["verify", str(liar), "--vectors", "256", "--lanes", "8"],
         command=_group(),
     )  # fmt: skip
     assert code == 1

@@ -298,7 +298,7 @@ def test_reference_bad_arguments(kwargs: dict, message: str) -> None:
 
 
 def test_reference_for_config_reads_widths_from_the_config() -> None:
-    from hwgen.rtl.config import MacConfig
+    from hwgen.design.mac import MacConfig
 
     config = MacConfig(a_format="int4", w_format="int8", max_terms=256)
     ref = reference_mac_for(config)
@@ -329,7 +329,7 @@ def test_reference_for_config_reads_widths_from_the_config() -> None:
     ],
 )
 def test_reference_for_config_rejects_what_it_cannot_mirror(kwargs: dict, message: str) -> None:
-    from hwgen.rtl.config import MacConfig
+    from hwgen.design.mac import MacConfig
 
     config = MacConfig(**{"a_format": "int8", "w_format": "int8", **kwargs})
     with pytest.raises(HwgenError, match=f"^{re.escape(message)}$"):
@@ -342,8 +342,8 @@ def test_reference_for_config_rejects_what_it_cannot_mirror(kwargs: dict, messag
 @pytest.fixture(scope="module", params=["int8", "int4"])
 def int_mac(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """An emitted INT x INT MAC (default options) and its directory."""
+    from hwgen.design.mac import MacConfig
     from hwgen.emit import emit
-    from hwgen.rtl.config import MacConfig
 
     config = MacConfig(a_format=request.param, w_format=request.param)
     out = tmp_path_factory.mktemp(request.param) / "mac"
@@ -393,8 +393,8 @@ def test_port_mismatch_is_not_equivalent() -> None:
 
 def test_equivalence_check_finds_a_differing_design(tmp_path: Path) -> None:
     # A saturating accumulator differs from the wrapping reference once a sum overflows.
+    from hwgen.design.mac import MacConfig
     from hwgen.emit import emit
-    from hwgen.rtl.config import MacConfig
 
     config = MacConfig(
         a_format="int4", w_format="int4", max_terms=64, acc_bits=10, overflow="saturate"
@@ -421,8 +421,8 @@ def test_equivalence_check_finds_a_differing_design(tmp_path: Path) -> None:
 def test_mixed_width_int_macs_are_equivalent_to_the_reference(
     a_format: str, w_format: str, overrides: dict, tmp_path: Path
 ) -> None:
+    from hwgen.design.mac import MacConfig
     from hwgen.emit import emit
-    from hwgen.rtl.config import MacConfig
 
     config = MacConfig(a_format=a_format, w_format=w_format, **overrides)
     manifest = emit(config, tmp_path / "mac")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import tomllib
 
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 PACKAGE_DIRS = {"hwgen": "hwgen", "hwgen.sim": "sim", "hwgen.costmodel": "costmodel"}
 

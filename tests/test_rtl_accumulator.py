@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import clocked_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rtl_simutil import clocked_eval
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get_format
 from hwgen.golden import AccumulatorSpec, Overflow, mac_trace
-from hwgen.rtl.accumulator import Accumulator
+from hwgen.rtl.common.accumulator import Accumulator
 
 
 def _check(term_width: int, bits: int, overflow: Overflow, terms, valid, clear) -> None:

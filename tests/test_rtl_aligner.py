@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import pytest
+from helpers import comb_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rtl_simutil import comb_eval
 
 from hwgen.errors import HwgenError
-from hwgen.rtl.aligner import Aligner
+from hwgen.rtl.common.aligner import Aligner
 
 
 def _signed(x: int, width: int) -> int:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from amaranth.hdl import Shape
-from test_rtl_simutil import comb_eval
+from helpers import comb_eval
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get_format
-from hwgen.rtl.decoder import Decoder, exp_width, has_specials
+from hwgen.rtl.common.decoder import Decoder, exp_width
 
 FAST = [
     "int8",
@@ -82,7 +82,7 @@ def test_ports_follow_the_format() -> None:
     assert {"is_nan", "is_inf", "neg"} <= set(members)
     int8 = Decoder(fmt=get_format("int8"))
     assert set(int8.signature.members) == {"code", "sig"}
-    assert not has_specials(get_format("fp4_e2m1"))
+    assert not get_format("fp4_e2m1").has_specials
 
 
 def test_rejects_non_format() -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import clocked_eval, comb_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rtl_simutil import clocked_eval, comb_eval
 
 from hwgen.formats import get_format
 from hwgen.golden import Flag, product_flags
 from hwgen.golden.specials import settle
-from hwgen.rtl.decoder import Decoder
-from hwgen.rtl.flags import FLAG_BITS, FlagRegister, ProductFlags
+from hwgen.rtl.common.decoder import Decoder
+from hwgen.rtl.common.flags import FLAG_BITS, FlagRegister, ProductFlags
 
 
 def test_flag_bits_match_golden_and_manifest_layout() -> None:

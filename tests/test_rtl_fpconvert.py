@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import comb_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rtl_simutil import comb_eval
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get_format
 from hwgen.golden import acc_to_format
-from hwgen.rtl.fpconvert import FloatConverter
+from hwgen.rtl.common.fpconvert import FloatConverter
 
 # (acc bits, acc lsb_exp, format): exact-accumulator frames of real MACs plus frames that
 # put the whole range into subnormals or overflow.

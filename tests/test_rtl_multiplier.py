@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import comb_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rtl_simutil import comb_eval
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get_format
 from hwgen.golden import lmul_product_ints, product_ints
-from hwgen.rtl.multiplier import ExactMultiplier, LMulMultiplier
+from hwgen.rtl.common.multipliers import ExactMultiplier, LMulMultiplier
 
 
 def _pairs(a_bits: int, w_bits: int) -> tuple[np.ndarray, np.ndarray]:

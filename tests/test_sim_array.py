@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
-from hwgen.sim.harness import Fault
+from hwgen.sim.fault import Fault
 from hwgen.sim.stimulus import GemmStimulus
-from hwgen.verify import Waves, check, verify
+from hwgen.sim.verify import VerifyOptions, Waves, check, verify
 
 pytestmark = pytest.mark.sim
 
 MACS = 1 << 15
-
-
-@pytest.fixture(scope="session")
-def sim_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build cache shared by all test workers of this run (builds are file-locked)."""
-    base = tmp_path_factory.getbasetemp()
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "hwgen-sim-build"
 
 
 @pytest.fixture(scope="session")
@@ -52,22 +44,22 @@ def array(tmp_path_factory: pytest.TempPathFactory):
     ],
 )
 def test_random_gemm_tiles_with_backpressure(
-    array, sim_root: Path, rows: int, cols: int, a: str, w: str, max_terms: int
+    array, rows: int, cols: int, a: str, w: str, max_terms: int
 ) -> None:
     d = array(rows, cols, a_format=a, w_format=w, max_terms=max_terms)
-    r = verify(d, vectors=MACS, seed=2, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=MACS, seed=2, waves=Waves.NEVER))
     assert r.passed, r.summary()
     # Full-speed tiles plus the stressed part (idle beats, out_ready backpressure).
     assert r.checks >= MACS + MACS // 8
 
 
-def test_wrapping_array_and_lanes_in_lockstep(array, sim_root: Path) -> None:
+def test_wrapping_array_and_lanes_in_lockstep(array) -> None:
     d = array(3, 2, a_format="int8", w_format="int8", max_terms=32, acc_bits=14, overflow="wrap")
-    r = verify(d, vectors=MACS, lanes=3, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=MACS, lanes=3, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_single_beat_tiles_back_to_back(array, sim_root: Path) -> None:
+def test_single_beat_tiles_back_to_back(array) -> None:
     """K = 1 tiles, each a `last` beat: the worst case for the output double buffer."""
     d = array(2, 3, a_format="int8", w_format="int8", max_terms=16)
     rng = np.random.default_rng(5)
@@ -80,16 +72,18 @@ def test_single_beat_tiles_back_to_back(array, sim_root: Path) -> None:
         out_ready=np.array([True, False, True]),
         stress_from=beats // 2,
     )
-    r = check(d, stim, build_root=sim_root, waves=Waves.NEVER)
+    r = check(d, stim, VerifyOptions(waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_negative_control_corrupted_result_bit(array, sim_root: Path) -> None:
+def test_negative_control_corrupted_result_bit(array) -> None:
     d = array(2, 3, a_format="int8", w_format="int8", max_terms=16)
     r = verify(
-        d, vectors=1 << 12, build_root=sim_root, waves=Waves.NEVER,
-        fault=Fault(lane=0, role="out_data", bit=2),
-    )  # fmt: skip
+        d,
+        VerifyOptions(
+            vectors=1 << 12, waves=Waves.NEVER, fault=Fault(lane=0, role="out_data", bit=2)
+        ),
+    )
     assert not r.passed
     # Bit 2 of out_data is column 0's accumulator: wrong whenever that bit is set.
     assert r.by_signal["out_data"] > 0 and r.by_signal["out_row"] == 0
@@ -97,13 +91,13 @@ def test_negative_control_corrupted_result_bit(array, sim_root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_long_8x8_gemm(array, sim_root: Path) -> None:
+def test_long_8x8_gemm(array) -> None:
     d = array(8, 8, a_format="fp8_e4m3", w_format="int8", max_terms=4096)
-    r = verify(d, vectors=1 << 23, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=1 << 23, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_icarus_array_smoke(array, sim_root: Path) -> None:
+def test_icarus_array_smoke(array) -> None:
     d = array(2, 3, a_format="int8", w_format="int8", max_terms=16)
-    r = verify(d, sim="icarus", vectors=1 << 11, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(sim="icarus", vectors=1 << 11, waves=Waves.NEVER))
     assert r.passed, r.summary()

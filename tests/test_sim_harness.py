@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from amaranth.hdl import Shape
 
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
+from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
-from hwgen.manifest import Manifest
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
 from hwgen.sim.harness import Fault, LaneHarness, harness_name, harness_verilog
 
 

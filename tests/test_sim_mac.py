@@ -6,20 +6,19 @@ Verilog and the harness) and shared between test workers.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
+from hwgen.emit.manifest import Manifest
 from hwgen.formats import get_format
 from hwgen.golden import accumulator_spec
-from hwgen.manifest import Manifest
-from hwgen.rtl.config import MacConfig
-from hwgen.sim.harness import Fault
+from hwgen.sim.fault import Fault
 from hwgen.sim.stimulus import MacStimulus
-from hwgen.verify import Waves, check, verify
+from hwgen.sim.verify import VerifyOptions, Waves, check, verify
 
 pytestmark = pytest.mark.sim
 
@@ -28,13 +27,6 @@ SMALL_TERMS = 64
 RANDOM = 1 << 14
 LANES = 16
 """Harness width in tests: builds stay small; 2**16 pairs still take only 4096 clocks."""
-
-
-@pytest.fixture(scope="session")
-def sim_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build cache shared by all test workers of this run (builds are file-locked)."""
-    base = tmp_path_factory.getbasetemp()
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "hwgen-sim-build"
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +56,9 @@ PAIRS = [
 
 
 @pytest.mark.parametrize(("a", "w"), PAIRS)
-def test_exhaustive_pairs_extremes_and_random(design, sim_root: Path, a: str, w: str) -> None:
+def test_exhaustive_pairs_extremes_and_random(design, a: str, w: str) -> None:
     d = design(a_format=a, w_format=w, max_terms=SMALL_TERMS)
-    r = verify(d, vectors=RANDOM, seed=7, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=RANDOM, seed=7, lanes=LANES, waves=Waves.NEVER))
     assert r.passed, r.summary()
     phases = dict(r.phases)
     n_pairs = 1 << (get_format(a).bits + get_format(w).bits)
@@ -76,7 +68,7 @@ def test_exhaustive_pairs_extremes_and_random(design, sim_root: Path, a: str, w:
     assert phases["random"] == RANDOM
     assert r.checks == sum(phases.values())
     # Formats with NaN / inf codes get their sticky flags compared too.
-    has_specials = any(get_format(f).nan_codes or get_format(f).inf_codes for f in (a, w))
+    has_specials = any(get_format(f).has_specials for f in (a, w))
     assert ("flags" in r.by_signal) == has_specials
 
 
@@ -85,17 +77,17 @@ def test_exhaustive_pairs_extremes_and_random(design, sim_root: Path, a: str, w:
     [("int8", "int8", "wrap", 12), ("fp8_e4m3", "int8", "saturate", 14)],
 )
 def test_narrow_accumulators_overflow_like_the_model(
-    design, sim_root: Path, a: str, w: str, overflow: str, acc_bits: int
+    design, a: str, w: str, overflow: str, acc_bits: int
 ) -> None:
     exact = accumulator_spec(a, w, SMALL_TERMS).bits
     assert acc_bits < exact  # the extreme phase really overflows this accumulator
     d = design(a_format=a, w_format=w, max_terms=SMALL_TERMS, acc_bits=acc_bits, overflow=overflow)
     assert Manifest.load(d).accumulator.bits == acc_bits
-    r = verify(d, vectors=RANDOM, seed=3, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=RANDOM, seed=3, lanes=LANES, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_pipelined_mac_with_float_output(design, sim_root: Path) -> None:
+def test_pipelined_mac_with_float_output(design) -> None:
     d = design(
         a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, stages=2,
         out_format="fp16",
@@ -103,17 +95,17 @@ def test_pipelined_mac_with_float_output(design, sim_root: Path) -> None:
     man = Manifest.load(d)
     assert man.latency == 3 and man.output is not None
     # Few lanes: the float converter makes this the largest model to compile.
-    r = verify(d, vectors=RANDOM, lanes=4, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=RANDOM, lanes=4, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_lmul_multiplier(design, sim_root: Path) -> None:
+def test_lmul_multiplier(design) -> None:
     d = design(a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, multiplier="lmul")
-    r = verify(d, vectors=RANDOM, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=RANDOM, lanes=LANES, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_clear_and_valid_corner_cases(design, sim_root: Path) -> None:
+def test_clear_and_valid_corner_cases(design) -> None:
     """Hand-written control sequences; each lane uses other random operands."""
     d = design(a_format="fp8_e5m2", w_format="fp8_e5m2", max_terms=SMALL_TERMS)
     #            start    clear w/o valid  2 clears   idle   clear+valid  hold  end idle
@@ -128,18 +120,20 @@ def test_clear_and_valid_corner_cases(design, sim_root: Path) -> None:
         valid=np.broadcast_to(np.array(valid, dtype=bool), shape).copy(),
         clear=np.broadcast_to(np.array(clear, dtype=bool), shape).copy(),
     )
-    r = check(d, stim, build_root=sim_root, waves=Waves.NEVER)
+    r = check(d, stim, VerifyOptions(waves=Waves.NEVER))
     assert r.passed, r.summary()
     assert r.checks == lanes * len(valid)
 
 
-def test_negative_control_faulty_lane_is_caught(design, sim_root: Path) -> None:
+def test_negative_control_faulty_lane_is_caught(design) -> None:
     """A harness lane whose design sees a wrong weight bit must produce mismatches."""
     d = design(a_format="int8", w_format="int8", max_terms=SMALL_TERMS)
     r = verify(
-        d, vectors=1 << 10, lanes=8, build_root=sim_root, waves=Waves.NEVER,
-        fault=Fault(lane=5, role="w", bit=0),
-    )  # fmt: skip
+        d,
+        VerifyOptions(
+            vectors=1 << 10, lanes=8, waves=Waves.NEVER, fault=Fault(lane=5, role="w", bit=0)
+        ),
+    )
     assert not r.passed
     assert r.mismatches > 1000  # counted beyond the reported ones
     assert len(r.first_mismatches) == 10
@@ -148,27 +142,29 @@ def test_negative_control_faulty_lane_is_caught(design, sim_root: Path) -> None:
     assert "FAIL" in r.summary() and r.waves is None
 
 
-def test_icarus_waves_on_failure(design, sim_root: Path) -> None:
+def test_icarus_waves_on_failure(design) -> None:
     """A failing run is repeated up to its first mismatch with tracing on (FST in Icarus)."""
     d = design(a_format="int8", w_format="fp4_e2m1", max_terms=SMALL_TERMS)
     r = verify(
-        d, sim="icarus", vectors=1 << 8, lanes=4, build_root=sim_root,
-        fault=Fault(lane=2, role="acc", bit=3),
-    )  # fmt: skip
+        d,
+        VerifyOptions(
+            sim="icarus", vectors=1 << 8, lanes=4, fault=Fault(lane=2, role="acc", bit=3)
+        ),
+    )
     assert not r.passed and r.by_signal["acc"] > 0
     assert r.waves is not None and r.waves.suffix == ".fst" and r.waves.stat().st_size > 0
     assert str(r.waves) in r.summary()
 
 
 @pytest.mark.slow
-def test_long_random_accumulation(design, sim_root: Path) -> None:
+def test_long_random_accumulation(design) -> None:
     d = design(a_format="fp8_e4m3", w_format="int8", max_terms=4096)
-    r = verify(d, vectors=1 << 22, seed=5, lanes=LANES, build_root=sim_root, waves=Waves.NEVER)
+    r = verify(d, VerifyOptions(vectors=1 << 22, seed=5, lanes=LANES, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_icarus_smoke(design, sim_root: Path) -> None:
+def test_icarus_smoke(design) -> None:
     d = design(a_format="fp8_e4m3", w_format="fp4_e2m1", max_terms=SMALL_TERMS)
-    r = verify(d, sim="icarus", vectors=1 << 10, lanes=16, build_root=sim_root)
+    r = verify(d, VerifyOptions(sim="icarus", vectors=1 << 10, lanes=16))
     assert r.passed, r.summary()
     assert dict(r.phases)["exhaustive"] == 1 << 12

@@ -208,8 +208,8 @@ def test_missing_tools_raise_tool_not_found(
 
 @pytest.fixture(scope="module")
 def int8_mac_dir(tmp_path_factory: pytest.TempPathFactory):
+    from hwgen.design.mac import MacConfig
     from hwgen.emit import emit
-    from hwgen.rtl.config import MacConfig
 
     out = tmp_path_factory.mktemp("emit") / "mac"
     return out, emit(MacConfig(a_format="int8", w_format="int8"), out)

@@ -145,7 +145,7 @@ def demo(
     model on Verilator, synthesizes it with Yosys (generic gates) and plots area against
     the weight format's SQNR, writing results.csv and pareto.png into --out.
     """
-    from hwgen.pipeline import parse_pairs  # pandas-backed, like quant_error below
+    from hwgen.sweep.demo import parse_pairs  # pandas-backed, like quant_error below
 
     format_names = parse_format_list(formats_text)
     design_pairs = parse_pairs(pairs) if hardware else []
@@ -191,8 +191,8 @@ def _hardware(
     out: Path,
     vectors: int,
 ) -> None:
-    from hwgen.pipeline import evaluate_mac, plot_pareto, results_frame
     from hwgen.quant_error import rank_formats
+    from hwgen.sweep.demo import evaluate_mac, plot_pareto, results_frame
 
     weights = sorted({w for _, w in pairs})
     sqnr = rank_formats(tensors, weights, group_size=group_size).set_index("format")["sqnr_db"]
@@ -209,7 +209,6 @@ def _hardware(
             out_dir=out,
             weight_sqnr_db=float(sqnr[w]),
             vectors=vectors,
-            build_root=out / "sim_build",
         )
         verdict = "PASS" if r.verified else f"FAIL ({r.mismatches} mismatches)"
         click.echo(f"  {r.design:<42} {verdict:<6} {r.checks:>9,} checks  {r.transistors:>6} T")

@@ -6,30 +6,30 @@
     hwgen generate array --rows 4 --cols 4 --a-format fp8_e4m3 --w-format int8 [--out DIR]
     hwgen generate --spec design.toml [--out DIR]
 
-Options map one to one onto the config fields (``--acc-bits`` -> ``acc_bits``); options left
-out take the config's own defaults. The default output directory is ``rtl_out/<name>/``.
+One subcommand per design family of :mod:`hwgen.design.families`; its options are the
+config's :meth:`~hwgen.design.base.DesignConfig.options` (``--acc-bits`` -> ``acc_bits``);
+options left out take the config's own defaults. The default output directory is
+``rtl_out/<name>/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from hwgen.design import load_design
+from hwgen.design.base import DesignConfig, OptionSpec
+from hwgen.design.families import Family, families
+from hwgen.design.spec import load_design
+from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
-from hwgen.golden import Multiplier, Overflow
-from hwgen.manifest import Manifest
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
 
 DEFAULT_ROOT = Path("rtl_out")
 """Parent of the default output directory ``rtl_out/<name>/``."""
 
 
-def default_out_dir(config: MacConfig | ArrayConfig) -> Path:
+def default_out_dir(config: DesignConfig) -> Path:
     """``rtl_out/<name>`` relative to the working directory."""
     return DEFAULT_ROOT / config.name
 
@@ -55,7 +55,7 @@ def summary(manifest: Manifest, out_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _generate(config: MacConfig | ArrayConfig, out: Path | None) -> None:
+def _generate(config: DesignConfig, out: Path | None) -> None:
     from hwgen.emit import emit
 
     out_dir = out if out is not None else default_out_dir(config)
@@ -63,36 +63,15 @@ def _generate(config: MacConfig | ArrayConfig, out: Path | None) -> None:
     click.echo(summary(manifest, out_dir), nl=False)
 
 
-def _mac_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options shared by ``generate mac`` and ``generate array``."""
-    options = [
-        click.option("--a-format", "a_format", required=True, help="Activation format name."),
-        click.option("--w-format", "w_format", required=True, help="Weight format name."),
-        click.option("--acc-bits", type=int, default=None, help="Accumulator width [exact]."),
-        click.option("--max-terms", type=int, default=None, help="Longest dot product [4096]."),
-        click.option("--stages", type=int, default=None, help="Pipeline registers [0]."),
-        click.option(
-            "--overflow",
-            type=click.Choice([str(o) for o in Overflow]),
-            default=None,
-            help="Accumulator overflow policy [exact].",
-        ),
-        click.option(
-            "--multiplier",
-            type=click.Choice([str(x) for x in Multiplier]),
-            default=None,
-            help="Exact or L-Mul products [exact].",
-        ),
-        click.option(
-            "--out",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Output directory [rtl_out/<name>].",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+def _click_option(spec: OptionSpec) -> click.Option:
+    kind: Any = click.Choice(list(spec.choices)) if spec.choices else spec.type
+    return click.Option(
+        [f"--{spec.key.replace('_', '-')}", spec.key],
+        type=kind,
+        required=spec.required,
+        default=None,
+        help=spec.help,
+    )
 
 
 def _given(**kwargs: Any) -> dict[str, Any]:
@@ -124,22 +103,28 @@ def generate(ctx: click.Context, spec: Path | None, out: Path | None) -> None:
             )
         return
     if spec is None:
-        raise click.UsageError("give --spec FILE or a subcommand: mac, array", ctx=ctx)
+        kinds = ", ".join(f.kind for f in families())
+        raise click.UsageError(f"give --spec FILE or a subcommand: {kinds}", ctx=ctx)
     _generate(load_design(spec), out)
 
 
-@generate.command(name="mac")
-@_mac_options
-@click.option("--out-format", default=None, help="Float format of the rounded `out` port.")
-def generate_mac(out: Path | None, **options: Any) -> None:
-    """A single MAC unit."""
-    _generate(MacConfig.from_dict(_given(**options)), out)
+def _family_command(fam: Family) -> click.Command:
+    """``hwgen generate <kind>``: one option per config key of the family (from the table)."""
+
+    def callback(out: Path | None, **options: Any) -> None:
+        _generate(fam.config.from_dict(_given(**options)), out)
+
+    params: list[click.Parameter] = [_click_option(o) for o in fam.config.options()]
+    params.append(
+        click.Option(
+            ["--out"],
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Output directory [rtl_out/<name>].",
+        )
+    )
+    return click.Command(name=fam.kind, callback=callback, params=params, help=fam.summary)
 
 
-@generate.command(name="array")
-@click.option("--rows", type=int, required=True, help="Rows R (1..64).")
-@click.option("--cols", type=int, required=True, help="Columns C (1..64).")
-@_mac_options
-def generate_array(out: Path | None, **options: Any) -> None:
-    """An R x C output-stationary systolic PE array."""
-    _generate(ArrayConfig.from_dict(_given(**options)), out)
+for _family in families():
+    generate.add_command(_family_command(_family))

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from hwgen.sim.runner import Simulator
-from hwgen.verify import DEFAULT_BUILD_ROOT, DEFAULT_VECTORS, Waves
-from hwgen.verify import verify as run_verify
+from hwgen.sim.verify import DEFAULT_VECTORS, VerifyOptions, Waves
+from hwgen.sim.verify import verify as run_verify
 
 EXIT_MISMATCH = 1
 """Exit code when the design disagrees with the golden model."""
@@ -47,9 +47,8 @@ EXIT_MISMATCH = 1
 @click.option(
     "--build-dir",
     type=click.Path(path_type=Path),
-    default=DEFAULT_BUILD_ROOT,
-    show_default=True,
-    help="Simulator build cache.",
+    default=None,
+    help="Simulator build cache [$HWGEN_CACHE_DIR/sim, else ~/.cache/hwgen/sim].",
 )
 @click.pass_context
 def verify(
@@ -60,22 +59,15 @@ def verify(
     seed: int,
     waves: bool | None,
     lanes: int | None,
-    build_dir: Path,
+    build_dir: Path | None,
 ) -> None:
     """Check the design in DESIGN_DIR (a `hwgen generate` output) in a simulator.
 
     Prints a summary; exits 1 when any output disagrees with the golden model.
     """
     mode = Waves.ON_FAILURE if waves is None else (Waves.ALWAYS if waves else Waves.NEVER)
-    report = run_verify(
-        design_dir,
-        sim=Simulator(sim),
-        vectors=vectors,
-        seed=seed,
-        waves=mode,
-        lanes=lanes,
-        build_root=build_dir,
-    )
+    options = VerifyOptions(sim=Simulator(sim), vectors=vectors, seed=seed, waves=mode, lanes=lanes)
+    report = run_verify(design_dir, options, build_root=build_dir)
     click.echo(report.summary())
     if not report.passed:
         if report.run_dir is not None:

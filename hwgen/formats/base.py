@@ -118,6 +118,14 @@ class Format(ABC):
         return np.isfinite(self._values)
 
     @cached_property
+    def has_specials(self) -> bool:
+        """Whether any code is NaN or infinite (hardware then carries special-value flags).
+
+        The one owner of this fact: golden model, decoders, flags and manifest all ask it.
+        """
+        return not bool(np.all(self.finite_mask))
+
+    @cached_property
     def nan_codes(self) -> tuple[int, ...]:
         """Codes whose value is NaN."""
         return tuple(int(c) for c in np.flatnonzero(np.isnan(self._values)))

@@ -25,9 +25,11 @@ from hwgen.golden.sizing import (
     extreme_products,
     published_accumulator_bits,
 )
-from hwgen.golden.specials import Flag, product_flags, reduce_flags
+from hwgen.golden.specials import FLAG_BITS, FLAG_WIDTH, Flag, product_flags, reduce_flags
 
 __all__ = [
+    "FLAG_BITS",
+    "FLAG_WIDTH",
     "AccumulatorSpec",
     "ExactResult",
     "Flag",

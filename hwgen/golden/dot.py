@@ -22,7 +22,7 @@ from hwgen.golden._operands import as_codes, broadcast, resolve_format
 from hwgen.golden._terms import INT64_MAX, INT64_SAFE, sum_terms
 from hwgen.golden.products import Multiplier, as_multiplier, product_terms
 from hwgen.golden.result import ExactResult
-from hwgen.golden.specials import flags_of_products, has_specials, reduce_flags
+from hwgen.golden.specials import flags_of_products, reduce_flags
 
 # Rows of the (M, K, N) broadcast processed at once where per-product work is needed.
 _BLOCK_ELEMENTS = 1 << 22
@@ -190,7 +190,7 @@ def _gemm_flags(
 ) -> npt.NDArray[np.uint8]:
     """Flag word of every output (all zero without special codes, at no cost)."""
     shape = (a_idx.shape[0], w_idx.shape[1])
-    if not (has_specials(a_fmt) or has_specials(w_fmt)) or 0 in shape:
+    if not (a_fmt.has_specials or w_fmt.has_specials) or 0 in shape:
         return np.zeros(shape, dtype=np.uint8)
     parts = [
         reduce_flags(

@@ -28,6 +28,7 @@ exact product, so one accumulator serves both multipliers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -54,12 +55,54 @@ def lmul_offset_exponent(man_bits: int) -> int:
     return 3 if man_bits == 4 else 4
 
 
-def _man_bits(fmt: Format, role: str) -> int:
-    if fmt.kind is not FormatKind.FLOAT:
+def lmul_man_bits(fmt: Format, role: str) -> int:
+    """Mantissa width of an L-Mul operand (HwgenError for a format that is not a float).
+
+    The one owner of this rule; the hardware multiplier asks it too.
+    """
+    man_bits = getattr(fmt, "man_bits", None) if fmt.kind is FormatKind.FLOAT else None
+    if man_bits is None:
         raise HwgenError(
             f"L-Mul needs float formats: {role} {fmt.name} is {fmt.kind.value}, not float"
         )
-    return int(fmt.man_bits)  # type: ignore[attr-defined]
+    return int(man_bits)
+
+
+@dataclass(frozen=True, slots=True)
+class LMulFrame:
+    """The fixed-point frame of L-Mul products of two formats (module docstring).
+
+    Attributes
+    ----------
+    ma, mw
+        Mantissa widths of the operands.
+    big_m
+        ``M = max(ma, mw)``: fraction bits of the significand ``S``.
+    correction
+        ``2**(M - l(min(ma, mw)))``, the constant that replaces the mantissa product.
+    sig_bound
+        Largest ``S`` (all-ones mantissas).
+    shift_offset
+        ``ma + mw - M = min(ma, mw)``: constant left shift into the exact product's frame.
+    """
+
+    ma: int
+    mw: int
+    big_m: int
+    correction: int
+    sig_bound: int
+    shift_offset: int
+
+
+def lmul_frame(a_fmt: Format, w_fmt: Format) -> LMulFrame:
+    """The :class:`LMulFrame` of ``a_fmt x w_fmt`` (both must be float formats)."""
+    ma, mw = lmul_man_bits(a_fmt, "a_format"), lmul_man_bits(w_fmt, "w_format")
+    big_m = max(ma, mw)
+    correction = 1 << (big_m - lmul_offset_exponent(min(ma, mw)))
+    bound = (
+        (1 << big_m) + (((1 << ma) - 1) << (big_m - ma)) + (((1 << mw) - 1) << (big_m - mw))
+    ) + correction
+    return LMulFrame(ma, mw, big_m, correction, bound, ma + mw - big_m)
 
 
 @cache
@@ -76,29 +119,22 @@ def lmul_terms(
     a_fmt: Format, a_idx: npt.NDArray[np.intp], w_fmt: Format, w_idx: npt.NDArray[np.intp]
 ) -> Terms:
     """L-Mul products of validated codes as :class:`~hwgen.golden._terms.Terms`."""
-    ma, mw = _man_bits(a_fmt, "a_format"), _man_bits(w_fmt, "w_format")
+    frame = lmul_frame(a_fmt, w_fmt)
+    ma, mw, big_m, offset = frame.ma, frame.mw, frame.big_m, frame.correction
     a_idx, w_idx = broadcast(a_idx, w_idx)
-    big_m = max(ma, mw)
-    offset = 1 << (big_m - lmul_offset_exponent(min(ma, mw)))
     a_ftz, a_frac, a_neg = _operand_tables(a_fmt, ma)
     w_ftz, w_frac, w_neg = _operand_tables(w_fmt, mw)
     mag = (1 << big_m) + (a_frac[a_idx] << (big_m - ma)) + (w_frac[w_idx] << (big_m - mw)) + offset
     zero = a_ftz[a_idx] | w_ftz[w_idx]
     sig = np.where(zero, 0, np.where(a_neg[a_idx] ^ w_neg[w_idx], -mag, mag))
-    base = ma + mw - big_m
+    base = frame.shift_offset
     a_exp, w_exp = a_fmt.sig_exp.exp, w_fmt.sig_exp.exp
     shift = np.where(zero, 0, a_exp[a_idx] + w_exp[w_idx] + base)
-    sig_bound = (
-        (1 << big_m)
-        + (((1 << ma) - 1) << (big_m - ma))
-        + (((1 << mw) - 1) << (big_m - mw))
-        + offset
-    )
     return Terms(
         sig=sig.astype(np.int64),
         shift=shift.astype(np.int64),
         flags=flags_of_products(a_fmt, a_idx, w_fmt, w_idx),
-        sig_bound=sig_bound,
+        sig_bound=frame.sig_bound,
         shift_bound=a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max + base,
         lsb_exp=a_fmt.lsb_exp + w_fmt.lsb_exp,
     )

@@ -40,9 +40,14 @@ def _classes(fmt: Format) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return np.isnan(v), np.isinf(v), v == 0, np.signbit(v) & ~np.isnan(v)
 
 
-def has_specials(fmt: Format) -> bool:
-    """Whether ``fmt`` has any NaN or infinity code."""
-    return not bool(np.all(fmt.finite_mask))
+FLAG_BITS: dict[str, int] = {
+    "nan": Flag.NAN.bit_length() - 1,
+    "pinf": Flag.PINF.bit_length() - 1,
+    "ninf": Flag.NINF.bit_length() - 1,
+}
+"""Bit position of each flag in the flag word (the manifest's ``flags`` object)."""
+FLAG_WIDTH = len(FLAG_BITS)
+"""Width of the flag word: the ``flags`` port of a MAC, per column of an array's ``out_flags``."""
 
 
 def flags_of_products(
@@ -50,7 +55,7 @@ def flags_of_products(
 ) -> npt.NDArray[np.uint8]:
     """Flag word of each product for already validated, broadcast code arrays."""
     shape = np.broadcast_shapes(a_idx.shape, w_idx.shape)
-    if not (has_specials(a_fmt) or has_specials(w_fmt)):
+    if not (a_fmt.has_specials or w_fmt.has_specials):
         return np.zeros(shape, dtype=np.uint8)
     a_nan, a_inf, a_zero, a_neg = (t[a_idx] for t in _classes(a_fmt))
     w_nan, w_inf, w_zero, w_neg = (t[w_idx] for t in _classes(w_fmt))

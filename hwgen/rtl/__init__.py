@@ -1,33 +1,10 @@
-"""Amaranth hardware generators: operand decoders, multipliers, aligner, accumulator,
-float conversion, the MAC unit and the PE array.
+"""Amaranth hardware generators, one package per design family plus shared parts.
 
-Everything is built from frozen configs (:class:`MacConfig`, :class:`ArrayConfig`) and the
-format objects of :mod:`hwgen.formats`; ``MacConfig(...).create()`` gives the
-:class:`MacUnit` component.
+* :mod:`hwgen.rtl.common` -- operand decoders, the interchangeable multipliers (one shared
+  signature), aligner, accumulator, special-value flags, float conversion;
+* :mod:`hwgen.rtl.mac` -- :class:`~hwgen.rtl.mac.MacUnit`;
+* :mod:`hwgen.rtl.array` -- :class:`~hwgen.rtl.array.PEArray`.
+
+Components are built from the frozen configs of :mod:`hwgen.design`
+(``config.create()``) and derive their signatures from ``config.ports()``.
 """
-
-from hwgen.rtl.accumulator import Accumulator
-from hwgen.rtl.aligner import Aligner
-from hwgen.rtl.array import ArrayConfig, PEArray
-from hwgen.rtl.config import MacConfig
-from hwgen.rtl.decoder import Decoder
-from hwgen.rtl.flags import FLAG_BITS, FlagRegister, ProductFlags
-from hwgen.rtl.fpconvert import FloatConverter
-from hwgen.rtl.mac import MacUnit
-from hwgen.rtl.multiplier import ExactMultiplier, LMulMultiplier
-
-__all__ = [
-    "FLAG_BITS",
-    "Accumulator",
-    "Aligner",
-    "ArrayConfig",
-    "Decoder",
-    "ExactMultiplier",
-    "FlagRegister",
-    "FloatConverter",
-    "LMulMultiplier",
-    "MacConfig",
-    "MacUnit",
-    "PEArray",
-    "ProductFlags",
-]

@@ -7,7 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
-from hwgen.rtl._util import bits_for, sext, shift_left
+from hwgen.rtl.common.util import bits_for, sext, shift_left
 
 
 class Aligner(wiring.Component):

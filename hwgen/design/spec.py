@@ -5,7 +5,7 @@ config field with the same name as the ``hwgen generate`` option (``a_format`` f
 ``--a-format``; the dashed spelling ``a-format`` is accepted too)::
 
     [design]
-    kind = "array"          # "mac" | "array"
+    kind = "array"          # a kind of the family table: "mac" | "array"
     a_format = "fp8_e4m3"
     w_format = "int8"
     rows = 4                # arrays only
@@ -14,7 +14,8 @@ config field with the same name as the ``hwgen generate`` option (``a_format`` f
     overflow = "wrap"       # "exact" | "wrap" | "saturate"
     acc_bits = 24
 
-Omitted keys take the config's own defaults (``MacConfig``), so a spec never restates them.
+Omitted keys take the config's own defaults, so a spec never restates them. Kinds and their
+keys come from the family table (:mod:`hwgen.design.families`).
 """
 
 from __future__ import annotations
@@ -24,23 +25,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hwgen.design.base import DesignConfig
+from hwgen.design.families import family, kinds
 from hwgen.errors import HwgenError
-from hwgen.manifest import DesignKind
-from hwgen.rtl.array import ArrayConfig
-from hwgen.rtl.config import MacConfig
 
 TABLE = "design"
 """The only table a spec may hold."""
 
 
-def allowed_keys(kind: DesignKind) -> tuple[str, ...]:
+def allowed_keys(kind: str) -> tuple[str, ...]:
     """Keys a ``[design]`` table of this kind accepts (``kind`` included)."""
-    if kind is DesignKind.ARRAY:
-        return ("kind", *ArrayConfig.allowed_keys())
-    return ("kind", *MacConfig.keys())
+    return ("kind", *family(kind).config.keys())
 
 
-def parse_design(doc: Mapping[str, Any], *, source: str = "spec") -> MacConfig | ArrayConfig:
+def parse_design(doc: Mapping[str, Any], *, source: str = "spec") -> DesignConfig:
     """Build the config a parsed spec describes.
 
     Parameters
@@ -70,26 +68,24 @@ def parse_design(doc: Mapping[str, Any], *, source: str = "spec") -> MacConfig |
             raise HwgenError(f"{source}: key {norm!r} is given twice")
         spec[norm] = value
     if "kind" not in spec:
-        kinds = " or ".join(repr(str(k)) for k in DesignKind)
-        raise HwgenError(f"{source}: [{TABLE}] is missing kind ({kinds})")
-    try:
-        kind = DesignKind(spec.pop("kind"))
-    except ValueError:
-        kinds = ", ".join(str(k) for k in DesignKind)
-        raise HwgenError(f"{source}: kind must be one of {kinds}, not {table['kind']!r}") from None
+        known = " or ".join(repr(k) for k in kinds())
+        raise HwgenError(f"{source}: [{TABLE}] is missing kind ({known})")
+    kind = spec.pop("kind")
+    if kind not in kinds():
+        raise HwgenError(
+            f"{source}: kind must be one of {', '.join(kinds())}, not {table['kind']!r}"
+        )
     allowed = allowed_keys(kind)
     unknown = sorted(set(spec) - set(allowed))
     if unknown:
         raise HwgenError(
-            f"{source}: unknown keys for kind {str(kind)!r}: {', '.join(unknown)}; "
+            f"{source}: unknown keys for kind {kind!r}: {', '.join(unknown)}; "
             f"allowed: {', '.join(allowed)}"
         )
-    if kind is DesignKind.ARRAY:
-        return ArrayConfig.from_dict(spec)
-    return MacConfig.from_dict(spec)
+    return family(kind).config.from_dict(spec)
 
 
-def load_design(path: str | Path) -> MacConfig | ArrayConfig:
+def load_design(path: str | Path) -> DesignConfig:
     """Read a TOML spec file and build its config (see :func:`parse_design`)."""
     p = Path(path)
     try:

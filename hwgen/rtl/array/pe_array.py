@@ -25,147 +25,15 @@ every other beat is accepted at once. With ``out_ready`` held high a tile of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from amaranth.hdl import Cat, Module, Signal, Value
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
+from hwgen.design.array import ArrayConfig
 from hwgen.errors import HwgenError
-from hwgen.rtl.config import MacConfig
-from hwgen.rtl.flags import FLAG_BITS
-
-MAX_DIM = 64
-"""Largest number of rows or columns (an R x C array instantiates R x C MAC units)."""
-
-_ARRAY_KEYS = ("rows", "cols")
-
-
-def _check_dim(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise HwgenError(f"{name} must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise HwgenError(f"{name} must be >= 1, not {value}")
-    if value > MAX_DIM:
-        raise HwgenError(f"{name} must be <= {MAX_DIM}, not {value}")
-    return value
-
-
-@dataclass(frozen=True, kw_only=True)
-class ArrayConfig:
-    """A validated R x C output-stationary PE array of identical MAC units.
-
-    Parameters
-    ----------
-    mac
-        Configuration of every PE (formats, accumulator, overflow, stages, multiplier).
-        ``mac.max_terms`` bounds the tile depth K.
-    rows, cols
-        Array shape, each in ``1 .. 64``.
-
-    Raises
-    ------
-    HwgenError
-        ``mac`` is not a ``MacConfig``, a dimension is out of range, or ``mac`` asks for an
-        ``out_format`` (arrays deliver the fixed-point accumulators).
-    """
-
-    mac: MacConfig
-    rows: int
-    cols: int
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.mac, MacConfig):
-            raise HwgenError(f"mac must be a MacConfig, not {type(self.mac).__name__}")
-        _check_dim("rows", self.rows)
-        _check_dim("cols", self.cols)
-        if self.mac.out_format is not None:
-            raise HwgenError(
-                f"out_format={self.mac.out_format!r} is not supported for arrays; "
-                "arrays deliver accumulators (leave out_format unset)"
-            )
-
-    # ----------------------------------------------------------------- derived facts
-    @property
-    def a_format(self) -> str:
-        """Registry name of the activation format."""
-        return self.mac.a_format
-
-    @property
-    def w_format(self) -> str:
-        """Registry name of the weight format."""
-        return self.mac.w_format
-
-    @property
-    def accumulator(self) -> Any:
-        """The accumulator every PE builds (``AccumulatorSpec``)."""
-        return self.mac.accumulator
-
-    @property
-    def row_bits(self) -> int:
-        """Width of ``out_row``: ``ceil(log2(rows))``, at least 1."""
-        return max(1, (self.rows - 1).bit_length())
-
-    @property
-    def skew(self) -> int:
-        """Cycles between PE ``(0, 0)`` and PE ``(R-1, C-1)`` seeing the same beat."""
-        return self.rows + self.cols - 2
-
-    @property
-    def latency(self) -> int:
-        """Rising edges from the edge accepting a tile's last beat to ``out_valid`` (row 0).
-
-        Holds when the output buffer is free: skew, then the MAC latency, then one edge to
-        copy the accumulators into the output buffer.
-        """
-        return self.skew + self.mac.latency + 1
-
-    @property
-    def out_latency(self) -> int:
-        """Arrays deliver accumulators, so there is no float conversion stage."""
-        return 0
-
-    @property
-    def name(self) -> str:
-        """Stable module name, e.g. ``pe4x4_fp8_e4m3_x_int8_acc32_s0``."""
-        return f"pe{self.rows}x{self.cols}_{self.mac.name.removeprefix('mac_')}"
-
-    # ----------------------------------------------------------------- (de)serialise
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able flat dict: ``rows``, ``cols`` and every ``MacConfig`` key."""
-        return {"rows": self.rows, "cols": self.cols, **self.mac.to_dict()}
-
-    @classmethod
-    def allowed_keys(cls) -> tuple[str, ...]:
-        """Keys :meth:`from_dict` accepts."""
-        return (*_ARRAY_KEYS, *MacConfig.keys())
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ArrayConfig:
-        """Rebuild from :meth:`to_dict` output.
-
-        Raises
-        ------
-        HwgenError
-            Unknown keys (the message lists the allowed ones), missing ``rows``/``cols``, or
-            any invalid value.
-        """
-        allowed = cls.allowed_keys()
-        unknown = sorted(set(d) - set(allowed))
-        if unknown:
-            raise HwgenError(
-                f"unknown array config keys: {', '.join(unknown)}; allowed: {', '.join(allowed)}"
-            )
-        missing = [k for k in _ARRAY_KEYS if k not in d]
-        if missing:
-            raise HwgenError(f"array config is missing keys: {', '.join(missing)}")
-        mac = MacConfig.from_dict({k: v for k, v in d.items() if k not in _ARRAY_KEYS})
-        return cls(mac=mac, rows=d["rows"], cols=d["cols"])
-
-    def create(self) -> PEArray:
-        """Build the Amaranth component."""
-        return PEArray(config=self)
+from hwgen.golden import FLAG_WIDTH
+from hwgen.rtl.common.util import signature_of
 
 
 def _delay_line(m: Module, x: Value, n: int, name: str) -> list[Value]:
@@ -182,7 +50,7 @@ class PEArray(wiring.Component):
     """R x C output-stationary systolic array of ``MacUnit`` PEs (see module docstring).
 
     Ports (all synchronous to ``clk``; Amaranth adds ``clk`` and a synchronous active-high
-    ``rst``); the role of every port equals its name (:meth:`port_roles`):
+    ``rst``), the signature of ``config.ports()``:
 
     ``a`` (in, R x a.bits)
         one column of the activation tile, row ``i`` in bits ``[i*a.bits, (i+1)*a.bits)``.
@@ -194,7 +62,7 @@ class PEArray(wiring.Component):
     ``out_data`` (out, C x acc bits), ``out_row``, ``out_valid``, ``out_ready``
         one result row per handshake, rows ``0 .. R-1`` in order; column ``j`` in bits
         ``[j*acc, (j+1)*acc)``, signed, value x 2**accumulator.lsb_exp.
-    ``out_flags`` (out, C x 3)
+    ``out_flags`` (out, C x FLAG_WIDTH)
         the PEs' sticky special-value flags per column; only when the MAC has ``flags``.
 
     Parameters
@@ -204,30 +72,15 @@ class PEArray(wiring.Component):
     """
 
     def __init__(self, *, config: ArrayConfig) -> None:
+        if not isinstance(config, ArrayConfig):
+            raise HwgenError(f"config must be an ArrayConfig, not {type(config).__name__}")
         self.config = config
         mac = config.mac
         self._a_bits = mac.a.bits
         self._w_bits = mac.w.bits
         self._acc_bits = int(mac.accumulator.bits)
-        self._flag_bits = len(FLAG_BITS) if mac.has_flags else 0
-        members: dict[str, Any] = {
-            "a": In(config.rows * self._a_bits),
-            "w": In(config.cols * self._w_bits),
-            "valid": In(1),
-            "ready": Out(1),
-            "last": In(1),
-            "out_data": Out(config.cols * self._acc_bits),
-            "out_row": Out(config.row_bits),
-            "out_valid": Out(1),
-            "out_ready": In(1),
-        }
-        if self._flag_bits:
-            members["out_flags"] = Out(config.cols * self._flag_bits)
-        super().__init__(members)
-
-    def port_roles(self) -> dict[str, str]:
-        """Role of every signature port (the role names of ``docs/hardware.md``)."""
-        return {name: name for name in self.signature.members}
+        self._flag_bits = FLAG_WIDTH if mac.has_flags else 0
+        super().__init__(signature_of(config.ports()))
 
     def elaborate(self, platform: Any) -> Module:
         cfg = self.config

@@ -11,14 +11,10 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from hwgen.design.mac import MAX_OPERAND_BITS
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, IntFormat, MinifloatFormat, SpecialPolicy
-from hwgen.rtl._util import bits_for
-
-
-def has_specials(fmt: Format) -> bool:
-    """Whether ``fmt`` has NaN or infinity codes (the decoder then flags them)."""
-    return bool(fmt.nan_codes or fmt.inf_codes)
+from hwgen.rtl.common.util import bits_for
 
 
 def exp_width(fmt: Format) -> int:
@@ -55,8 +51,10 @@ class Decoder(wiring.Component):
     def __init__(self, *, fmt: Format) -> None:
         if not isinstance(fmt, Format):
             raise HwgenError(f"fmt must be a Format, not {type(fmt).__name__}")
-        if fmt.bits > 16:
-            raise HwgenError(f"decoders take formats of at most 16 bits, not {fmt.bits} ({fmt})")
+        if fmt.bits > MAX_OPERAND_BITS:
+            raise HwgenError(
+                f"decoders take formats of at most {MAX_OPERAND_BITS} bits, not {fmt.bits} ({fmt})"
+            )
         if not isinstance(fmt, MinifloatFormat | IntFormat) and fmt.sig_exp.exp_max:
             raise HwgenError(
                 f"no hardware decoder for {fmt.kind.value} format {fmt.name} with exponents:"
@@ -65,7 +63,7 @@ class Decoder(wiring.Component):
         self.fmt = fmt
         self.sig_width = fmt.sig_exp.sig_width
         self.exp_width = exp_width(fmt)
-        self.specials = has_specials(fmt)
+        self.specials = fmt.has_specials
         members: dict[str, wiring.Member] = {
             "code": In(unsigned(fmt.bits)),
             "sig": Out(signed(self.sig_width)),

@@ -1,25 +1,47 @@
-"""``MacConfig``: the frozen, validated description of one MAC unit.
+"""``MacConfig``: the frozen, validated description of one MAC unit (pure Python).
 
 A config names its operand formats by registry name and resolves them once; everything
 the hardware, the golden model and the manifest need (accumulator width and LSB, latency,
-module name) is derived from it, never restated.
+ports, module name) is derived from it, never restated. :class:`MacArithmetic` is its
+golden model: the one bundle of formats, accumulator, overflow, multiplier and output
+format that benches and tests run traces through.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
+import numpy as np
+import numpy.typing as npt
+
+from hwgen._validate import check_enum, check_int
+from hwgen.design.base import (
+    AccumulatorInfo,
+    DesignConfig,
+    DesignFacts,
+    OptionSpec,
+    OutputInfo,
+    Port,
+    PortDir,
+    Role,
+    clock_and_reset,
+)
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, FormatKind, MinifloatFormat, get, get_format
 from hwgen.formats.table import MixtureFormat
-from hwgen.golden import AccumulatorSpec, Multiplier, Overflow, accumulator_spec
-
-if TYPE_CHECKING:
-    from hwgen.rtl.mac import MacUnit
+from hwgen.golden import (
+    FLAG_BITS,
+    FLAG_WIDTH,
+    AccumulatorSpec,
+    Multiplier,
+    Overflow,
+    acc_to_format,
+    accumulator_spec,
+    mac_trace,
+)
 
 MAX_STAGES = 4
 """Most pipeline registers between multiplier and accumulator."""
@@ -28,27 +50,9 @@ MAX_ACC_BITS = 256
 """Widest accumulator the generator builds (``bf16 x bf16`` exact would need ~540 bits)."""
 
 MAX_OPERAND_BITS = 16
-"""Widest operand format."""
+"""Widest operand format (the decoders' limit too: they read it from here)."""
 
 DEFAULT_MAX_TERMS = 4096
-
-
-def _check_int(name: str, value: object, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise HwgenError(f"{name} must be an integer, not {value!r}")
-    if value < lo:
-        raise HwgenError(f"{name} must be >= {lo}, not {value}")
-    if hi is not None and value > hi:
-        raise HwgenError(f"{name} must be <= {hi}, not {value}")
-    return value
-
-
-def _enum(name: str, cls: type[Overflow] | type[Multiplier], value: object) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(repr(v.value) for v in cls)
-        raise HwgenError(f"{name} must be one of {allowed}, not {value!r}") from None
 
 
 def _operand(role: str, name: object) -> Format:
@@ -68,8 +72,57 @@ def _operand(role: str, name: object) -> Format:
     return fmt
 
 
+@dataclass(frozen=True)
+class MacArithmetic:
+    """The arithmetic of a MAC: the golden model every bench and test runs through.
+
+    Attributes
+    ----------
+    a, w
+        Operand formats.
+    spec
+        The accumulator actually built (bits, LSB exponent).
+    overflow, multiplier
+        Overflow policy and multiplier.
+    out
+        The optional output format of ``out``.
+    has_flags
+        Whether the design has special-value flags.
+    """
+
+    a: Format
+    w: Format
+    spec: AccumulatorSpec
+    overflow: Overflow
+    multiplier: Multiplier
+    out: Format | None
+    has_flags: bool
+
+    def trace(
+        self,
+        a: npt.NDArray[np.int64],
+        w: npt.NDArray[np.int64],
+        valid: npt.NDArray[np.bool_],
+        clear: npt.NDArray[np.bool_],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Accumulator and flags after every cycle of one flat sequence (``mac_trace``)."""
+        t = mac_trace(
+            self.a, a, self.w, w, valid, clear,
+            acc=self.spec, overflow=self.overflow, multiplier=self.multiplier,
+        )  # fmt: skip
+        return t.acc, t.flags
+
+    def out_codes(self, acc: np.ndarray, flags: np.ndarray | None) -> np.ndarray:
+        """``out`` for accumulator values (and their flags): ``acc_to_format``, RNE."""
+        if self.out is None:
+            raise HwgenError("this MAC has no out_format")
+        return acc_to_format(
+            acc, self.spec.lsb_exp, self.out, flags=flags if self.has_flags else None
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
-class MacConfig:
+class MacConfig(DesignConfig):
     """One multiply-accumulate unit (ports and semantics in ``docs/hardware.md``).
 
     Parameters
@@ -108,17 +161,19 @@ class MacConfig:
     multiplier: Multiplier = Multiplier.EXACT
     out_format: str | None = None
 
+    kind: ClassVar[str] = "mac"
+
     def __post_init__(self) -> None:
         a = _operand("a_format", self.a_format)
         w = _operand("w_format", self.w_format)
         object.__setattr__(self, "a_format", a.name)
         object.__setattr__(self, "w_format", w.name)
-        _check_int("max_terms", self.max_terms, 1)
-        overflow = _enum("overflow", Overflow, self.overflow)
-        multiplier = _enum("multiplier", Multiplier, self.multiplier)
+        object.__setattr__(self, "max_terms", check_int("max_terms", self.max_terms, 1))
+        overflow = check_enum("overflow", Overflow, self.overflow)
+        multiplier = check_enum("multiplier", Multiplier, self.multiplier)
         object.__setattr__(self, "overflow", overflow)
         object.__setattr__(self, "multiplier", multiplier)
-        _check_int("stages", self.stages, 0, MAX_STAGES)
+        object.__setattr__(self, "stages", check_int("stages", self.stages, 0, MAX_STAGES))
         if multiplier is Multiplier.LMUL:
             for role, fmt in (("a_format", a), ("w_format", w)):
                 if fmt.kind is not FormatKind.FLOAT:
@@ -135,7 +190,9 @@ class MacConfig:
                     " set acc_bits with overflow='wrap' or 'saturate'"
                 )
         else:
-            _check_int("acc_bits", self.acc_bits, 2, MAX_ACC_BITS)
+            object.__setattr__(
+                self, "acc_bits", check_int("acc_bits", self.acc_bits, 2, MAX_ACC_BITS)
+            )
             if overflow is Overflow.EXACT and self.acc_bits < exact:
                 raise HwgenError(
                     f"acc_bits={self.acc_bits} is too narrow for exact accumulation of"
@@ -195,7 +252,7 @@ class MacConfig:
     @property
     def has_flags(self) -> bool:
         """Whether the unit has the ``flags`` port (a format has NaN or inf codes)."""
-        return any(bool(f.nan_codes or f.inf_codes) for f in (self.a, self.w))
+        return self.a.has_specials or self.w.has_specials
 
     @property
     def latency(self) -> int:
@@ -243,31 +300,87 @@ class MacConfig:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MacConfig:
-        """Build a config from :meth:`to_dict` output (or any subset with the required keys).
+    def required_keys(cls) -> tuple[str, ...]:
+        """``a_format`` and ``w_format``; every other field has a default."""
+        return ("a_format", "w_format")
 
-        Raises
-        ------
-        HwgenError
-            Unknown keys (the message lists the allowed ones), missing required keys, or an
-            invalid value.
-        """
-        if not isinstance(d, Mapping):
-            raise HwgenError(f"a MAC config must be a mapping, not {type(d).__name__}")
-        allowed = cls.keys()
-        unknown = sorted(set(d) - set(allowed))
-        if unknown:
-            raise HwgenError(
-                f"unknown MAC config keys: {', '.join(map(str, unknown))};"
-                f" allowed: {', '.join(allowed)}"
-            )
-        missing = [k for k in ("a_format", "w_format") if k not in d]
-        if missing:
-            raise HwgenError(f"MAC config is missing required keys: {', '.join(missing)}")
-        return cls(**dict(d))
+    @classmethod
+    def options(cls) -> tuple[OptionSpec, ...]:
+        """Every field as an option of ``hwgen generate mac``."""
+        return (
+            OptionSpec(key="a_format", type=str, help="Activation format name.", required=True),
+            OptionSpec(key="w_format", type=str, help="Weight format name.", required=True),
+            OptionSpec(key="acc_bits", type=int, help="Accumulator width [exact]."),
+            OptionSpec(
+                key="max_terms", type=int, help=f"Longest dot product [{DEFAULT_MAX_TERMS}]."
+            ),
+            OptionSpec(key="stages", type=int, help="Pipeline registers [0]."),
+            OptionSpec(
+                key="overflow",
+                type=str,
+                help="Accumulator overflow policy [exact].",
+                choices=tuple(str(o) for o in Overflow),
+            ),
+            OptionSpec(
+                key="multiplier",
+                type=str,
+                help="Exact or L-Mul products [exact].",
+                choices=tuple(str(x) for x in Multiplier),
+            ),
+            OptionSpec(key="out_format", type=str, help="Float format of the rounded `out` port."),
+        )
 
-    def create(self) -> MacUnit:
-        """Build the Amaranth :class:`~hwgen.rtl.mac.MacUnit` for this config."""
-        from hwgen.rtl.mac import MacUnit
+    # ------------------------------------------------------------------ protocol
+    def ports(self) -> tuple[Port, ...]:
+        """``clk``, ``rst``, ``a``, ``w``, ``valid``, ``clear``, ``acc``, ``flags``?, ``out``?."""
+        ports = [
+            *clock_and_reset(),
+            Port(name="a", dir=PortDir.IN, width=self.a.bits, role=Role.A),
+            Port(name="w", dir=PortDir.IN, width=self.w.bits, role=Role.W),
+            Port(name="valid", dir=PortDir.IN, width=1, role=Role.VALID),
+            Port(name="clear", dir=PortDir.IN, width=1, role=Role.CLEAR),
+            Port(
+                name="acc", dir=PortDir.OUT, width=self.accumulator.bits, role=Role.ACC, signed=True
+            ),
+        ]
+        if self.has_flags:
+            ports.append(Port(name="flags", dir=PortDir.OUT, width=FLAG_WIDTH, role=Role.FLAGS))
+        if self.out is not None:
+            ports.append(Port(name="out", dir=PortDir.OUT, width=self.out.bits, role=Role.OUT))
+        return tuple(ports)
 
-        return MacUnit(config=self)
+    def accumulator_info(self) -> AccumulatorInfo:
+        """The manifest's ``accumulator`` section."""
+        acc = self.accumulator
+        return AccumulatorInfo(
+            bits=acc.bits,
+            lsb_exp=acc.lsb_exp,
+            overflow=str(self.overflow),
+            max_terms=self.max_terms,
+        )
+
+    def facts(self) -> DesignFacts:
+        """Formats, accumulator, output conversion and flag layout for the manifest."""
+        output = None
+        if self.out_format is not None:
+            output = OutputInfo(format=self.out_format, rounding="rne", latency=self.out_latency)
+        return DesignFacts(
+            a_format=self.a_format,
+            w_format=self.w_format,
+            accumulator=self.accumulator_info(),
+            output=output,
+            flags=dict(FLAG_BITS) if self.has_flags else None,
+            reset=self.reset(),
+        )
+
+    def golden(self) -> MacArithmetic:
+        """The golden model of this unit."""
+        return MacArithmetic(
+            a=self.a,
+            w=self.w,
+            spec=self.accumulator,
+            overflow=Overflow(self.overflow),
+            multiplier=Multiplier(self.multiplier),
+            out=self.out,
+            has_flags=self.has_flags,
+        )

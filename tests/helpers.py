@@ -1,23 +1,68 @@
-"""Amaranth-simulator helpers shared by the ``test_rtl_*`` modules (plus their own checks).
+"""Helpers shared by the test modules (imported as ``helpers``; fixtures live in conftest).
 
-``comb_eval`` drives a combinational component through a list of input vectors;
-``run_mac`` clocks a :class:`~hwgen.rtl.MacUnit` through a cycle sequence and returns what
-its outputs show after each cycle, aligned with :func:`hwgen.golden.mac_trace`.
+* command line: :func:`invoke_cli` (in-process), :func:`run_hwgen_subprocess`;
+* Amaranth simulator: :func:`comb_eval`, :func:`clocked_eval`, :func:`run_mac`,
+  :func:`check_mac` (a MAC against its config's golden model, cycle by cycle).
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
 
+import click
 import numpy as np
-from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
+from click.testing import CliRunner
 
-from hwgen.golden import acc_to_format, mac_trace
-from hwgen.rtl import MacConfig
+from hwgen.design.mac import MacConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CliResult(NamedTuple):
+    """Outcome of one ``hwgen`` invocation; unpacks as ``(exit_code, stdout, stderr)``."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(
+    args: Sequence[str], *, command: click.Command | None = None, input: str | None = None
+) -> CliResult:
+    """Run a click command in-process with separate stdout and stderr.
+
+    ``command`` defaults to the ``hwgen`` group. Exceptions that escape the command's own
+    error handling propagate, so a bug fails the test with its traceback instead of
+    hiding behind exit code 1.
+    """
+    if command is None:
+        from hwgen.cli.main import main as command
+    # click >= 8.2 keeps stderr apart from stdout in CliRunner results.
+    result = CliRunner().invoke(
+        command, list(args), input=input, catch_exceptions=False, prog_name="hwgen"
+    )
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def run_hwgen_subprocess(*args: str, timeout: float = 120.0) -> CliResult:
+    """Run ``python -m hwgen ARGS`` in a child process (checks the real entry point)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "hwgen", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 def comb_eval(
@@ -117,57 +162,11 @@ def check_mac(
 ) -> None:
     """Assert that the hardware matches :func:`hwgen.golden.mac_trace` cycle by cycle."""
     hw = run_mac(cfg, a, w, valid, clear)
-    gold = mac_trace(
-        cfg.a,
-        np.asarray(a),
-        cfg.w,
-        np.asarray(w),
-        np.asarray(valid, dtype=bool),
-        np.asarray(clear, dtype=bool),
-        acc=cfg.accumulator,
-        overflow=cfg.overflow,
-        multiplier=cfg.multiplier,
+    gold = cfg.golden()
+    acc, flags = gold.trace(
+        np.asarray(a), np.asarray(w), np.asarray(valid, dtype=bool), np.asarray(clear, dtype=bool)
     )
-    assert hw.acc == [int(x) for x in gold.acc]
-    assert hw.flags == [int(x) for x in gold.flags]
+    assert hw.acc == [int(x) for x in acc]
+    assert hw.flags == [int(x) for x in flags]
     if cfg.out is not None:
-        codes = acc_to_format(
-            gold.acc,
-            cfg.accumulator.lsb_exp,
-            cfg.out,
-            flags=gold.flags if cfg.has_flags else None,
-        )
-        assert hw.out == [int(x) for x in codes]
-
-
-# ---------------------------------------------------------------- checks of the helpers
-class _Adder(wiring.Component):
-    def __init__(self) -> None:
-        super().__init__({"x": In(signed(4)), "y": In(signed(4)), "s": Out(signed(5))})
-
-    def elaborate(self, platform: object) -> Module:
-        m = Module()
-        m.d.comb += self.s.eq(self.x + self.y)
-        return m
-
-
-class _Counter(wiring.Component):
-    def __init__(self) -> None:
-        super().__init__({"en": In(1), "count": Out(4)})
-
-    def elaborate(self, platform: object) -> Module:
-        m = Module()
-        nxt = Signal(5)
-        m.d.comb += nxt.eq(self.count + self.en)
-        m.d.sync += self.count.eq(nxt[:4])
-        return m
-
-
-def test_comb_eval_reads_signed_outputs() -> None:
-    got = comb_eval(_Adder(), {"x": [7, -8, 3], "y": [7, -8, -5]}, ["s"])
-    assert got["s"] == [14, -16, -2]
-
-
-def test_clocked_eval_samples_after_each_edge() -> None:
-    got = clocked_eval(_Counter(), {"en": [1, 1, 0, 1]}, ["count"])
-    assert got["count"] == [1, 2, 2, 3]
+        assert hw.out == [int(x) for x in gold.out_codes(acc, flags)]

@@ -1,7 +1,9 @@
 """Multipliers: decoded operands -> a signed product and an exponent sum.
 
 Both multipliers produce ``product = prod << (shift + shift_offset)`` in units of
-``2**(a.lsb_exp + w.lsb_exp)``, the frame of :func:`hwgen.golden.accumulator_spec`:
+``2**(a.lsb_exp + w.lsb_exp)``, the frame of :func:`hwgen.golden.accumulator_spec`, and
+both have the same signature (:func:`multiplier_signature`), so the MAC wires whichever
+:data:`MULTIPLIERS` names without knowing which it is:
 
 * :class:`ExactMultiplier` -- significand product and exponent add (no rounding);
 * :class:`LMulMultiplier` -- L-Mul (Luo & Sun, arXiv 2410.00907): the mantissa product is
@@ -17,10 +19,35 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
-from hwgen.formats import Format, MinifloatFormat, signed_width
-from hwgen.golden.lmul import lmul_offset_exponent
-from hwgen.rtl._util import bits_for, zext
-from hwgen.rtl.decoder import exp_width
+from hwgen.formats import Format, signed_width
+from hwgen.golden import Multiplier
+from hwgen.golden.lmul import lmul_frame
+from hwgen.rtl.common.decoder import exp_width
+from hwgen.rtl.common.util import bits_for, zext
+
+
+def multiplier_signature(
+    a_fmt: Format, w_fmt: Format, *, prod_width: int, shift_max: int
+) -> wiring.Signature:
+    """The one signature of every multiplier of ``a_fmt x w_fmt``.
+
+    Inputs per operand ``x`` in ``a``, ``w``: ``x_code`` (raw code), ``x_sig`` (decoded
+    significand), ``x_exp`` (exponent offset, only when the format has exponents) and
+    ``x_special`` (NaN or infinite; 0 for formats without special codes). Outputs:
+    ``prod`` (signed) and ``shift`` (only when ``shift_max > 0``). A multiplier reads the
+    inputs it needs (its ``reads``); the MAC drives exactly those.
+    """
+    members: dict[str, wiring.Member] = {}
+    for role, fmt in (("a", a_fmt), ("w", w_fmt)):
+        members[f"{role}_code"] = In(unsigned(fmt.bits))
+        members[f"{role}_sig"] = In(signed(fmt.sig_exp.sig_width))
+        if exp_width(fmt):
+            members[f"{role}_exp"] = In(unsigned(exp_width(fmt)))
+        members[f"{role}_special"] = In(unsigned(1))
+    members["prod"] = Out(signed(prod_width))
+    if shift_max:
+        members["shift"] = Out(unsigned(bits_for(shift_max)))
+    return wiring.Signature(members)
 
 
 def _cap(width: int, max_width: int | None) -> int:
@@ -30,15 +57,6 @@ def _cap(width: int, max_width: int | None) -> int:
     if max_width < 1:
         raise HwgenError(f"max_width must be >= 1, not {max_width}")
     return min(width, max_width)
-
-
-def _man_bits(fmt: Format, role: str) -> int:
-    """Mantissa width of a minifloat operand of L-Mul (HwgenError for other kinds)."""
-    if not isinstance(fmt, MinifloatFormat):
-        raise HwgenError(
-            f"L-Mul needs float formats: {role} {fmt.name} is {fmt.kind.value}, not float"
-        )
-    return fmt.man_bits
 
 
 def _sig_range(fmt: Format) -> tuple[int, int]:
@@ -57,10 +75,10 @@ class ExactMultiplier(wiring.Component):
         Keep only this many low bits of the product (a wrapping accumulator narrower than
         the product needs no more); ``None`` keeps the exact product.
 
-    Ports
+    Ports (:func:`multiplier_signature`; ``*_code`` and ``*_special`` are not read)
     -----
     a_sig, w_sig : In(signed)
-        Significands from the :class:`~hwgen.rtl.decoder.Decoder`.
+        Significands from the :class:`~hwgen.rtl.common.decoder.Decoder`.
     a_exp, w_exp : In(unsigned)
         Exponent offsets; present only for a format whose ``exp_max > 0``.
     prod : Out(signed(prod_width))
@@ -79,6 +97,9 @@ class ExactMultiplier(wiring.Component):
         Constant extra left shift of the product (0 here).
     """
 
+    reads: frozenset[str] = frozenset({"sig", "exp"})
+    """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
+
     def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
         (alo, ahi), (wlo, whi) = _sig_range(a_fmt), _sig_range(w_fmt)
@@ -88,18 +109,14 @@ class ExactMultiplier(wiring.Component):
         self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
         self.shift_offset = 0
         self.a_exp_width, self.w_exp_width = exp_width(a_fmt), exp_width(w_fmt)
-        members: dict[str, wiring.Member] = {
-            "a_sig": In(signed(a_fmt.sig_exp.sig_width)),
-            "w_sig": In(signed(w_fmt.sig_exp.sig_width)),
-        }
-        if self.a_exp_width:
-            members["a_exp"] = In(unsigned(self.a_exp_width))
-        if self.w_exp_width:
-            members["w_exp"] = In(unsigned(self.w_exp_width))
-        members["prod"] = Out(signed(self.prod_width))
-        if self.shift_max:
-            members["shift"] = Out(unsigned(bits_for(self.shift_max)))
-        super().__init__(wiring.Signature(members))
+        super().__init__(
+            multiplier_signature(a_fmt, w_fmt, prod_width=self.prod_width, shift_max=self.shift_max)
+        )
+
+    @staticmethod
+    def offset_for(a_fmt: Format, w_fmt: Format) -> int:
+        """The constant extra left shift of an exact product: 0."""
+        return 0
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -143,7 +160,7 @@ class LMulMultiplier(wiring.Component):
     max_width
         As for :class:`ExactMultiplier`.
 
-    Ports
+    Ports (:func:`multiplier_signature`; ``*_sig`` is not read)
     -----
     a_code, w_code : In
         Raw operand codes (the fields are read directly).
@@ -157,43 +174,28 @@ class LMulMultiplier(wiring.Component):
         ``a_exp + w_exp`` (present when ``shift_max > 0``).
     """
 
+    reads: frozenset[str] = frozenset({"code", "special", "exp"})
+    """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
+
     def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
-        ma, mw = _man_bits(a_fmt, "a_format"), _man_bits(w_fmt, "w_format")
+        frame = lmul_frame(a_fmt, w_fmt)
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
-        self.big_m = max(ma, mw)
-        self.correction = 1 << (self.big_m - lmul_offset_exponent(min(ma, mw)))
-        smax = (
-            (1 << self.big_m)
-            + (((1 << ma) - 1) << (self.big_m - ma))
-            + (((1 << mw) - 1) << (self.big_m - mw))
-            + self.correction
-        )
+        self.big_m = frame.big_m
+        self.correction = frame.correction
+        smax = frame.sig_bound
         self.prod_range = (-smax, smax)
         self.prod_width = _cap(signed_width(-smax, smax), max_width)
         self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
         self.shift_offset = self.offset_for(a_fmt, w_fmt)
         self.a_exp_width, self.w_exp_width = exp_width(a_fmt), exp_width(w_fmt)
-        members: dict[str, wiring.Member] = {
-            "a_code": In(unsigned(a_fmt.bits)),
-            "w_code": In(unsigned(w_fmt.bits)),
-        }
-        if self.a_exp_width:
-            members["a_exp"] = In(unsigned(self.a_exp_width))
-        if self.w_exp_width:
-            members["w_exp"] = In(unsigned(self.w_exp_width))
-        members |= {
-            "a_special": In(unsigned(1)),
-            "w_special": In(unsigned(1)),
-            "prod": Out(signed(self.prod_width)),
-        }
-        if self.shift_max:
-            members["shift"] = Out(unsigned(bits_for(self.shift_max)))
-        super().__init__(wiring.Signature(members))
+        super().__init__(
+            multiplier_signature(a_fmt, w_fmt, prod_width=self.prod_width, shift_max=self.shift_max)
+        )
 
     @staticmethod
     def offset_for(a_fmt: Format, w_fmt: Format) -> int:
         """The constant extra left shift of an L-Mul product, ``min(ma, mw)``."""
-        return min(_man_bits(a_fmt, "a_format"), _man_bits(w_fmt, "w_format"))
+        return lmul_frame(a_fmt, w_fmt).shift_offset
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -228,3 +230,10 @@ class LMulMultiplier(wiring.Component):
         if self.shift_max:
             m.d.comb += self.shift.eq(_exp_sum(self))
         return m
+
+
+MULTIPLIERS: dict[Multiplier, type[ExactMultiplier] | type[LMulMultiplier]] = {
+    Multiplier.EXACT: ExactMultiplier,
+    Multiplier.LMUL: LMulMultiplier,
+}
+"""The multiplier component of each :class:`hwgen.golden.Multiplier` option."""

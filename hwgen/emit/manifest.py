@@ -2,120 +2,53 @@
 
 ``manifest.json`` is the one contract that testbenches, the cost model and external tools
 read: which Verilog files to compile, the top module, its ports and what each port means,
-the latency, the accumulator's fixed-point frame and the full design config (from which
-``MacConfig.from_dict`` / ``ArrayConfig.from_dict`` rebuild the golden side). The schema is
-documented in ``docs/hardware.md``; :class:`Manifest` mirrors it field by field.
+the latency, the reset behaviour, the accumulator's fixed-point frame and the full design
+config, from which :meth:`Manifest.design` rebuilds the config through the family table
+(hwgen's own benches read everything else from that config, not from restated fields).
+The schema is documented in ``docs/hardware.md``; :class:`Manifest` mirrors it field by
+field. Fields added since the first release (``reset.clears``, ``reset.drops_in_flight``,
+``array.pe_latency``, ``ports[].signed``, ``ports[].elements``) are optional on load, so
+older manifests still load.
 """
 
 from __future__ import annotations
 
-import enum
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwgen.design.base import (
+    AccumulatorInfo,
+    ArrayInfo,
+    DesignConfig,
+    OutputInfo,
+    Port,
+    PortDir,
+    ResetInfo,
+    Role,
+    canonical_json,
+    config_hash,
+)
 from hwgen.errors import HwgenError
+
+__all__ = [
+    "SCHEMA",
+    "AccumulatorInfo",
+    "ArrayInfo",
+    "Manifest",
+    "OutputInfo",
+    "Port",
+    "PortDir",
+    "ResetInfo",
+    "Role",
+    "canonical_json",
+    "config_hash",
+]
 
 SCHEMA = "hwgen.manifest/1"
 """The schema identifier written into (and required from) every manifest."""
-
-
-class DesignKind(enum.StrEnum):
-    """What a design directory holds."""
-
-    MAC = "mac"
-    ARRAY = "array"
-
-
-class PortDir(enum.StrEnum):
-    """Direction of a top-level port."""
-
-    IN = "in"
-    OUT = "out"
-
-
-def canonical_json(obj: Any) -> str:
-    """The canonical JSON text of ``obj``: sorted keys, no whitespace, ASCII only."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def config_hash(config: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of a design config dict."""
-    return hashlib.sha256(canonical_json(dict(config)).encode("ascii")).hexdigest()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Port:
-    """One top-level port: Verilog name, direction, width in bits and its role."""
-
-    name: str
-    dir: PortDir
-    width: int
-    role: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (``dir`` as its string value)."""
-        return {"name": self.name, "dir": str(self.dir), "width": self.width, "role": self.role}
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResetInfo:
-    """The reset port: name, polarity and whether it is synchronous."""
-
-    port: str = "rst"
-    polarity: str = "high"
-    synchronous: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {"port": self.port, "polarity": self.polarity, "synchronous": self.synchronous}
-
-
-@dataclass(frozen=True, kw_only=True)
-class AccumulatorInfo:
-    """The accumulator actually built: value = signed ``bits``-bit integer x 2**``lsb_exp``."""
-
-    bits: int
-    lsb_exp: int
-    overflow: str
-    max_terms: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "bits": self.bits,
-            "lsb_exp": self.lsb_exp,
-            "overflow": self.overflow,
-            "max_terms": self.max_terms,
-        }
-
-
-@dataclass(frozen=True, kw_only=True)
-class OutputInfo:
-    """The optional float conversion of the accumulator (``out`` / array ``out_data``)."""
-
-    format: str
-    rounding: str
-    latency: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {"format": self.format, "rounding": self.rounding, "latency": self.latency}
-
-
-@dataclass(frozen=True, kw_only=True)
-class ArrayInfo:
-    """Shape of a PE array."""
-
-    rows: int
-    cols: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {"rows": self.rows, "cols": self.cols}
 
 
 _KEYS = (
@@ -168,7 +101,7 @@ class Manifest:
         See ``docs/hardware.md``.
     """
 
-    kind: DesignKind
+    kind: str
     name: str
     top: str
     verilog: tuple[str, ...]
@@ -195,8 +128,11 @@ class Manifest:
             from hwgen import __version__
 
             object.__setattr__(self, "hwgen_version", __version__)
+        from hwgen.design.families import family
+
+        family(self.kind)  # a kind of the family table
         # Freeze the containers so a manifest cannot drift from its config hash.
-        object.__setattr__(self, "kind", DesignKind(self.kind))
+        object.__setattr__(self, "kind", str(self.kind))
         object.__setattr__(self, "verilog", tuple(self.verilog))
         object.__setattr__(self, "waivers", tuple(self.waivers))
         object.__setattr__(self, "ports", tuple(self.ports))
@@ -209,7 +145,17 @@ class Manifest:
         """SHA-256 of the canonical JSON of :attr:`config`."""
         return config_hash(self.config)
 
-    def port(self, role: str) -> Port:
+    def design(self) -> DesignConfig:
+        """The design config, rebuilt from :attr:`config` through the family table."""
+        from hwgen.design.families import config_from_dict
+
+        return config_from_dict(self.kind, self.config)
+
+    def has_role(self, role: Role | str) -> bool:
+        """Whether the design has a port with ``role``."""
+        return any(p.role == role for p in self.ports)
+
+    def port(self, role: Role | str) -> Port:
         """The port with ``role``; HwgenError when the design has none."""
         for p in self.ports:
             if p.role == role:
@@ -276,7 +222,7 @@ class Manifest:
             m = cls(
                 schema=d["schema"],
                 hwgen_version=str(d["hwgen_version"]),
-                kind=DesignKind(d["kind"]),
+                kind=str(d["kind"]),
                 name=d["name"],
                 top=d["top"],
                 verilog=tuple(d["verilog"]),
@@ -292,12 +238,7 @@ class Manifest:
                 output=None if d["output"] is None else OutputInfo(**d["output"]),
                 array=None if d["array"] is None else ArrayInfo(**d["array"]),
                 flags=d["flags"],
-                ports=tuple(
-                    Port(
-                        name=p["name"], dir=PortDir(p["dir"]), width=int(p["width"]), role=p["role"]
-                    )
-                    for p in d["ports"]
-                ),
+                ports=tuple(Port.from_dict(p) for p in d["ports"]),
             )
         except (TypeError, ValueError, KeyError) as e:
             if isinstance(e, HwgenError):

@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
 from hwgen.golden import Overflow
-from hwgen.rtl._util import sext
+from hwgen.rtl.common.util import sext
 
 
 class Accumulator(wiring.Component):

@@ -23,8 +23,8 @@ from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MinifloatFormat
-from hwgen.rtl._util import bits_for
-from hwgen.rtl.flags import FLAG_BITS
+from hwgen.golden import FLAG_BITS, FLAG_WIDTH
+from hwgen.rtl.common.util import bits_for
 
 
 def check_out_format(fmt: Format) -> MinifloatFormat:
@@ -56,7 +56,7 @@ class FloatConverter(wiring.Component):
     Ports
     -----
     acc : In(signed(bits))
-    flags : In(unsigned(3))  (only with ``with_flags``)
+    flags : In(unsigned(FLAG_WIDTH))  (only with ``with_flags``)
     code : Out(unsigned(fmt.bits))
         Combinational (latency 0).
     """
@@ -68,7 +68,7 @@ class FloatConverter(wiring.Component):
         self.bits, self.lsb_exp, self.with_flags = bits, lsb_exp, with_flags
         members: dict[str, wiring.Member] = {"acc": In(signed(bits))}
         if with_flags:
-            members["flags"] = In(unsigned(3))
+            members["flags"] = In(unsigned(FLAG_WIDTH))
         members["code"] = Out(unsigned(fmt.bits))
         super().__init__(wiring.Signature(members))
 

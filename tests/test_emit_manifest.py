@@ -7,25 +7,24 @@ import json
 import pytest
 
 from hwgen import __version__
-from hwgen.errors import HwgenError
-from hwgen.manifest import (
+from hwgen.emit.manifest import (
     SCHEMA,
     AccumulatorInfo,
     ArrayInfo,
-    DesignKind,
     Manifest,
     OutputInfo,
     Port,
     PortDir,
     config_hash,
 )
+from hwgen.errors import HwgenError
 
 CONFIG = {"a_format": "int8", "w_format": "int8", "max_terms": 16, "stages": 0}
 
 
 def _manifest(**over) -> Manifest:
     kw = dict(
-        kind=DesignKind.MAC,
+        kind="mac",
         name="mac_x",
         top="mac_x",
         verilog=("mac_x.v",),
@@ -62,10 +61,23 @@ def test_json_form_matches_schema_doc():
     assert d["hwgen_version"] == __version__
     assert d["kind"] == "mac"
     assert d["config_hash"] == config_hash(CONFIG)
-    assert d["reset"] == {"port": "rst", "polarity": "high", "synchronous": True}
-    assert d["array"] == {"rows": 2, "cols": 3}
+    assert d["reset"] == {
+        "port": "rst",
+        "polarity": "high",
+        "synchronous": True,
+        "clears": "all",
+        "drops_in_flight": True,
+    }
+    assert d["array"] == {"rows": 2, "cols": 3, "pe_latency": None}
     assert d["output"] == {"format": "fp16", "rounding": "rne", "latency": 0}
-    assert d["ports"][1] == {"name": "acc", "dir": "out", "width": 20, "role": "acc"}
+    assert d["ports"][1] == {
+        "name": "acc",
+        "dir": "out",
+        "width": 20,
+        "role": "acc",
+        "signed": False,
+        "elements": 1,
+    }
     # 2-space indentation, as documented.
     assert text.splitlines()[1].startswith('  "')
 
@@ -100,10 +112,10 @@ def _write(tmp_path, d) -> str:
 
 def test_load_rejects_unknown_schema(tmp_path):
     d = _manifest().to_dict()
-    d["schema"] = "hwgen.manifest/9"
+    d["schema"] = "hwgen.emit.manifest/9"
     with pytest.raises(
         HwgenError,
-        match=r"unsupported manifest schema 'hwgen.manifest/9'; expected 'hwgen.manifest/1'",
+        match=r"unsupported manifest schema 'hwgen.emit.manifest/9'; expected 'hwgen.manifest/1'",
     ):
         Manifest.load(_write(tmp_path, d))
 

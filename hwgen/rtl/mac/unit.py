@@ -14,25 +14,25 @@ exponents) the aligner is a plain sign extension and the datapath is the behavio
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal, Value, signed, unsigned
+from amaranth.hdl import Module, Signal, Value
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
+from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 from hwgen.golden import Multiplier, Overflow
-from hwgen.rtl.accumulator import Accumulator
-from hwgen.rtl.aligner import Aligner
-from hwgen.rtl.config import MacConfig
-from hwgen.rtl.decoder import Decoder
-from hwgen.rtl.flags import FLAG_BITS, FlagRegister, ProductFlags
-from hwgen.rtl.fpconvert import FloatConverter
-from hwgen.rtl.multiplier import ExactMultiplier, LMulMultiplier
+from hwgen.rtl.common.accumulator import Accumulator
+from hwgen.rtl.common.aligner import Aligner
+from hwgen.rtl.common.decoder import Decoder
+from hwgen.rtl.common.flags import FlagRegister, ProductFlags
+from hwgen.rtl.common.fpconvert import FloatConverter
+from hwgen.rtl.common.multipliers import MULTIPLIERS
+from hwgen.rtl.common.util import signature_of
 
-__all__ = ["FLAG_BITS", "MacUnit"]
+__all__ = ["MacUnit"]
 
 
 class MacUnit(wiring.Component):
-    """One multiply-accumulate unit built from a :class:`~hwgen.rtl.config.MacConfig`.
+    """One multiply-accumulate unit built from a :class:`~hwgen.design.mac.MacConfig`.
 
     Parameters
     ----------
@@ -61,31 +61,16 @@ class MacUnit(wiring.Component):
     Amaranth adds ``clk`` and a synchronous active-high ``rst`` when the unit is converted;
     reset clears the accumulator, the flags and the pipeline.
 
-    Metadata for the emitter and the manifest: :meth:`port_roles` maps every signature port
-    name to its ``docs/hardware.md`` role (they are equal), ``config.latency`` and
-    ``config.out_latency`` give the timing, :data:`FLAG_BITS` the flag layout.
+    The signature is ``config.ports()`` (:func:`~hwgen.rtl.common.util.signature_of`); the
+    timing is ``config.latency`` / ``config.out_latency``, the flag layout
+    :data:`hwgen.golden.FLAG_BITS`.
     """
 
     def __init__(self, *, config: MacConfig) -> None:
         if not isinstance(config, MacConfig):
             raise HwgenError(f"config must be a MacConfig, not {type(config).__name__}")
         self.config = config
-        members: dict[str, wiring.Member] = {
-            "a": In(unsigned(config.a.bits)),
-            "w": In(unsigned(config.w.bits)),
-            "valid": In(unsigned(1)),
-            "clear": In(unsigned(1)),
-            "acc": Out(signed(config.accumulator.bits)),
-        }
-        if config.has_flags:
-            members["flags"] = Out(unsigned(3))
-        if config.out is not None:
-            members["out"] = Out(unsigned(config.out.bits))
-        super().__init__(wiring.Signature(members))
-
-    def port_roles(self) -> dict[str, str]:
-        """Role (``docs/hardware.md``) of every signature port, by port name."""
-        return {name: name for name in self.signature.members}
+        super().__init__(signature_of(config.ports()))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -96,31 +81,33 @@ class MacUnit(wiring.Component):
         m.d.comb += [dec_a.code.eq(self.a), dec_w.code.eq(self.w)]
 
         spec = cfg.accumulator
-        lmul = cfg.multiplier is Multiplier.LMUL
+        mult_cls = MULTIPLIERS[Multiplier(cfg.multiplier)]
         # Constant left shift from the product's LSB to the accumulator's.
-        offset = a_fmt.lsb_exp + w_fmt.lsb_exp - spec.lsb_exp
-        if lmul:
-            offset += LMulMultiplier.offset_for(a_fmt, w_fmt)
+        offset = a_fmt.lsb_exp + w_fmt.lsb_exp - spec.lsb_exp + mult_cls.offset_for(a_fmt, w_fmt)
         # A wrapping (or exact) accumulator needs only its own width of every term (the
         # bits above never reach it); a saturating one needs the whole term to see how far
         # out of range it is.
         keep = None if cfg.overflow is Overflow.SATURATE else spec.bits
         prod_keep = None if keep is None else max(1, keep - offset)
-        mult: ExactMultiplier | LMulMultiplier
-        if lmul:
-            mult = LMulMultiplier(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
-            m.d.comb += [mult.a_code.eq(self.a), mult.w_code.eq(self.w)]
-            for dec, special in ((dec_a, mult.a_special), (dec_w, mult.w_special)):
-                if dec.specials:
-                    m.d.comb += special.eq(dec.is_nan | dec.is_inf)
-        else:
-            mult = ExactMultiplier(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
-            m.d.comb += [mult.a_sig.eq(dec_a.sig), mult.w_sig.eq(dec_w.sig)]
+        mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
         m.submodules.mult = mult
-        if mult.a_exp_width:
-            m.d.comb += mult.a_exp.eq(dec_a.exp)
-        if mult.w_exp_width:
-            m.d.comb += mult.w_exp.eq(dec_w.exp)
+        # Every multiplier has the same signature (multiplier_signature); the inputs it
+        # reads (`mult.reads`) are driven, the others stay undriven so that no unused net
+        # reaches the netlist.
+        operands = (("a", self.a, dec_a), ("w", self.w, dec_w))
+        for field in ("code", "sig", "special", "exp"):
+            if field not in mult.reads:
+                continue
+            for role, code, dec in operands:
+                port = getattr(mult, f"{role}_{field}", None)
+                if field == "code":
+                    m.d.comb += port.eq(code)
+                elif field == "sig":
+                    m.d.comb += port.eq(dec.sig)
+                elif field == "special" and dec.specials:
+                    m.d.comb += port.eq(dec.is_nan | dec.is_inf)
+                elif field == "exp" and port is not None:
+                    m.d.comb += port.eq(dec.exp)
 
         # Per-product values that travel down the pipeline together.
         prod: Value = mult.prod

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hwgen.errors import HwgenError, UnknownFormatError
-from hwgen.pipeline import pareto_mask, parse_pairs
+from hwgen.sweep.demo import pareto_mask, parse_pairs
 
 
 def test_parse_pairs():

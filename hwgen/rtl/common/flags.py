@@ -11,15 +11,9 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import Format
-from hwgen.golden import Flag
-from hwgen.rtl.decoder import has_specials
+from hwgen.golden import FLAG_BITS, FLAG_WIDTH
 
-#: Bit position of each flag in the 3-bit ``flags`` word (the manifest's ``flags`` object).
-FLAG_BITS: dict[str, int] = {
-    "nan": Flag.NAN.bit_length() - 1,
-    "pinf": Flag.PINF.bit_length() - 1,
-    "ninf": Flag.NINF.bit_length() - 1,
-}
+__all__ = ["FLAG_BITS", "FLAG_WIDTH", "FlagRegister", "ProductFlags"]
 
 
 class ProductFlags(wiring.Component):
@@ -40,11 +34,11 @@ class ProductFlags(wiring.Component):
     a_nan, a_inf, a_neg, w_nan, w_inf, w_neg : In(unsigned(1))
         Decoder flags; present only for an operand whose format has special codes (the
         sign of a finite operand without them is the sign of its significand).
-    flags : Out(unsigned(3))
+    flags : Out(unsigned(FLAG_WIDTH))
     """
 
     def __init__(self, *, a_fmt: Format, w_fmt: Format) -> None:
-        self.a_specials, self.w_specials = has_specials(a_fmt), has_specials(w_fmt)
+        self.a_specials, self.w_specials = a_fmt.has_specials, w_fmt.has_specials
         members: dict[str, wiring.Member] = {
             "a_sig": In(signed(a_fmt.sig_exp.sig_width)),
             "w_sig": In(signed(w_fmt.sig_exp.sig_width)),
@@ -56,7 +50,7 @@ class ProductFlags(wiring.Component):
                     f"{role}_inf": In(unsigned(1)),
                     f"{role}_neg": In(unsigned(1)),
                 }
-        members["flags"] = Out(unsigned(3))
+        members["flags"] = Out(unsigned(FLAG_WIDTH))
         super().__init__(wiring.Signature(members))
 
     def _operand(self, role: str, present: bool) -> tuple[Value, Value, Value, Value]:
@@ -73,7 +67,7 @@ class ProductFlags(wiring.Component):
         nan = a_nan | w_nan | (a_inf & w_zero) | (a_zero & w_inf)
         inf = (a_inf | w_inf) & ~nan
         neg = a_neg ^ w_neg
-        word: list[Value] = [Const(0, 1)] * 3
+        word: list[Value] = [Const(0, 1)] * FLAG_WIDTH
         word[FLAG_BITS["nan"]] = nan
         word[FLAG_BITS["pinf"]] = inf & ~neg
         word[FLAG_BITS["ninf"]] = inf & neg
@@ -89,20 +83,20 @@ class FlagRegister(wiring.Component):
 
     Ports
     -----
-    pflags : In(unsigned(3))
+    pflags : In(unsigned(FLAG_WIDTH))
         Flag word of this cycle's product.
     valid, clear : In(unsigned(1))
-    flags : Out(unsigned(3))
+    flags : Out(unsigned(FLAG_WIDTH))
         The register (reset to 0).
     """
 
     def __init__(self) -> None:
         super().__init__(
             {
-                "pflags": In(unsigned(3)),
+                "pflags": In(unsigned(FLAG_WIDTH)),
                 "valid": In(unsigned(1)),
                 "clear": In(unsigned(1)),
-                "flags": Out(unsigned(3)),
+                "flags": Out(unsigned(FLAG_WIDTH)),
             }
         )
 
@@ -113,7 +107,7 @@ class FlagRegister(wiring.Component):
             bits[name] = (~self.clear & self.flags[pos]) | (self.valid & self.pflags[pos])
         # +inf and -inf seen since the clear: the sum is NaN.
         bits["nan"] = bits["nan"] | (bits["pinf"] & bits["ninf"])
-        word: list[Value] = [Const(0, 1)] * 3
+        word: list[Value] = [Const(0, 1)] * FLAG_WIDTH
         for name, pos in FLAG_BITS.items():
             word[pos] = bits[name]
         m.d.sync += self.flags.eq(Cat(*word))

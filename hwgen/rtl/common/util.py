@@ -1,4 +1,4 @@
-"""Small helpers shared by the hardware generators: widths and width-clean expressions.
+"""Small helpers shared by the hardware generators: widths, width-clean expressions, signatures.
 
 Generated Verilog must pass ``verilator --lint-only -Wall`` without warnings. Amaranth
 narrows an operand that is only a sign extension of a narrower value back to that value,
@@ -8,7 +8,13 @@ full width (a ``Mux``, a concatenation feeding one). The helpers here build such
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, unsigned
+from collections.abc import Iterable
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hwgen.design.base import Port, PortDir, Role
 
 
 def bits_for(value: int) -> int:
@@ -77,3 +83,18 @@ def shift_left(m: Module, value: Value, amount: Value, *, width: int, name: str)
         m.d.comb += stage.eq(Mux(amount[i], shifted, kept))
         body = stage
     return sext(Cat(body, sign) if shared else body, width)
+
+
+def signature_of(ports: Iterable[Port]) -> wiring.Signature:
+    """The component signature of a config's ports (``clk``/``rst`` are Amaranth's own).
+
+    Every family component builds its signature here from ``config.ports()``, so the
+    manifest's port list and the Verilog module header come from one description.
+    """
+    members: dict[str, wiring.Member] = {}
+    for p in ports:
+        if p.role in (Role.CLK, Role.RST):
+            continue
+        shape = signed(p.width) if p.signed else unsigned(p.width)
+        members[p.name] = (In if p.dir is PortDir.IN else Out)(shape)
+    return wiring.Signature(members)

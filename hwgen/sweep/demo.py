@@ -2,7 +2,7 @@
 
 A deliberately small, fixed sweep that shows the whole flow end to end on one machine:
 every design is emitted (:func:`hwgen.emit.emit`), checked bit-exactly against the golden
-model on Verilator (:func:`hwgen.verify.verify`), synthesized with Yosys' generic gate flow
+model on Verilator (:func:`hwgen.sim.verify.verify`), synthesized with Yosys' generic gate flow
 (:func:`hwgen.costmodel.synth.synthesize`, transistor count from ``stat -tech cmos``) and paired
 with the quantization SQNR of its weight format. The Pareto front is taken over
 (transistors: lower is better, weight SQNR: higher is better).
@@ -59,18 +59,19 @@ def evaluate_mac(
     out_dir: Path,
     weight_sqnr_db: float,
     vectors: int,
-    build_root: Path,
+    build_root: Path | None = None,
 ) -> DesignResult:
     """Emit, verify (Verilator, exhaustive operand pairs + ``vectors`` random cycles), cost."""
     from hwgen.costmodel.synth import SynthTarget, synthesize
+    from hwgen.design.mac import MacConfig
     from hwgen.emit import emit
-    from hwgen.rtl.config import MacConfig
-    from hwgen.verify import verify
+    from hwgen.sim.verify import VerifyOptions, verify
 
     config = MacConfig(a_format=a_format, w_format=w_format)
     design_dir = out_dir / config.name
     manifest = emit(config, design_dir)
-    report = verify(design_dir, vectors=vectors, build_root=build_root, stress=False)
+    # Builds go to the user cache (build_root None): rtl_out/ keeps designs only.
+    report = verify(design_dir, VerifyOptions(vectors=vectors), build_root=build_root)
     synth = synthesize(design_dir, manifest.top, SynthTarget.GENERIC)
     return DesignResult(
         design=manifest.top,

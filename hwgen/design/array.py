@@ -1,0 +1,193 @@
+"""``ArrayConfig``: an R x C output-stationary systolic array of identical MAC units.
+
+Data flow, timing and ports: ``docs/hardware.md`` ("PE array") and :mod:`hwgen.rtl.array`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from hwgen._validate import check_int
+from hwgen.design.base import (
+    ArrayInfo,
+    DesignConfig,
+    DesignFacts,
+    OptionSpec,
+    Port,
+    PortDir,
+    Role,
+    clock_and_reset,
+)
+from hwgen.design.mac import MacArithmetic, MacConfig
+from hwgen.errors import HwgenError
+from hwgen.golden import FLAG_BITS, FLAG_WIDTH, AccumulatorSpec
+
+__all__ = ["MAX_DIM", "ArrayConfig"]
+
+MAX_DIM = 64
+"""Largest number of rows or columns (an R x C array instantiates R x C MAC units)."""
+
+_ARRAY_KEYS = ("rows", "cols")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrayConfig(DesignConfig):
+    """A validated R x C output-stationary PE array of identical MAC units.
+
+    Parameters
+    ----------
+    mac
+        Configuration of every PE (formats, accumulator, overflow, stages, multiplier).
+        ``mac.max_terms`` bounds the tile depth K.
+    rows, cols
+        Array shape, each in ``1 .. 64``.
+
+    Raises
+    ------
+    HwgenError
+        ``mac`` is not a ``MacConfig``, a dimension is out of range, or ``mac`` asks for an
+        ``out_format`` (arrays deliver the fixed-point accumulators).
+    """
+
+    mac: MacConfig
+    rows: int
+    cols: int
+
+    kind: ClassVar[str] = "array"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.mac, MacConfig):
+            raise HwgenError(f"mac must be a MacConfig, not {type(self.mac).__name__}")
+        object.__setattr__(self, "rows", check_int("rows", self.rows, 1, MAX_DIM))
+        object.__setattr__(self, "cols", check_int("cols", self.cols, 1, MAX_DIM))
+        if self.mac.out_format is not None:
+            raise HwgenError(
+                f"out_format={self.mac.out_format!r} is not supported for arrays; "
+                "arrays deliver accumulators (leave out_format unset)"
+            )
+
+    # ----------------------------------------------------------------- derived facts
+    @property
+    def a_format(self) -> str:
+        """Registry name of the activation format."""
+        return self.mac.a_format
+
+    @property
+    def w_format(self) -> str:
+        """Registry name of the weight format."""
+        return self.mac.w_format
+
+    @property
+    def accumulator(self) -> AccumulatorSpec:
+        """The accumulator every PE builds."""
+        return self.mac.accumulator
+
+    @property
+    def has_flags(self) -> bool:
+        """Whether the array has ``out_flags`` (the PEs have ``flags``)."""
+        return self.mac.has_flags
+
+    @property
+    def row_bits(self) -> int:
+        """Width of ``out_row``: ``ceil(log2(rows))``, at least 1."""
+        return max(1, (self.rows - 1).bit_length())
+
+    @property
+    def skew(self) -> int:
+        """Cycles between PE ``(0, 0)`` and PE ``(R-1, C-1)`` seeing the same beat."""
+        return self.rows + self.cols - 2
+
+    @property
+    def latency(self) -> int:
+        """Rising edges from the edge accepting a tile's last beat to ``out_valid`` (row 0).
+
+        Holds when the output buffer is free: skew, then the MAC latency, then one edge to
+        copy the accumulators into the output buffer.
+        """
+        return self.skew + self.mac.latency + 1
+
+    @property
+    def name(self) -> str:
+        """Stable module name, e.g. ``pe4x4_fp8_e4m3_x_int8_acc32_s0``."""
+        return f"pe{self.rows}x{self.cols}_{self.mac.name.removeprefix('mac_')}"
+
+    @classmethod
+    def options(cls) -> tuple[OptionSpec, ...]:
+        """``rows``, ``cols`` and the MAC options (no ``out_format``: arrays reject it)."""
+        return (
+            OptionSpec(key="rows", type=int, help=f"Rows R (1..{MAX_DIM}).", required=True),
+            OptionSpec(key="cols", type=int, help=f"Columns C (1..{MAX_DIM}).", required=True),
+            *(o for o in MacConfig.options() if o.key != "out_format"),
+        )
+
+    # ----------------------------------------------------------------- protocol
+    def ports(self) -> tuple[Port, ...]:
+        """Stream ports of ``docs/hardware.md``; ``out_flags`` only when the PEs have flags."""
+        a, w = self.mac.a.bits, self.mac.w.bits
+        acc = self.mac.accumulator.bits
+        r, c = self.rows, self.cols
+        ports = [
+            *clock_and_reset(),
+            Port(name="a", dir=PortDir.IN, width=r * a, role=Role.A, elements=r),
+            Port(name="w", dir=PortDir.IN, width=c * w, role=Role.W, elements=c),
+            Port(name="valid", dir=PortDir.IN, width=1, role=Role.VALID),
+            Port(name="ready", dir=PortDir.OUT, width=1, role=Role.READY),
+            Port(name="last", dir=PortDir.IN, width=1, role=Role.LAST),
+            Port(name="out_data", dir=PortDir.OUT, width=c * acc, role=Role.OUT_DATA, elements=c),
+            Port(name="out_row", dir=PortDir.OUT, width=self.row_bits, role=Role.OUT_ROW),
+            Port(name="out_valid", dir=PortDir.OUT, width=1, role=Role.OUT_VALID),
+            Port(name="out_ready", dir=PortDir.IN, width=1, role=Role.OUT_READY),
+        ]
+        if self.has_flags:
+            ports.append(
+                Port(
+                    name="out_flags",
+                    dir=PortDir.OUT,
+                    width=c * FLAG_WIDTH,
+                    role=Role.OUT_FLAGS,
+                    elements=c,
+                )
+            )
+        return tuple(ports)
+
+    def facts(self) -> DesignFacts:
+        """The PE's formats and accumulator, the shape and the PE latency."""
+        return DesignFacts(
+            a_format=self.a_format,
+            w_format=self.w_format,
+            accumulator=self.mac.accumulator_info(),
+            array=ArrayInfo(rows=self.rows, cols=self.cols, pe_latency=self.mac.latency),
+            flags=dict(FLAG_BITS) if self.has_flags else None,
+            reset=self.reset(),
+        )
+
+    def golden(self) -> MacArithmetic:
+        """The PEs' arithmetic (a tile result is the MAC trace over its k-steps)."""
+        return self.mac.golden()
+
+    # ----------------------------------------------------------------- (de)serialise
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able flat dict: ``rows``, ``cols`` and every ``MacConfig`` key."""
+        return {"rows": self.rows, "cols": self.cols, **self.mac.to_dict()}
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """Keys :meth:`from_dict` accepts."""
+        return (*_ARRAY_KEYS, *MacConfig.keys())
+
+    @classmethod
+    def allowed_keys(cls) -> tuple[str, ...]:
+        """Alias of :meth:`keys`."""
+        return cls.keys()
+
+    @classmethod
+    def required_keys(cls) -> tuple[str, ...]:
+        """``rows``, ``cols`` and the MAC's required keys."""
+        return (*_ARRAY_KEYS, *MacConfig.required_keys())
+
+    @classmethod
+    def _build(cls, d: Mapping[str, Any]) -> Self:
+        mac = MacConfig.from_dict({k: v for k, v in d.items() if k not in _ARRAY_KEYS})
+        return cls(mac=mac, rows=d["rows"], cols=d["cols"])

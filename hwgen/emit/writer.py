@@ -1,0 +1,62 @@
+"""Atomic write of a design directory: all files appear at once, or none change."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from hwgen.errors import HwgenError
+
+__all__ = ["MANIFEST_NAME", "check_target", "write_atomically"]
+
+MANIFEST_NAME = "manifest.json"
+
+
+def check_target(out: Path) -> None:
+    """Refuse an output path that is a file or a non-empty foreign directory.
+
+    Raises
+    ------
+    HwgenError
+        ``out`` is a file, or a non-empty directory that holds no ``manifest.json``
+        (refused so that no user files are deleted).
+    """
+    if out.exists() and not out.is_dir():
+        raise HwgenError(f"output path {out} is a file; give a directory path")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+        raise HwgenError(
+            f"output directory {out} is not empty and holds no {MANIFEST_NAME}; "
+            "refusing to overwrite it (give a new or empty directory)"
+        )
+
+
+def write_atomically(out: Path, files: Mapping[str, str]) -> None:
+    """Write ``files`` into a sibling temp dir, then swap it in for ``out``."""
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
+    # mkdtemp creates 0700; a design directory is an ordinary, shareable output.
+    staging.chmod(0o755)
+    old: Path | None = None
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="\n")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            old.rmdir()
+            out.rename(old)
+        try:
+            staging.rename(out)
+        except OSError:
+            if old is not None:
+                old.rename(out)
+                old = None
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Hardware parts shared by the design families (decoders, multipliers, datapath blocks)."""

@@ -1,0 +1,84 @@
+"""The user cache directory: where simulator builds live between runs.
+
+``$HWGEN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/hwgen``, else ``~/.cache/hwgen``. Never
+the working directory or ``rtl_out/``: generated designs are outputs, builds are a cache.
+``make clean`` empties it; :func:`evict` keeps simulator builds under a size budget.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+__all__ = ["CACHE_ENV", "cache_root", "directory_bytes", "evict", "sim_build_root"]
+
+CACHE_ENV = "HWGEN_CACHE_DIR"
+"""Environment variable that moves the whole cache."""
+SIM_CACHE_LIMIT_ENV = "HWGEN_SIM_CACHE_MB"
+"""Environment variable with the simulator-build budget in MiB (default 4096)."""
+DEFAULT_SIM_CACHE_MB = 4096
+_KEEP_RECENT_S = 600.0
+"""A build used this recently is never evicted (another process may be running it)."""
+
+
+def cache_root() -> Path:
+    """The cache directory (not created)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "hwgen"
+
+
+def sim_build_root() -> Path:
+    """Default root of simulator builds: ``<cache>/sim``."""
+    return cache_root() / "sim"
+
+
+def directory_bytes(path: Path) -> int:
+    """Bytes of all regular files below ``path``."""
+    total = 0
+    for dirpath, _, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def evict(root: Path, *, stamp: str, limit_bytes: int | None = None) -> list[Path]:
+    """Remove least recently used build directories of ``root`` until it fits the budget.
+
+    A build directory is a subdirectory holding ``stamp`` (its mtime is the last use);
+    builds used within the last ten minutes are kept whatever the size.
+
+    Returns
+    -------
+    list of Path
+        The removed directories.
+    """
+    if limit_bytes is None:
+        limit_bytes = int(os.environ.get(SIM_CACHE_LIMIT_ENV, DEFAULT_SIM_CACHE_MB)) << 20
+    if not root.is_dir():
+        return []
+    builds = []
+    for d in root.iterdir():
+        s = d / stamp
+        if d.is_dir() and s.is_file():
+            builds.append((s.stat().st_mtime, d, directory_bytes(d)))
+    total = sum(size for _, _, size in builds)
+    removed = []
+    now = time.time()
+    for mtime, d, size in sorted(builds):
+        if total <= limit_bytes:
+            break
+        if now - mtime < _KEEP_RECENT_S:
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        total -= size
+        removed.append(d)
+    return removed
