@@ -32,7 +32,7 @@ from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
 from hwgen.emit.manifest import Manifest
 from hwgen.sim.bench_mac import MAC_LANES
-from hwgen.sim.expect import Arithmetic, mac_expected
+from hwgen.sim.expect import mac_expected
 from hwgen.sim.runner import Simulator
 from hwgen.sim.stimulus import MacStimulus, exhaustive_pairs, random_accumulation
 from hwgen.sim.verify import VerifyOptions, Waves, check, verify
@@ -78,7 +78,7 @@ def amaranth_rate(design_dir: Path, stim: MacStimulus) -> tuple[float, int, int]
     t0 = time.perf_counter()
     sim.run()
     seconds = time.perf_counter() - t0
-    expected = mac_expected(Arithmetic.of(man), stim).acc.ravel()
+    expected = mac_expected(man.design().golden(), stim).acc.ravel()
     # After the k-th tick acc includes the product driven before tick k - lat + 1.
     observed = np.asarray(got[lat - 1 : lat - 1 + n], dtype=np.int64)
     return seconds, n, int(np.count_nonzero(observed != expected))
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         int8 = Path(tmp) / "int8"
         emit(MacConfig(a_format="int8", w_format="int8"), int8)
         man = Manifest.load(int8)
-        arith = Arithmetic.of(man)
+        arith = man.design().golden()
 
         def stimulus(lanes: int) -> MacStimulus:
             return random_accumulation(
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
         e4m3 = Path(tmp) / "e4m3"
         emit(MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3"), e4m3)
-        ea = Arithmetic.of(Manifest.load(e4m3))
+        ea = Manifest.load(e4m3).design().golden()
         ex = exhaustive_pairs(ea.a, ea.w, lanes=LANES)
         check(e4m3, ex, VerifyOptions(waves=Waves.NEVER), build_root=root)  # build
         t0 = time.perf_counter()

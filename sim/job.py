@@ -49,7 +49,7 @@ class Job:
 
     def write(self, run_dir: Path, arrays: dict[str, npt.NDArray]) -> Path:
         """Save the stimulus arrays and the job description; return the job path."""
-        np.savez(self.stimulus, **arrays)
+        np.savez(self.stimulus, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
         path = run_dir / "job.json"
         path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return path

@@ -95,7 +95,7 @@ def acc_text(value: int, lsb_exp: int) -> str:
 
 def flags_text(word: int) -> str:
     """``nan|pinf`` or ``none``."""
-    names = [f.name.lower() for f in Flag if int(word) & int(f)]
+    names = [str(f.name).lower() for f in Flag if int(word) & int(f)]
     return "|".join(names) if names else "none"
 
 
@@ -151,7 +151,9 @@ def score_mac(
     rows.sort()
     first: list[Mismatch] = []
     for t, lane, role in rows[:max_report]:
-        e, g = exp[role][lane, t], got[role][lane, t]
+        want = exp[role]
+        assert want is not None  # only roles with expectations produce mismatch rows
+        e, g = want[lane, t], got[role][lane, t]
         if role == "acc":
             es, gs = acc_text(e, arith.spec.lsb_exp), acc_text(g, arith.spec.lsb_exp)
         elif role == "flags":
@@ -246,6 +248,7 @@ def score_gemm(
             es = acc_text(exp_acc[k, lane, j], arith.spec.lsb_exp)
             gs = acc_text(out_data[k, lane, j], arith.spec.lsb_exp)
         else:
+            assert out_flags is not None  # out_flags mismatches exist only when it was read
             es, gs = flags_text(exp_f[k, lane, j]), flags_text(out_flags[k, lane, j])
         first.append(
             Mismatch(

@@ -121,9 +121,9 @@ def random_accumulation(
     seg = np.where(rng.random(draws) < 0.5, max_terms, seg)
     starts = np.cumsum(seg) - seg
     starts = starts[starts < total]
-    clear = np.zeros(total, dtype=bool)
-    clear[starts] = True
-    clear = clear.reshape(lanes, cycles)
+    flat = np.zeros(total, dtype=bool)
+    flat[starts] = True
+    clear = flat.reshape(lanes, cycles)
     clear[:, 0] = True
     return MacStimulus(a=a, w=w, valid=valid, clear=clear)
 

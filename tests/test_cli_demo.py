@@ -123,6 +123,7 @@ def test_demo_rejects_out_that_is_a_file(cli, tmp_path):
 
 
 @pytest.mark.sim
+@pytest.mark.slow  # generates, verifies and synthesizes two designs (the longest CLI test)
 def test_demo_hardware_job_end_to_end(cli, tmp_path):
     import pandas as pd
 
@@ -150,3 +151,6 @@ def test_demo_hardware_job_end_to_end(cli, tmp_path):
     for design in df["design"]:
         assert (tmp_path / design / "manifest.json").is_file()
         assert design in out
+    # The output directory holds designs and results only: builds went to the cache.
+    assert not (tmp_path / "sim_build").exists()
+    assert {p.name for p in tmp_path.iterdir()} == {*df["design"], "results.csv", "pareto.png"}

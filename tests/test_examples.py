@@ -9,13 +9,19 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.py"))
+SLOW = {"fpga_flow.py"}
+"""Examples that synthesize for FPGAs take most of a minute: they run with the slow marker."""
 
 
 def test_there_are_examples():
     assert EXAMPLES, "examples/ holds no scripts"
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "script",
+    [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p for p in EXAMPLES],
+    ids=lambda p: p.name,
+)
 def test_example_runs(script, tmp_path):
     proc = subprocess.run(
         [sys.executable, str(script), "--out", str(tmp_path)],

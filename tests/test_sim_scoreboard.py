@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hwgen.design.mac import MacConfig
 from hwgen.formats import get_format
-from hwgen.golden import Multiplier, Overflow, accumulator_spec
 from hwgen.sim.expect import Arithmetic, gemm_expected, mac_expected
 from hwgen.sim.scoreboard import acc_text, code_text, flags_text, score_gemm, score_mac
 from hwgen.sim.stimulus import exhaustive_pairs, random_gemm
@@ -15,10 +15,23 @@ INT8 = get_format("int8")
 
 
 def _arith(a, w, max_terms: int) -> Arithmetic:
-    return Arithmetic(
-        a=a, w=w, spec=accumulator_spec(a, w, max_terms), overflow=Overflow.EXACT,
-        multiplier=Multiplier.EXACT, out=None, has_flags=bool(a.nan_codes or w.nan_codes),
-    )  # fmt: skip
+    """The golden model as the config owns it (never rebuilt by hand in a test)."""
+    return MacConfig(a_format=a.name, w_format=w.name, max_terms=max_terms).golden()
+
+
+def test_flags_are_scored_for_formats_with_inf_but_no_nan() -> None:
+    """Regression: "has flags" once came from NaN codes only, so inf-only formats lost it."""
+    e3m0 = get_format("fp4_e3m0_ieee")
+    assert e3m0.inf_codes and not e3m0.nan_codes
+    arith = _arith(e3m0, INT8, 4)
+    assert arith.has_flags
+    stim = exhaustive_pairs(e3m0, INT8, lanes=16)
+    exp = mac_expected(arith, stim)
+    assert exp.flags is not None and exp.flags.any()  # inf x finite sets pinf / ninf
+    got = {"acc": exp.acc.copy(), "flags": exp.flags.copy()}
+    got["flags"][0, 0] ^= 2
+    score = score_mac(arith, stim, exp, got)
+    assert score.by_signal["flags"] == 1
 
 
 def test_decoded_texts() -> None:

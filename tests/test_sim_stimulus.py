@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 from hwgen.formats import get_format
-from hwgen.golden import Multiplier, Overflow, accumulator_spec, extreme_products
-from hwgen.sim.expect import Arithmetic, mac_expected
+from hwgen.golden import accumulator_spec, extreme_products
+from hwgen.sim.expect import mac_expected
 from hwgen.sim.stimulus import (
     exhaustive_pairs,
     extreme_accumulation,
@@ -48,11 +49,8 @@ def test_random_accumulation_segments_respect_max_terms() -> None:
 
 def test_extreme_accumulation_reaches_the_sized_bound() -> None:
     max_terms = 16
-    spec = accumulator_spec(E4M3, INT8, max_terms)
-    arith = Arithmetic(
-        a=E4M3, w=INT8, spec=spec, overflow=Overflow.EXACT, multiplier=Multiplier.EXACT,
-        out=None, has_flags=True,
-    )  # fmt: skip
+    arith = MacConfig(a_format="fp8_e4m3", w_format="int8", max_terms=max_terms).golden()
+    assert arith.spec == accumulator_spec(E4M3, INT8, max_terms)
     s = extreme_accumulation(E4M3, INT8, lanes=4, max_terms=max_terms)
     acc = mac_expected(arith, s).acc
     lo, hi = extreme_products(E4M3, INT8)

@@ -157,6 +157,7 @@ def demo(
     value_headers, value_rows = side_by_side(_value_table_formats())
     tensors = synthetic_tensors(dist, seed)
     ranking = rank_formats(tensors, format_names, group_size=group_size)
+    assert not isinstance(ranking, tuple)  # per_tensor=False: one table
 
     rank_rows: list[list[Cell]] = [
         [
@@ -195,7 +196,9 @@ def _hardware(
     from hwgen.sweep.demo import evaluate_mac, plot_pareto, results_frame
 
     weights = sorted({w for _, w in pairs})
-    sqnr = rank_formats(tensors, weights, group_size=group_size).set_index("format")["sqnr_db"]
+    table = rank_formats(tensors, weights, group_size=group_size)
+    assert not isinstance(table, tuple)  # per_tensor=False: one table
+    sqnr = table.set_index("format")["sqnr_db"]
     out.mkdir(parents=True, exist_ok=True)
     click.echo(
         f"\nGenerate -> verify (Verilator, every operand pair + {vectors:,} random cycles)"

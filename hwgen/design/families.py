@@ -66,7 +66,7 @@ class Family:
     def bench(self) -> Bench:
         """A bench instance (imports the simulation package)."""
         bench_cls = _load(self.bench_path)
-        return bench_cls()  # type: ignore[no-any-return]
+        return bench_cls()
 
 
 FAMILIES: Mapping[str, Family] = {

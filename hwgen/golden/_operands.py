@@ -75,7 +75,8 @@ def broadcast(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Broadcast activation and weight codes against each other (one-line error if impossible)."""
     try:
-        return np.broadcast_arrays(a, w)
+        a_b, w_b = np.broadcast_arrays(a, w)
+        return a_b, w_b
     except ValueError:
         raise HwgenError(
             f"a_codes shape {a.shape} and w_codes shape {w.shape} do not broadcast"

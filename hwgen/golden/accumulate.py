@@ -81,7 +81,7 @@ class MacTrace:
 
 def _as_overflow(value: object) -> Overflow:
     try:
-        return Overflow(value)
+        return Overflow(value)  # type: ignore[arg-type]  # any value: invalid ones raise below
     except ValueError:
         allowed = ", ".join(o.value for o in Overflow)
         raise HwgenError(f"overflow must be one of {allowed}, not {value!r}") from None

@@ -40,7 +40,7 @@ def _max_abs(x: np.ndarray) -> int:
 def as_multiplier(value: object) -> Multiplier:
     """``value`` as a :class:`Multiplier` (enum member or its string value)."""
     try:
-        return Multiplier(value)
+        return Multiplier(value)  # type: ignore[arg-type]  # any value: invalid ones raise below
     except ValueError:
         allowed = ", ".join(m.value for m in Multiplier)
         raise HwgenError(f"multiplier must be one of {allowed}, not {value!r}") from None

@@ -82,7 +82,7 @@ def evaluate_mac(
         checks=report.checks,
         mismatches=report.mismatches,
         cells=synth.num_cells,
-        transistors=int(synth.transistors),
+        transistors=int(synth.transistors or 0),  # GENERIC always counts transistors
         area_source=synth.source,
         weight_sqnr_db=weight_sqnr_db,
     )
@@ -95,7 +95,7 @@ def pareto_mask(cost: np.ndarray, quality: np.ndarray) -> np.ndarray:
     ge = quality[None, :] >= quality[:, None]
     strict = (cost[None, :] < cost[:, None]) | (quality[None, :] > quality[:, None])
     dominated = (le & ge & strict).any(axis=1)
-    return ~dominated
+    return np.asarray(~dominated, dtype=bool)
 
 
 def results_frame(results: list[DesignResult]) -> pd.DataFrame:

@@ -200,14 +200,14 @@ class LMulMultiplier(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         big_m = self.big_m
-        fields = []
+        fields: list[Value | None] = []
         normal = []
         signs = []
         for fmt, code, special in (
             (self.a_fmt, self.a_code, self.a_special),
             (self.w_fmt, self.w_code, self.w_special),
         ):
-            e, man = fmt.exp_bits, fmt.man_bits
+            e, man = fmt.exp_bits, fmt.man_bits  # type: ignore[attr-defined]  # float (lmul_frame)
             # Mantissa field aligned to M fraction bits.
             if man == 0:
                 fields.append(None)
