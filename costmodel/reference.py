@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hwgen._validate import check_enum, check_int
 from hwgen.costmodel.synth import SynthesisError, run_yosys
 from hwgen.errors import HwgenError
 from hwgen.formats.base import FormatKind
@@ -125,14 +126,10 @@ def reference_mac(
     HwgenError
         A width out of range or an unknown kind.
     """
-    for name, value in (("a_bits", a_bits), ("w_bits", w_bits)):
-        _check_int(name, value, 1, _MAX_OPERAND_BITS)
-    _check_int("acc_bits", acc_bits, a_bits + w_bits, _MAX_ACC_BITS)
-    try:
-        kind = ReferenceKind(kind)
-    except ValueError:
-        allowed = ", ".join(k.value for k in ReferenceKind)
-        raise HwgenError(f"kind must be one of {allowed}, not {kind!r}") from None
+    a_bits = check_int("a_bits", a_bits, 1, _MAX_OPERAND_BITS)
+    w_bits = check_int("w_bits", w_bits, 1, _MAX_OPERAND_BITS)
+    acc_bits = check_int("acc_bits", acc_bits, a_bits + w_bits, _MAX_ACC_BITS)
+    kind = check_enum("kind", ReferenceKind, kind)
     top = _TOPS[kind]
     return ReferenceDesign(
         kind=kind,
@@ -250,10 +247,3 @@ def prove_equivalent(
     except SynthesisError as exc:
         raise EquivalenceError(str(exc)) from None
     return run.outputs[_PROOF_LOG]
-
-
-def _check_int(name: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise HwgenError(f"{name} must be an int, not {value!r}")
-    if not low <= value <= high:
-        raise HwgenError(f"{name} must be in {low}..{high}, not {value}")

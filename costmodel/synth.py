@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from hwgen._validate import check_enum, check_int
 from hwgen.errors import HwgenError
 from hwgen.tools.lint import DesignSources, design_sources
 from hwgen.tools.scratch import scratch_dir
@@ -346,11 +347,7 @@ def synthesize(
 
 
 def _as_target(target: SynthTarget | str) -> SynthTarget:
-    try:
-        return SynthTarget(target)
-    except ValueError:
-        allowed = ", ".join(t.value for t in SynthTarget)
-        raise HwgenError(f"target must be one of {allowed}, not {target!r}") from None
+    return check_enum("target", SynthTarget, target)
 
 
 def _check_identifier(what: str, name: str) -> None:
@@ -362,8 +359,7 @@ def _check_params(params: Mapping[str, int] | None) -> dict[str, int]:
     overrides = dict(params or {})
     for name, value in overrides.items():
         _check_identifier("parameter name", name)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise HwgenError(f"parameter {name} must be an int, not {value!r}")
+        overrides[name] = check_int(f"parameter {name}", value)
     return dict(sorted(overrides.items()))
 
 

@@ -72,5 +72,5 @@ class Job:
         """The job named by ``HWGEN_SIM_JOB``."""
         path = os.environ.get(JOB_ENV)
         if not path:
-            raise HwgenError(f"{JOB_ENV} is not set: run benches through sim.runner")
+            raise HwgenError(f"{JOB_ENV} is not set: run benches through hwgen.sim.runner")
         return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
