@@ -244,6 +244,7 @@ def test_icarus_writes_its_output_into_a_scratch_dir(monkeypatch: pytest.MonkeyP
         return real(argv, **kwargs)
 
     monkeypatch.setattr(process, "run", spy)
+    before = stat.S_IMODE(os.stat(os.devnull).st_mode)
     ref = REFERENCES[0]
     assert icarus_compile([ref.path], ref.top).clean
     (argv,) = seen
@@ -251,4 +252,4 @@ def test_icarus_writes_its_output_into_a_scratch_dir(monkeypatch: pytest.MonkeyP
     assert os.devnull not in argv
     assert out.parent.parent == scratch_root() and out.name == "lint.vvp"
     assert not out.parent.exists()  # removed with its scratch directory
-    assert stat.S_IMODE(os.stat(os.devnull).st_mode) == 0o666
+    assert stat.S_IMODE(os.stat(os.devnull).st_mode) == before
