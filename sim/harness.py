@@ -32,6 +32,7 @@ from hwgen.emit.manifest import Manifest
 from hwgen.sim.fault import Fault
 
 __all__ = ["Fault", "LaneHarness", "harness_name", "harness_verilog", "lane_roles"]
+from hwgen._validate import check_int
 from hwgen.errors import HwgenError
 
 
@@ -74,8 +75,7 @@ class LaneHarness(wiring.Component):
     """
 
     def __init__(self, *, manifest: Manifest, lanes: int, fault: Fault | None = None) -> None:
-        if lanes < 1:
-            raise HwgenError(f"lanes must be >= 1, not {lanes}")
+        check_int("lanes", lanes, 1)
         if manifest.reset.polarity != "high" or not manifest.reset.synchronous:
             raise HwgenError(
                 f"harness needs a synchronous active-high reset, not {manifest.reset.to_dict()}"

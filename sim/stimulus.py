@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from hwgen._validate import check_int
 from hwgen.errors import HwgenError
 from hwgen.formats import Format
 
@@ -63,8 +64,7 @@ class MacStimulus:
 
 
 def _lanes_check(lanes: int) -> None:
-    if lanes < 1:
-        raise HwgenError(f"lanes must be >= 1, not {lanes}")
+    check_int("lanes", lanes, 1)
 
 
 def exhaustive_pairs(a_fmt: Format, w_fmt: Format, *, lanes: int) -> MacStimulus:
@@ -107,10 +107,8 @@ def random_accumulation(
     cycles so long sums are common. A clear comes with ``valid`` or without it at random.
     """
     _lanes_check(lanes)
-    if cycles < 1:
-        raise HwgenError(f"cycles must be >= 1, not {cycles}")
-    if max_terms < 1:
-        raise HwgenError(f"max_terms must be >= 1, not {max_terms}")
+    check_int("cycles", cycles, 1)
+    check_int("max_terms", max_terms, 1)
     a = rng.integers(0, 1 << a_fmt.bits, size=(lanes, cycles), dtype=np.int64)
     w = rng.integers(0, 1 << w_fmt.bits, size=(lanes, cycles), dtype=np.int64)
     valid = rng.random((lanes, cycles)) < p_valid
@@ -248,8 +246,7 @@ def random_gemm(
     accumulators reach their sized bound.
     """
     _lanes_check(lanes)
-    if macs < 1:
-        raise HwgenError(f"macs must be >= 1, not {macs}")
+    check_int("macs", macs, 1)
     per_beat = rows * cols * lanes
 
     def depths(n_macs: int) -> npt.NDArray[np.int64]:

@@ -34,6 +34,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from hwgen._validate import check_int
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, FormatKind
 from hwgen.golden._operands import as_codes, broadcast, resolve_format
@@ -48,8 +49,7 @@ def lmul_offset_exponent(man_bits: int) -> int:
     ``m`` for ``m <= 3``, 3 for ``m == 4``, 4 for ``m > 4`` (arXiv 2410.00907, eq. for
     ``l(m)``). ``man_bits`` must be >= 0.
     """
-    if man_bits < 0:
-        raise HwgenError(f"man_bits must be >= 0, not {man_bits}")
+    check_int("man_bits", man_bits, 0)
     if man_bits <= 3:
         return man_bits
     return 3 if man_bits == 4 else 4

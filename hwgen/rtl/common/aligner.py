@@ -6,7 +6,7 @@ from amaranth.hdl import Cat, Const, Module, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hwgen.errors import HwgenError
+from hwgen._validate import check_int
 from hwgen.rtl.common.util import bits_for, sext, shift_left
 
 
@@ -37,10 +37,8 @@ class Aligner(wiring.Component):
     """
 
     def __init__(self, *, prod_width: int, shift_max: int, offset: int, width: int) -> None:
-        if offset < 0:
-            raise HwgenError(f"offset must be >= 0, not {offset}")
-        if width < 1:
-            raise HwgenError(f"width must be >= 1, not {width}")
+        check_int("offset", offset, 0)
+        check_int("width", width, 1)
         self.prod_width, self.shift_max, self.offset, self.width = (
             prod_width,
             shift_max,

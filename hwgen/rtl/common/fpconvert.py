@@ -21,6 +21,7 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigne
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from hwgen._validate import check_int
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MinifloatFormat
 from hwgen.golden import FLAG_BITS, FLAG_WIDTH
@@ -62,8 +63,7 @@ class FloatConverter(wiring.Component):
     """
 
     def __init__(self, *, bits: int, lsb_exp: int, fmt: Format, with_flags: bool = False) -> None:
-        if bits < 2:
-            raise HwgenError(f"bits must be >= 2, not {bits}")
+        check_int("bits", bits, 2)
         self.fmt = check_out_format(fmt)
         self.bits, self.lsb_exp, self.with_flags = bits, lsb_exp, with_flags
         members: dict[str, wiring.Member] = {"acc": In(signed(bits))}

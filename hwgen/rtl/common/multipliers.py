@@ -18,7 +18,7 @@ from amaranth.hdl import Cat, Const, Module, Mux, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hwgen.errors import HwgenError
+from hwgen._validate import check_int
 from hwgen.formats import Format, signed_width
 from hwgen.golden import Multiplier
 from hwgen.golden.lmul import lmul_frame
@@ -54,8 +54,7 @@ def _cap(width: int, max_width: int | None) -> int:
     """``width``, or ``max_width`` when a narrower (wrapping) consumer needs only that many."""
     if max_width is None:
         return width
-    if max_width < 1:
-        raise HwgenError(f"max_width must be >= 1, not {max_width}")
+    check_int("max_width", max_width, 1)
     return min(width, max_width)
 
 
