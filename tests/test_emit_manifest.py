@@ -170,3 +170,15 @@ def test_port_lookup_names_roles():
         HwgenError, match=r"design mac_x has no port with role 'flags'; roles: clk, acc"
     ):
         _manifest().port("flags")
+
+
+def test_manifests_written_before_the_added_fields_still_load():
+    """reset.clears/drops_in_flight, array.pe_latency, ports[].signed/elements are optional."""
+    d = json.loads(_manifest(array=ArrayInfo(rows=2, cols=3, pe_latency=2)).to_json())
+    d["reset"] = {"port": "rst", "polarity": "high", "synchronous": True}
+    d["array"] = {"rows": 2, "cols": 3}
+    for p in d["ports"]:
+        del p["signed"], p["elements"]
+    m = Manifest.from_dict(d)
+    assert m.reset.drops_in_flight and m.array is not None and m.array.pe_latency is None
+    assert all(p.elements == 1 and not p.signed for p in m.ports)
