@@ -12,7 +12,7 @@ from conftest import CliResult, invoke_cli
 
 from hwgen.cli.main import EXIT_USAGE, HwgenGroup
 from hwgen.cli.quant_error_cmd import PER_TENSOR_HEADERS, SUMMARY_HEADERS, quant_error
-from hwgen.quant_error import rank_formats, select_tensors, synthetic_tensors
+from hwgen.quant import rank_formats, select_tensors, synthetic_tensors
 
 # The command inside the same error boundary the hwgen group uses.
 GROUP = HwgenGroup("hwgen", commands=[quant_error])
