@@ -388,3 +388,71 @@ def test_quantize_bad_scheme_and_combinations() -> None:
         quantize(x, "int4", group_size=32, second_level_int8=True)
     with pytest.raises(HwgenError, match="unknown format 'fp4_e2m'; did you mean fp4_e2m1"):
         quantize(x, "fp4_e2m", group_size=32)
+
+
+# ----------------------------------------------------------------------- scale invariance
+def _rel(x: np.ndarray, name: str, scheme: str | None = None, g: int = 32) -> float:
+    r = quantize(x, name, group_size=g, scheme=scheme, second_level_int8=(scheme == "bitmod"))
+    return float(np.sum((x - r.dequant) ** 2) / np.sum(x**2))
+
+
+INVARIANT = ["int4", "int8", "fp4_e2m1", "fp8_e4m3", "flint4", "uint4"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    factor=st.sampled_from([1e-6, 1e-12, 1e5, 1e-30, 3.7e20, "max"]),
+    name=st.sampled_from([*INVARIANT, "bitmod_fp4", "bitmod_fp3"]),
+)
+def test_rel_mse_is_invariant_to_the_weights_scale(seed: int, factor, name: str) -> None:
+    x = _rng(seed).standard_t(4, (4, 128)) * 0.02
+    c = 1e38 / np.max(np.abs(x)) if factor == "max" else factor  # "all ~1e38"
+    scheme = "bitmod" if name.startswith("bitmod") else None
+    want = _rel(x, name, scheme)
+    assert _rel(x * c, name, scheme) == pytest.approx(want, rel=1e-6)
+    assert want < 0.5  # a real result, not every weight flushed to zero
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(-300, 300),
+    name=st.sampled_from(MX_ELEMENT_FORMATS),
+)
+def test_mx_is_exactly_invariant_to_power_of_two_scaling(seed: int, k: int, name: str) -> None:
+    x = _rng(seed).standard_t(4, (3, 64)) * 0.02
+    a = quantize_mx(x, name)
+    b = quantize_mx(np.ldexp(x, k), name)
+    np.testing.assert_array_equal(a.codes, b.codes)
+    np.testing.assert_array_equal(np.ldexp(a.dequant, k), b.dequant)
+
+
+def test_float32_weights_near_the_extremes_of_their_range() -> None:
+    base = _rng(9).standard_t(4, (4, 128)).astype(np.float32)
+    tiny = (base * np.float32(1e-40)).astype(np.float32)  # float32 subnormals
+    huge = (base / np.abs(base).max() * np.float32(3e38)).astype(np.float32)
+    for name, scheme in [("int4", None), ("fp4_e2m1", "mx"), ("bitmod_fp4", "bitmod")]:
+        for w in (tiny, huge):
+            rel = _rel(w.astype(np.float64), name, scheme)
+            assert 0 < rel < 0.2, (name, rel)
+
+
+def test_quantize_rejects_empty_arrays() -> None:
+    for call in (quantize_groups, quantize_mx):
+        with pytest.raises(HwgenError) as info:
+            call(
+                np.zeros((0, 128)),
+                "fp8_e4m3",
+                **({"group_size": 32} if call is quantize_groups else {}),
+            )
+        assert str(info.value) == "cannot quantize an empty array (shape (0, 128))"
+
+
+def test_group_sizes_accept_numpy_integers() -> None:
+    x = _rng(1).standard_normal((2, 64))
+    a = quantize_groups(x, "int4", group_size=np.int64(16), axis=np.int32(-1))
+    b = quantize_groups(x, "int4", group_size=16)
+    np.testing.assert_array_equal(a.codes, b.codes)
+    with pytest.raises(HwgenError, match=r"^group_size must be an integer, not True$"):
+        quantize_groups(x, "int4", group_size=True)
