@@ -411,7 +411,7 @@ def test_rel_mse_is_invariant_to_the_weights_scale(seed: int, factor, name: str)
     scheme = "bitmod" if name.startswith("bitmod") else None
     want = _rel(x, name, scheme)
     assert _rel(x * c, name, scheme) == pytest.approx(want, rel=1e-6)
-    assert want < 0.5  # a real result, not every weight flushed to zero
+    assert want < 0.75  # a real result, not every weight flushed to zero (1.0)
 
 
 @settings(max_examples=40, deadline=None)

@@ -34,8 +34,7 @@ class AbsmaxKernel:
         # must not become inf / NaN in formats that have them.
         y = grp / scale
         rounder: Rounder = self._rounder  # type: ignore[attr-defined]
-        deq = rounder.values(y)
-        deq *= scale
+        deq = rounder.values(y) * scale
         c = rounder.codes(y).reshape(k, n) if codes else None
         return deq.reshape(k, n), scale[..., 0], c
 

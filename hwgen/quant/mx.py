@@ -118,8 +118,7 @@ class MxKernel:
         limit = self.fmt.max_abs
         y = np.clip(grp * factor, -limit, limit)  # power-of-two products are exact
         rounder: Rounder = self._rounder  # type: ignore[attr-defined]
-        deq = rounder.values(y)
-        deq /= factor
+        deq = rounder.values(y) / factor
         c = rounder.codes(y).reshape(k, n) if codes else None
         scales = np.ldexp(1.0, exp.astype(np.int32))
         return deq.reshape(k, n), scales, c, (e8 - lo).astype(np.uint8), np.ldexp(1.0, t)
