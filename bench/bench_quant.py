@@ -138,7 +138,16 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="hwgen_bench_quant_") as tmp:
         path = Path(tmp) / "model.safetensors"
-        n = write_model(path, args.mweights)
+        # Written by a child: a child forked from a parent that held the arrays would start
+        # with the parent's resident set and report it as its own peak.
+        n = int(
+            subprocess.run(
+                [py, "-c", f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
+                 f" import bench_quant; print(bench_quant.write_model("
+                 f"__import__('pathlib').Path({str(path)!r}), {args.mweights}))"],
+                check=True, capture_output=True, text=True,
+            ).stdout
+        )  # fmt: skip
         size_mb = path.stat().st_size / 2**20
         runs: list[tuple[str, str]] = []
         if not args.no_reference:
