@@ -23,12 +23,16 @@ class AbsmaxKernel:
         object.__setattr__(self, "_rounder", Rounder((self.fmt,)))
 
     def rows(
-        self, x: np.ndarray, *, codes: bool = False
+        self, x: np.ndarray, *, codes: bool = False, am: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Dequantized rows, group scales ``(k, n / g)`` and (optionally) codes of ``x (k, n)``."""
+        """Dequantized rows, group scales ``(k, n / g)`` and (optionally) codes of ``x (k, n)``.
+
+        ``am`` may pass the group absmax ``(k, n / g, 1)`` when the caller has it already.
+        """
         k, n = x.shape
         grp = x.reshape(k, n // self.group_size, self.group_size)
-        am = group_absmax(grp)
+        if am is None:
+            am = group_absmax(grp)
         scale = np.where(am > 0, am / self.fmt.max_abs, 1.0)
         # Rounding saturates: x / scale can land one rounding error above max_abs, and it
         # must not become inf / NaN in formats that have them.

@@ -66,15 +66,18 @@ class BitmodKernel:
         fast = None if any(t is None for t in tables) else [t.astype(np.float32) for t in tables]
         object.__setattr__(self, "_tables", fast)
 
-    def rows(self, x: np.ndarray, *, codes: bool = False) -> tuple[np.ndarray, ...]:
+    def rows(
+        self, x: np.ndarray, *, codes: bool = False, am: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...]:
         """Dequantized rows, group scales, codes, selector, INT8 codes and row scales.
 
-        The INT8 codes and row scales are ``None`` without ``second_level_int8``.
+        The INT8 codes and row scales are ``None`` without ``second_level_int8``; ``am``
+        may pass the group absmax ``(k, n / g, 1)``.
         """
         k, n = x.shape
         g = self.group_size
         flat = x.reshape(-1, g)
-        am = group_absmax(flat)
+        am = group_absmax(flat) if am is None else am.reshape(-1, 1)
         nonzero = am[:, 0] > 0
         best = np.full(flat.shape[0], np.inf)
         sel = np.zeros(flat.shape[0], dtype=np.uint8)

@@ -126,8 +126,8 @@ def bits_per_weight(fmt: Format | MixtureFormat, *, group_size: int) -> float:
     return make_entry(fmt, None, group_size).bits_per_weight
 
 
-def _kernel(key: tuple[str, str, int]) -> Callable[[np.ndarray], np.ndarray]:
-    """Dequantize-rows function of an entry key."""
+def _kernel(key: tuple[str, str, int]) -> Callable[[np.ndarray, np.ndarray, int], np.ndarray]:
+    """``dequant(x, group_absmax, exponent)`` of an entry key."""
     scheme, name, g = key
     from hwgen.formats.registry import get
 
@@ -135,13 +135,13 @@ def _kernel(key: tuple[str, str, int]) -> Callable[[np.ndarray], np.ndarray]:
     if scheme == Scheme.BITMOD.value:
         assert isinstance(fmt, MixtureFormat)
         bk = BitmodKernel(fmt, g, True)
-        return lambda x: bk.rows(x)[0]
+        return lambda x, am, e: bk.rows(x, am=am)[0]
     assert isinstance(fmt, Format)
     if scheme == Scheme.MX.value:
         mk = MxKernel(fmt, g)
-        return lambda x, e=0: mk.rows(x, exp_offset=e)[0]
+        return lambda x, am, e: mk.rows(x, exp_offset=e, am=am)[0]
     ak = AbsmaxKernel(fmt, g)
-    return lambda x: ak.rows(x)[0]
+    return lambda x, am, e: ak.rows(x, am=am)[0]
 
 
 _KERNELS: dict[tuple[tuple[str, str, int], ...], list[Callable[..., np.ndarray]]] = {}
@@ -250,7 +250,7 @@ def _sums(
     kernels = _KERNELS.get(keys)
     if kernels is None:
         kernels = _KERNELS[keys] = [_kernel(k) for k in keys]
-    mx = [k[0] == Scheme.MX.value for k in keys]
+    sizes = sorted({k[2] for k in keys})
     raw = src.read_rows(start, stop)
     n = src.ncols
     out: dict[int, list[float]] = {}
@@ -271,8 +271,12 @@ def _sums(
             den = float(np.einsum("i,i->", flat, flat))
         acc = out.setdefault(e, [0.0] * (1 + len(keys)))
         acc[0] += den
-        for i, kern in enumerate(kernels):
-            d = kern(x, e) if mx[i] else kern(x)
+        # One |x| and one group maximum per group size, shared by every entry.
+        ax = np.abs(x)
+        k = x.shape[0]
+        am = {g: np.max(ax.reshape(k, n // g, g), axis=-1, keepdims=True) for g in sizes}
+        for i, (key, kern) in enumerate(zip(keys, kernels, strict=True)):
+            d = kern(x, am[key[2]], e)
             d -= x
             df = d.reshape(-1)
             acc[1 + i] += float(np.einsum("i,i->", df, df))

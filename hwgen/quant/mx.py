@@ -95,18 +95,24 @@ class MxKernel:
         object.__setattr__(self, "_rounder", Rounder((f,)))
 
     def rows(
-        self, x: np.ndarray, *, codes: bool = False, exp_offset: int = 0
+        self,
+        x: np.ndarray,
+        *,
+        codes: bool = False,
+        exp_offset: int = 0,
+        am: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
         """Dequantized rows, block scales, codes, E8M0 codes and row scales of ``x (k, n)``.
 
         ``exp_offset`` says ``x`` was scaled by ``2**-exp_offset`` beforehand (the returned
-        scales are in the scaled units; the E8M0 rule is applied to the true exponents).
+        scales are in the scaled units; the E8M0 rule is applied to the true exponents);
+        ``am`` may pass the block absmax ``(k, n / block_size, 1)``.
         """
         k, n = x.shape
         lo, hi = MX_SCALE_EXP_RANGE
         shift: int = self._shift  # type: ignore[attr-defined]
         grp = x.reshape(k, n // self.block_size, self.block_size)
-        amax = group_absmax(grp)[..., 0]
+        amax = (group_absmax(grp) if am is None else am)[..., 0]
         nonzero = amax > 0
         true_exp = _floor_log2(np.where(nonzero, amax, 1.0)) + exp_offset
         shared = true_exp - self._emax  # type: ignore[attr-defined]
