@@ -11,6 +11,7 @@ import click
 from hwgen.cli.oneline import OneLineCommand
 from hwgen.cli.output import Cell, echo_table
 from hwgen.errors import HwgenError
+from hwgen.quant.synthetic import Dist
 
 SUMMARY_HEADERS = ("format", "bits", "bits_per_weight", "scheme", "rel_mse", "sqnr_db")
 PER_TENSOR_HEADERS = ("format", "bits", "bits_per_weight", "tensor", "rel_mse", "sqnr_db")
@@ -106,8 +107,8 @@ def _json_text(doc: dict[str, object]) -> str:
 @click.option("--per-tensor", is_flag=True, help="One row per format and tensor.")
 @click.option(
     "--dist",
-    type=click.Choice(["gaussian", "laplace", "student-t"]),
-    default="gaussian",
+    type=click.Choice([d.value for d in Dist]),
+    default=Dist.GAUSSIAN.value,
     show_default=True,
     help="Synthetic distribution (without --weights).",
 )
