@@ -22,7 +22,7 @@ import ml_dtypes
 import numpy as np
 
 from hwgen import formats
-from hwgen.formats.quantize import quantize_bitmod
+from hwgen.quant import quantize_bitmod
 
 OCP = {
     "fp8_e4m3": (ml_dtypes.float8_e4m3fn, (4, 3)),

@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen import formats
-from hwgen.formats.quantize import quantize_bitmod
-from hwgen.quant_error import load_tensors, rank_formats
+from hwgen.quant import load_tensors, quantize_bitmod, rank_formats
 
 FORMATS = ["int4", "fp4_e2m1", "flint4", "bitmod_fp4", "int3", "fp3_e2m0", "bitmod_fp3", "fp8_e4m3"]
 

@@ -74,7 +74,7 @@ def test_demo_rejects_zero_group_size(cli):
 
 
 def test_demo_ranks_like_the_library(cli):
-    from hwgen.quant_error import rank_formats, synthetic_tensors
+    from hwgen.quant import rank_formats, synthetic_tensors
 
     chosen = ["int4", "fp4_e2m1", "bitmod_fp3", "int8"]
     code, out, err = cli(
@@ -99,7 +99,7 @@ def test_demo_default_run_shows_value_tables_and_all_formats(cli):
 
 
 def test_demo_unknown_distribution_is_one_line(cli):
-    from hwgen.quant_error import synthetic_tensors
+    from hwgen.quant import synthetic_tensors
 
     with pytest.raises(HwgenError) as info:
         synthetic_tensors("cauchy", 0)

@@ -84,6 +84,7 @@ def test_list_csv_matches_registry(cli):
         assert int(row["bits"]) == fmt.bits
         assert row["kind"] == str(fmt.kind)
         assert float(row["max"]) == max(v.max_value for v in variants)
+        assert float(row["min"]) == min(v.min_value for v in variants)
         assert float(row["min_positive"]) == min(v.min_positive for v in variants)
         expected_specials = str(fmt.specials) if isinstance(fmt, MinifloatFormat) else "none"
         assert row["specials"] == expected_specials
@@ -93,7 +94,7 @@ def test_list_table_has_one_line_per_format(cli):
     code, out, err = cli("formats", "list")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].split() == ["name", "bits", "kind", "max", "min_positive", "specials"]
+    assert lines[0].split() == ["name", "bits", "kind", "min", "max", "min_positive", "specials"]
     assert [line.split()[0] for line in lines[2:]] == names()
 
 
@@ -155,3 +156,34 @@ def test_table_of_mixture_names_its_variants(cli):
     code, out, err = cli("formats", "table", "bitmod_fp4", "--csv")
     assert (code, out, err) == (2, "", f"hwgen: error: {info.value}\n")
     assert "bitmod_fp4_er_pos" in err
+
+
+def test_list_shows_narrow_integers_with_their_minimum(cli):
+    _, out, _ = cli("formats", "list", "--csv")
+    rows = {r["name"]: r for r in _csv_rows(out)}
+    assert rows["int4_narrow"]["min"] == "-7.0" and rows["int4"]["min"] == "-8.0"
+    assert rows["int4_narrow"]["max"] == "7.0"
+    assert all(f"int{n}_narrow" in rows for n in range(2, 17))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["formats", "table"], "Missing argument 'NAME'. (see `hwgen formats table --help`)"),
+        (
+            ["formats", "tables"],
+            "No such command 'tables'. Did you mean 'table'? (see `hwgen formats --help`)",
+        ),
+        (
+            ["formats", "list", "--tsv"],
+            "No such option '--tsv'. Did you mean '--csv'? (see `hwgen formats list --help`)",
+        ),
+        (
+            ["formats", "table", "fp16_e15m0"],
+            "format 'fp16_e15m0': exp_bits 15 with man_bits 0 spans 32766 binades of values,"
+            " more than float64's 2098; use at most 11 exponent bits",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line(cli, args, message):
+    assert cli(*args) == (2, "", f"hwgen: error: {message}\n")

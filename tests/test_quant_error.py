@@ -13,14 +13,16 @@ from safetensors.numpy import save_file
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get
-from hwgen.formats.quantize import quantize_bitmod, quantize_groups
-from hwgen.quant_error import (
+from hwgen.quant import (
     ABSMAX_SCALE_BITS,
     BITMOD_SCALE_BITS,
     DEFAULT_SHAPES,
     Dist,
     bits_per_weight,
     load_tensors,
+    open_weights,
+    quantize_bitmod,
+    quantize_groups,
     rank_formats,
     select_tensors,
     synthetic_tensors,
@@ -60,34 +62,42 @@ def test_load_npy_npz_and_safetensors(tmp_path: Path) -> None:
         np.testing.assert_array_equal(got["b"], b)
 
 
-@pytest.mark.parametrize("reader", ["safetensors", "own parser"])
-def test_load_bf16_safetensors_widens_exactly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
-) -> None:
-    calls: list[object] = []
-    if reader == "own parser":
-        # What happens without ml_dtypes: numpy cannot represent bf16 and load_file fails.
-        def no_bf16(*args: object, **kwargs: object) -> None:
-            calls.append(args)
-            raise TypeError("data type 'bfloat16' not understood")
-
-        monkeypatch.setattr("safetensors.numpy.load_file", no_bf16)
+def test_load_bf16_and_fp8_safetensors_widen_exactly(tmp_path: Path) -> None:
     vals = np.array([[1.0, -2.5, 3.0, 0.15625], [2.0**-100, -(2.0**100), 0.0, 7.0]])
     bf16 = vals.astype(ml_dtypes.bfloat16)
     f32 = np.array([1.5, -4.0], np.float32)
+    codes = np.arange(256, dtype=np.uint8).reshape(2, 128)
     path = tmp_path / "m.safetensors"
     write_safetensors(
         path,
         {
             "w": ("BF16", vals.shape, bf16.view("<u2").tobytes()),
             "bias": ("F32", f32.shape, f32.astype("<f4").tobytes()),
+            "e4m3": ("F8_E4M3", codes.shape, codes.tobytes()),
+            "e5m2": ("F8_E5M2", codes.shape, codes.tobytes()),
         },
     )
     got = load_tensors(path)
     assert got["w"].dtype == np.float32 and got["w"].shape == vals.shape
     np.testing.assert_array_equal(got["w"], bf16.astype(np.float32))
     np.testing.assert_array_equal(got["bias"], f32)
-    assert len(calls) == (reader == "own parser")
+    with np.errstate(invalid="ignore"):
+        for name, t in (("e4m3", ml_dtypes.float8_e4m3fn), ("e5m2", ml_dtypes.float8_e5m2)):
+            ref = codes.view(t).astype(np.float32)
+            np.testing.assert_array_equal(got[name], ref)
+
+
+def test_rows_are_read_in_chunks(tmp_path: Path) -> None:
+    w = np.arange(64 * 32, dtype=np.float32).reshape(4, 16, 32)
+    np.save(tmp_path / "w.npy", w)
+    np.savez(tmp_path / "s.npz", w=w)
+    np.savez_compressed(tmp_path / "c.npz", w=w)
+    save_file({"w": w}, str(tmp_path / "w.safetensors"))
+    np.save(tmp_path / "f.npy", np.asfortranarray(w))
+    for name in ("w.npy", "s.npz", "c.npz", "w.safetensors", "f.npy"):
+        (src,) = open_weights(tmp_path / name)
+        assert (src.nrows, src.ncols) == (64, 32)
+        np.testing.assert_array_equal(src.read_rows(10, 13), w.reshape(64, 32)[10:13])
 
 
 @pytest.mark.parametrize(
@@ -117,10 +127,10 @@ def test_load_missing_file_and_pickles(tmp_path: Path) -> None:
 
 def test_load_safetensors_unsupported_dtype(tmp_path: Path) -> None:
     path = tmp_path / "c.safetensors"
-    write_safetensors(path, {"z": ("F8_E4M3", (1,), b"\0")})
+    write_safetensors(path, {"z": ("F8_E8M0", (1,), b"\0")})
     with pytest.raises(
         HwgenError,
-        match=r"^cannot read weights file '.*c\.safetensors': tensor 'z': dtype F8_E4M3 is not",
+        match=r"^cannot read weights file '.*c\.safetensors': tensor 'z': dtype F8_E8M0 is not",
     ):
         load_tensors(path)
 
@@ -152,7 +162,7 @@ def test_select_keeps_floating_matrices_with_divisible_last_dim() -> None:
             r" \(last dimensions: 100, 256, 384\)$",
         ),
         (dict(group_size=128, match="("), r"^bad tensor-name regex '\(': "),
-        (dict(group_size=0), r"^group size must be an integer >= 1, not 0$"),
+        (dict(group_size=0), r"^group size must be >= 1, not 0$"),
         (
             dict(group_size=128, match=r"bias|ids"),
             r"^no floating-point tensor with >= 2 dimensions among attn\.q\.bias, emb\.ids$",
@@ -215,7 +225,7 @@ def test_synthetic_bad_arguments() -> None:
         synthetic_tensors("cauchy")
     with pytest.raises(HwgenError, match=r"^shape must be a tuple of integers >= 1, not \(0, 4\)$"):
         synthetic_tensors("gaussian", shapes=((0, 4),))
-    with pytest.raises(HwgenError, match=r"^seed must be an integer >= 0, not -1$"):
+    with pytest.raises(HwgenError, match=r"^seed must be >= 0, not -1$"):
         synthetic_tensors("gaussian", seed=-1)
 
 
@@ -223,7 +233,9 @@ def test_synthetic_bad_arguments() -> None:
 def test_rank_orders_int8_before_int4_and_fp4_before_int4_on_laplace() -> None:
     t = synthetic_tensors("laplace", shapes=SMALL)
     df = rank_formats(t, ["int4", "fp4_e2m1", "int8"], group_size=128)
-    assert list(df.columns) == ["format", "bits", "bits_per_weight", "scheme", "rel_mse", "sqnr_db"]
+    assert list(df.columns) == [
+        "format", "bits", "bits_per_weight", "scheme", "group_size", "rel_mse", "sqnr_db"
+    ]  # fmt: skip
     assert df["format"].tolist() == ["int8", "fp4_e2m1", "int4"]
     assert df["rel_mse"].is_monotonic_increasing
     np.testing.assert_allclose(df["sqnr_db"], -10 * np.log10(df["rel_mse"]))
@@ -269,7 +281,7 @@ def test_rank_per_tensor_frame_and_progress(capsys: pytest.CaptureFixture[str]) 
         t, ["fp4_e2m1", "int3", "fp4_e2m1"], per_tensor=True, progress=True
     )
     assert summary["format"].tolist() == ["fp4_e2m1", "int3"]  # a repeated name counts once
-    assert list(detail.columns) == ["format", "tensor", "rel_mse", "sqnr_db"]
+    assert list(detail.columns) == ["format", "scheme", "tensor", "rel_mse", "sqnr_db"]
     assert detail["format"].tolist() == ["fp4_e2m1"] * 2 + ["int3"] * 2
     assert detail["tensor"].tolist() == list(t) * 2
     means = detail.groupby("format", sort=False)["rel_mse"].mean()
@@ -277,15 +289,29 @@ def test_rank_per_tensor_frame_and_progress(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out == ""  # the bar goes to stderr only
 
 
-def test_rank_zero_tensor_counts_as_exact() -> None:
-    df = rank_formats({"z": np.zeros((2, 128), np.float32)}, ["int4"])
+def test_rank_all_zero_tensors_are_not_scored() -> None:
+    with pytest.raises(HwgenError) as info:
+        rank_formats({"z": np.zeros((2, 128), np.float32)}, ["int4"])
+    assert str(info.value) == (
+        "every selected tensor is all zero (z): the relative error is undefined"
+    )
+    w = synthetic_tensors("gaussian", shapes=((4, 128),))
+    with_zero = {**w, "z": np.zeros((2, 128), np.float32)}
+    a = rank_formats(w, ["int4"])
+    b, detail = rank_formats(with_zero, ["int4"], per_tensor=True)
+    assert a.loc[0, "rel_mse"] == b.loc[0, "rel_mse"]  # the zero tensor is not in the mean
+    assert "z" not in detail["tensor"].tolist()
+
+
+def test_rank_lossless_format_has_infinite_sqnr() -> None:
+    df = rank_formats({"w": np.tile(np.r_[np.arange(-7.0, 8.0), 0.0], (2, 8))}, ["int4"])
     assert df.loc[0, "rel_mse"] == 0.0 and df.loc[0, "sqnr_db"] == np.inf
 
 
 def test_rank_errors_name_the_tensor_and_format() -> None:
     t = {"a": np.ones((2, 128)), "b": np.ones((2, 96))}
     with pytest.raises(
-        HwgenError, match=r"^tensor 'b': group_size 128 does not divide the length 96 of axis -1$"
+        HwgenError, match=r"^tensor 'b': group size 128 does not divide its last dimension 96$"
     ):
         rank_formats(t, ["int4"])
     with pytest.raises(HwgenError, match=r"unknown format 'int4b'"):

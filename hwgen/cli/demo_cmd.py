@@ -152,7 +152,7 @@ def demo(
     if hardware and out.exists() and not out.is_dir():
         raise HwgenError(f"--out {str(out)!r} is a file, not a directory")
     # pandas-backed; imported here so that `hwgen --version` and `hwgen formats` start fast.
-    from hwgen.quant_error import rank_formats, synthetic_tensors
+    from hwgen.quant import rank_formats, synthetic_tensors
 
     value_headers, value_rows = side_by_side(_value_table_formats())
     tensors = synthetic_tensors(dist, seed)
@@ -192,7 +192,7 @@ def _hardware(
     out: Path,
     vectors: int,
 ) -> None:
-    from hwgen.quant_error import rank_formats
+    from hwgen.quant import rank_formats
     from hwgen.sweep.demo import evaluate_mac, plot_pareto, results_frame
 
     weights = sorted({w for _, w in pairs})

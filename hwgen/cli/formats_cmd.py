@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from hwgen.cli.oneline import OneLineGroup
 from hwgen.cli.output import Cell, echo_table
 from hwgen.formats import Format, MinifloatFormat, MixtureFormat, get, get_format, names
 
-LIST_HEADERS = ("name", "bits", "kind", "max", "min_positive", "specials")
+LIST_HEADERS = ("name", "bits", "kind", "min", "max", "min_positive", "specials")
 TABLE_HEADERS = ("code", "bits", "hex", "value")
 
 
@@ -19,7 +20,9 @@ def format_summary(fmt: Format | MixtureFormat) -> list[Cell]:
     """One row of ``hwgen formats list`` for a format.
 
     A mixture has no value per code on its own; its row covers the union of its
-    variants (largest max, smallest positive value).
+    variants (smallest min, largest max, smallest positive value). ``min`` is the most
+    negative value :meth:`~hwgen.formats.Format.encode` produces (``-7`` for
+    ``int4_narrow``).
     """
     variants = _variants(fmt)
     specials = str(fmt.specials) if isinstance(fmt, MinifloatFormat) else "none"
@@ -27,6 +30,7 @@ def format_summary(fmt: Format | MixtureFormat) -> list[Cell]:
         fmt.name,
         fmt.bits,
         str(fmt.kind),
+        min(v.min_value for v in variants),
         max(v.max_value for v in variants),
         min(v.min_positive for v in variants),
         specials,
@@ -42,7 +46,7 @@ def code_rows(fmt: Format) -> list[list[Cell]]:
     ]
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 def formats() -> None:
     """Inspect the number formats hwgen knows."""
 
@@ -52,7 +56,8 @@ def formats() -> None:
 def list_formats(as_csv: bool) -> None:
     """List every registered format with its width, kind, range and special codes.
 
-    Parametric names (intN, uintN, fpN_eXmY) are accepted everywhere but not listed.
+    Other fpN_eXmY layouts (bias _bB/_bmB, _nosub, _ieee/_fn/_none) are accepted everywhere
+    but not listed; every format has one canonical name, which the list shows.
     """
     rows = [format_summary(get(name)) for name in names()]
     echo_table(LIST_HEADERS, rows, as_csv=as_csv)

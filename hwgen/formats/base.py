@@ -112,6 +112,13 @@ class Format(ABC):
 
         return gather(lut, c)
 
+    def nearest(self, x: npt.ArrayLike, *, saturate: bool | None = None) -> np.ndarray:
+        """The value of the code each ``x`` rounds to: ``decode(encode(x, saturate=...))``.
+
+        float64, same shape as ``x``; subclasses may compute it without forming codes.
+        """
+        return self.decode(self.encode(x, saturate=saturate))
+
     @cached_property
     def finite_mask(self) -> npt.NDArray[np.bool_]:
         """``True`` for codes with a finite value."""

@@ -14,8 +14,13 @@ encoder and *proved* at build time: rounding is monotone, so if the representati
 the smallest and the largest non-zero lower half agree for every upper half, every lower
 half agrees. A format for which that proof fails simply has no table.
 
-Work is done in chunks of 64 Ki elements so the intermediates stay in cache; on a
-memory-bound pipeline that is worth about 2x.
+Work is done in chunks of 16 Ki elements so the intermediates stay in cache (on a
+memory-bound pipeline that is worth about 2x) and stay below glibc's mmap threshold (larger
+temporaries are mapped and page-faulted afresh on every allocation).
+
+:func:`value_table` holds the *value* of each table entry instead of its code, for
+round-to-nearest without a second gather (:func:`nearest_index64` computes the index of
+finite float64 inputs with four integer operations).
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from functools import cache
 
 import numpy as np
 
-CHUNK = 1 << 16
+CHUNK = 1 << 14
+_SHIFT64 = np.uint64(48)
+_LOW64 = np.uint64((1 << 48) - 1)
 
 # Per input dtype: (unsigned view dtype, width of the lower part in bits).
 _LAYOUT: dict[np.dtype, tuple[type[np.unsignedinteger], int]] = {
@@ -71,22 +78,48 @@ def encode_lookup(table: np.ndarray, x: np.ndarray) -> np.ndarray:
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty(flat.size, dtype=np.uint8)
     if flat.dtype == np.float32:
-        top = 1 if np.little_endian else 0
         for start in range(0, flat.size, CHUNK):
-            u16 = flat[start : start + CHUNK].view(np.uint16)
-            idx = u16[top::2].astype(np.intp)
+            u32 = flat[start : start + CHUNK].view(np.uint32)
+            idx = (u32 >> np.uint32(16)).astype(np.intp)
             idx <<= 1
-            idx |= u16[1 - top :: 2] != 0
+            idx |= (u32 & np.uint32(0xFFFF)) != 0
             np.take(table, idx, out=out[start : start + CHUNK], mode="clip")
     else:
-        low_mask = np.uint64((1 << 48) - 1)
         for start in range(0, flat.size, CHUNK):
             u64 = flat[start : start + CHUNK].view(np.uint64)
-            idx = (u64 >> np.uint64(48)).astype(np.intp)
+            # The shifted value is < 2**16: reinterpret it instead of casting (a cast from
+            # uint64 to intp costs more than the whole conversion).
+            idx = (u64 >> _SHIFT64).view(np.intp)
             idx <<= 1
-            idx |= (u64 & low_mask) != 0
+            idx |= (u64 & _LOW64) != 0
             np.take(table, idx, out=out[start : start + CHUNK], mode="clip")
     return out.reshape(shape)
+
+
+@cache
+def value_table(fmt: object, dtype: np.dtype, saturate: bool) -> np.ndarray | None:
+    """``fmt.values()`` of every entry of :func:`lookup_table` (float64), or ``None``."""
+    codes = lookup_table(fmt, dtype, saturate)
+    if codes is None:
+        return None
+    table = fmt.values()[codes]  # type: ignore[attr-defined]
+    table.setflags(write=False)
+    return table
+
+
+def nearest_index64(u: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """Table index ``upper16 << 1 | sticky`` of float64 bit patterns ``u`` (uint64), into ``out``.
+
+    ``(u + 2**48 - 1) >> 48`` is ``upper16 + sticky``, so the index is one add away.
+    Precondition: every pattern is a finite float64 (upper 16 bits <= 0xFFEF), else the add
+    can wrap. ``out`` and ``scratch`` are uint64 arrays of ``u``'s shape; returns ``out``
+    viewed as ``intp``.
+    """
+    np.right_shift(u, _SHIFT64, out=out)
+    np.add(u, _LOW64, out=scratch)
+    np.right_shift(scratch, _SHIFT64, out=scratch)
+    np.add(out, scratch, out=out)
+    return out.view(np.intp)
 
 
 def gather(lut: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -8,7 +8,9 @@ import numpy as np
 import numpy.typing as npt
 
 from hwgen.errors import HwgenError
+from hwgen.formats import naming
 from hwgen.formats.base import Format, FormatKind
+from hwgen.formats.validate import as_bool, as_int, real_array
 
 
 @dataclass(frozen=True, eq=True)
@@ -26,7 +28,8 @@ class IntFormat(Format):
         ``100..0`` still decodes to ``-2**(bits-1)`` (what the hardware computes), but
         :meth:`encode` never produces it.
     name
-        Registry name; derived when empty (``int8``, ``uint4``, ``int8_narrow``).
+        Canonical name; derived when empty (``int8``, ``uint4``, ``int8_narrow``),
+        checked when given.
 
     Conversion rounds half to even and always saturates (integers have no inf/NaN);
     NaN input raises :class:`~hwgen.errors.HwgenError`.
@@ -38,15 +41,21 @@ class IntFormat(Format):
     name: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.bits, int) or isinstance(self.bits, bool):
-            raise HwgenError(f"bits must be an integer, not {self.bits!r}")
+        object.__setattr__(self, "bits", as_int(self.bits, "bits"))
+        object.__setattr__(self, "signed", as_bool(self.signed, "signed"))
+        object.__setattr__(self, "narrow", as_bool(self.narrow, "narrow"))
         if not 2 <= self.bits <= 16:
             raise HwgenError(f"integer bits must be in 2..16, not {self.bits}")
         if self.narrow and not self.signed:
             raise HwgenError("narrow range applies to signed integers only")
+        canonical = naming.int_name(self.bits, self.signed, self.narrow)
         if not self.name:
-            base = f"{'int' if self.signed else 'uint'}{self.bits}"
-            object.__setattr__(self, "name", base + ("_narrow" if self.narrow else ""))
+            object.__setattr__(self, "name", canonical)
+        elif self.name != canonical:
+            raise HwgenError(
+                f"name {self.name!r} does not describe this format; its name is {canonical!r}"
+                " (leave name empty to derive it)"
+            )
 
     @property
     def kind(self) -> FormatKind:
@@ -83,12 +92,15 @@ class IntFormat(Format):
 
         ``saturate=False`` is rejected: an integer has no overflow code.
         """
-        if saturate is False:
-            raise HwgenError(f"{self.name} always saturates: saturate=False is not available")
-        arr = np.asarray(x)
-        if not np.issubdtype(arr.dtype, np.floating):
-            arr = arr.astype(np.float64)
-        if np.isnan(arr).any():
-            raise HwgenError(f"cannot encode NaN into {self.name}")
-        v = np.clip(np.rint(arr), self.lo, self.hi).astype(np.int32)
+        v = self.nearest(x, saturate=saturate).astype(np.int32)
         return (v & ((1 << self.bits) - 1)).astype(self.code_dtype)
+
+    def nearest(self, x: npt.ArrayLike, *, saturate: bool | None = None) -> np.ndarray:
+        """Round half to even and clamp to ``[lo, hi]``, as float64 values."""
+        if saturate is not None and not as_bool(saturate, "saturate"):
+            raise HwgenError(f"{self.name} always saturates: saturate=False is not available")
+        arr = real_array(x, f"{self.name}.encode")
+        out = np.rint(arr.astype(np.float64, copy=False))
+        if np.isnan(out).any():
+            raise HwgenError(f"cannot encode NaN into {self.name}")
+        return np.asarray(np.clip(out, self.lo, self.hi))

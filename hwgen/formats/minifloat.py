@@ -26,8 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from hwgen.errors import HwgenError
+from hwgen.formats import naming
 from hwgen.formats.base import Format, FormatKind, SigExp
 from hwgen.formats.fast import encode_lookup, lookup_table
+from hwgen.formats.validate import as_bool, as_int, real_array
+
+# float64 holds multiples of 2**-1074 below 2**1024 (IEEE 754 binary64).
+_F64_EMAX, _F64_LSB_EXP_MIN = 1023, -1074
 
 
 class SpecialPolicy(enum.StrEnum):
@@ -56,7 +61,11 @@ class MinifloatFormat(Format):
     specials
         The special-value policy (:class:`SpecialPolicy`).
     name
-        Registry name; derived from the layout when empty.
+        Canonical name (:mod:`hwgen.formats.naming`); derived from the layout when
+        empty, checked against it when given.
+
+    Layouts whose values float64 cannot hold exactly are rejected (``values()`` is
+    float64): a bias in ``emax_field - 1023 .. 1075 - man_bits``.
     """
 
     exp_bits: int
@@ -69,9 +78,8 @@ class MinifloatFormat(Format):
 
     def __post_init__(self) -> None:
         for attr in ("exp_bits", "man_bits"):
-            v = getattr(self, attr)
-            if not isinstance(v, int) or isinstance(v, bool):
-                raise HwgenError(f"{attr} must be an integer, not {v!r}")
+            object.__setattr__(self, attr, as_int(getattr(self, attr), attr))
+        object.__setattr__(self, "subnormals", as_bool(self.subnormals, "subnormals"))
         if self.exp_bits < 1:
             raise HwgenError(f"exp_bits must be >= 1, not {self.exp_bits}")
         if self.man_bits < 0:
@@ -89,9 +97,9 @@ class MinifloatFormat(Format):
             raise HwgenError(f"specials must be one of {allowed}, not {self.specials!r}") from None
         object.__setattr__(self, "specials", policy)
         if self.bias is None:
-            object.__setattr__(self, "bias", (1 << (self.exp_bits - 1)) - 1)
-        elif not isinstance(self.bias, int) or isinstance(self.bias, bool):
-            raise HwgenError(f"bias must be an integer, not {self.bias!r}")
+            object.__setattr__(self, "bias", naming.default_bias(self.exp_bits))
+        else:
+            object.__setattr__(self, "bias", as_int(self.bias, "bias"))
         if policy is SpecialPolicy.IEEE and self.exp_bits < 2:
             raise HwgenError(
                 f"specials='ieee' needs exp_bits >= 2 (the top exponent is reserved), "
@@ -100,8 +108,37 @@ class MinifloatFormat(Format):
         if policy is SpecialPolicy.FN and self.exp_bits + self.man_bits < 2:
             raise HwgenError("specials='fn' needs exp_bits + man_bits >= 2")
         object.__setattr__(self, "bits", total)
+        self._check_float64_range()
         if not self.name:
             object.__setattr__(self, "name", self.default_name)
+        elif self.name != self.default_name:
+            # A name is how configs and manifests refer back to the format: it must resolve
+            # to this very layout.
+            raise HwgenError(
+                f"name {self.name!r} does not describe this layout; its name is"
+                f" {self.default_name!r} (leave name empty to derive it)"
+            )
+
+    def _check_float64_range(self) -> None:
+        """Reject layouts whose values float64 cannot hold exactly (``values()`` is float64).
+
+        Every value is a multiple of ``2**lsb_exp`` below ``2**(emax + 1)``; float64 holds
+        such values exactly when ``lsb_exp >= -1074`` and ``emax <= 1023``.
+        """
+        top = self.emax + self.bias  # the largest finite exponent field; emax = top - bias
+        lo_bias, hi_bias = top - _F64_EMAX, 1 - self.man_bits - _F64_LSB_EXP_MIN
+        if lo_bias > hi_bias:
+            raise HwgenError(
+                f"exp_bits {self.exp_bits} with man_bits {self.man_bits} spans"
+                f" {top + self.man_bits} binades of values, more than float64's"
+                f" {_F64_EMAX - _F64_LSB_EXP_MIN + 1}; use at most 11 exponent bits"
+            )
+        if not lo_bias <= self.bias <= hi_bias:
+            raise HwgenError(
+                f"bias {self.bias} puts values outside float64's range; with exp_bits"
+                f" {self.exp_bits} and man_bits {self.man_bits} the bias must be in"
+                f" {lo_bias}..{hi_bias}"
+            )
 
     # ------------------------------------------------------------------ layout facts
     @property
@@ -110,15 +147,10 @@ class MinifloatFormat(Format):
 
     @property
     def default_name(self) -> str:
-        """``fpN_eXmY`` plus suffixes for non-default bias / subnormals / specials."""
-        base = f"fp{self.bits}_e{self.exp_bits}m{self.man_bits}"
-        if self.bias != (1 << (self.exp_bits - 1)) - 1:
-            base += f"_b{self.bias}"
-        if not self.subnormals:
-            base += "_nosub"
-        if self.specials is not default_policy(self.bits):
-            base += f"_{self.specials.value}"
-        return base
+        """The canonical name (:mod:`hwgen.formats.naming`): ``get(name)`` gives this layout."""
+        return naming.minifloat_name(
+            self.exp_bits, self.man_bits, self.bias, self.subnormals, self.specials.value
+        )
 
     @property
     def emin(self) -> int:
@@ -173,7 +205,9 @@ class MinifloatFormat(Format):
         ef = codes >> m & ((1 << e) - 1)
         mf = codes & ((1 << m) - 1)
         sig, exp = self._fields_to_sig_exp(ef, mf)
-        mag = np.ldexp(sig.astype(np.float64), (exp + self.lsb_exp).astype(np.int32))
+        # The reserved top exponent of IEEE layouts may overflow here; it is replaced below.
+        with np.errstate(over="ignore"):
+            mag = np.ldexp(sig.astype(np.float64), (exp + self.lsb_exp).astype(np.int32))
         vals = sign * mag
         magcode = codes & ((1 << (e + m)) - 1)
         if self.specials is SpecialPolicy.IEEE:
@@ -215,8 +249,8 @@ class MinifloatFormat(Format):
         built from :meth:`encode_exact`); any other input is rounded exactly from its
         float64 value.
         """
-        sat = self.default_saturate if saturate is None else bool(saturate)
-        arr = np.asarray(x)
+        sat = self.default_saturate if saturate is None else as_bool(saturate, "saturate")
+        arr = real_array(x, f"{self.name}.encode")
         if self.bits <= 8 and arr.dtype in (np.float32, np.float64):
             table = lookup_table(self, arr.dtype, sat)
             if table is not None:
@@ -268,8 +302,3 @@ class MinifloatFormat(Format):
             sign = np.where(nan, ~sign, sign)
         codes = magcode | sign.astype(np.int64) << (e + m)
         return codes.astype(self.code_dtype)
-
-
-def default_policy(bits: int) -> SpecialPolicy:
-    """Special policy of a plain ``fpN_eXmY`` name: none below 8 bits, IEEE from 8 bits up."""
-    return SpecialPolicy.NONE if bits < 8 else SpecialPolicy.IEEE

@@ -4,18 +4,22 @@ Fixed names (see :func:`names`) plus the parametric families
 
 * ``intN`` / ``uintN`` / ``intN_narrow`` (N = 2..16),
 * ``fpN_eXmY`` (N = 1 + X + Y <= 16): bias ``2**(X-1) - 1``, subnormals, special policy
-  "none" below 8 bits and IEEE from 8 bits up; OCP names override this (``fp8_e4m3`` is
-  the OCP "fn" variant). Suffixes ``_bB`` (bias B, may be negative as ``_bm3``),
-  ``_nosub``, ``_ieee`` / ``_fn`` / ``_none`` select the other options.
+  "fn" for E4M3 (the OCP format), "none" below 8 bits and IEEE from 8 bits up. Suffixes
+  ``_bB`` (bias B, may be negative as ``_bm3``), ``_nosub``, ``_ieee`` / ``_fn`` / ``_none``
+  select the other options.
+
+Every format has one canonical name (:mod:`hwgen.formats.naming`) and ``get(f.name) is f``
+for every name ``get`` accepts: other spellings (``FP8_E4M3``, ``fp8_e4m3_fn``,
+``fp16_e5m10``, ``fp8_e4m3_b7``) resolve to the same object as the canonical one.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from functools import cache
+from functools import lru_cache
 
-from hwgen.errors import UnknownFormatError
+from hwgen.errors import HwgenError, UnknownFormatError
+from hwgen.formats import naming
 from hwgen.formats.base import Format
 from hwgen.formats.integer import IntFormat
 from hwgen.formats.minifloat import MinifloatFormat, SpecialPolicy
@@ -44,6 +48,8 @@ def _fixed() -> dict[str, Format | MixtureFormat]:
         reg[f"int{n}"] = IntFormat(bits=n)
     for n in range(2, 17):
         reg[f"uint{n}"] = IntFormat(bits=n, signed=False)
+    for n in range(2, 17):
+        reg[f"int{n}_narrow"] = IntFormat(bits=n, narrow=True)
     ocp = [
         MinifloatFormat(exp_bits=4, man_bits=3, specials=SpecialPolicy.FN, name="fp8_e4m3"),
         MinifloatFormat(exp_bits=5, man_bits=2, specials=SpecialPolicy.IEEE, name="fp8_e5m2"),
@@ -69,16 +75,15 @@ def _fixed() -> dict[str, Format | MixtureFormat]:
 
 _FIXED = _fixed()
 
-_INT_RE = re.compile(r"^(u?)int(\d+)(_narrow)?$")
-_FP_RE = re.compile(r"^fp(\d+)_e(\d+)m(\d+)((?:_b(?:m?\d+))?)((?:_nosub)?)((?:_ieee|_fn|_none)?)$")
-
 
 def names() -> list[str]:
     """Every fixed registry name, in a stable order (parametric names are accepted too)."""
     return list(_FIXED)
 
 
-@cache
+# Bounded: any number of spellings may be looked up; equal spellings share one object
+# while cached, and equal formats compare equal in any case.
+@lru_cache(maxsize=4096)
 def get(name: str) -> Format | MixtureFormat:
     """Resolve a registry name to its frozen format object.
 
@@ -93,28 +98,26 @@ def get(name: str) -> Format | MixtureFormat:
     key = name.strip().lower()
     if key in _FIXED:
         return _FIXED[key]
-    m = _INT_RE.match(key)
-    if m:
-        return IntFormat(bits=int(m[2]), signed=not m[1], narrow=bool(m[3]))
-    m = _FP_RE.match(key)
-    if m:
-        total, e, mb = int(m[1]), int(m[2]), int(m[3])
-        if total != 1 + e + mb:
-            raise UnknownFormatError(
-                f"format {name!r}: fp{total} must have 1 + exponent + mantissa = {total} bits,"
-                f" not 1 + {e} + {mb} = {1 + e + mb}"
+    spelling = naming.parse(key)
+    fmt: Format | None = None
+    try:
+        if isinstance(spelling, naming.IntSpelling):
+            fmt = IntFormat(bits=spelling.bits, signed=spelling.signed, narrow=spelling.narrow)
+        elif isinstance(spelling, naming.MinifloatSpelling):
+            fmt = MinifloatFormat(
+                exp_bits=spelling.exp_bits,
+                man_bits=spelling.man_bits,
+                bias=spelling.bias,
+                subnormals=spelling.subnormals,
+                specials=SpecialPolicy(spelling.specials),
             )
-        from hwgen.formats.minifloat import default_policy
-
-        bias = None
-        if m[4]:
-            b = m[4][2:]
-            bias = -int(b[1:]) if b.startswith("m") else int(b)
-        policy = SpecialPolicy(m[6][1:]) if m[6] else default_policy(total)
-        fmt = MinifloatFormat(
-            exp_bits=e, man_bits=mb, bias=bias, subnormals=not m[5], specials=policy
-        )
-        return fmt
+    except UnknownFormatError:
+        raise
+    except HwgenError as exc:
+        raise UnknownFormatError(f"format {name!r}: {exc}") from None
+    if fmt is not None:
+        # Another spelling of a format: hand out the one object of its canonical name.
+        return fmt if fmt.name == name else get(fmt.name)
     close = difflib.get_close_matches(key, names(), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise UnknownFormatError(

@@ -7,6 +7,7 @@ carries one extra value) and ANT's flint4 (MICRO 2022). Values are in the format
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,8 +15,38 @@ import numpy as np
 import numpy.typing as npt
 
 from hwgen.errors import HwgenError
+from hwgen.formats import naming
 from hwgen.formats.base import Format, FormatKind
 from hwgen.formats.fast import encode_lookup, lookup_table
+from hwgen.formats.validate import as_bool, real_array
+
+
+def check_name(name: object, what: str) -> None:
+    """Names of user-defined formats: lowercase identifiers that no registry name claims.
+
+    A name is how configs and manifests refer to a format, so it must not be an
+    ``intN``/``fpN_eXmY`` spelling or a fixed registry name of a different format.
+    """
+    if not isinstance(name, str) or not naming.NAME_RE.match(name):
+        raise HwgenError(
+            f"{what} name must be a lowercase identifier ([a-z][a-z0-9_]*), not {name!r}"
+        )
+    try:
+        parametric = naming.parse(name) is not None
+    except HwgenError:
+        parametric = True
+    if parametric:
+        raise HwgenError(f"{what} name {name!r} is a registry name of another format")
+
+
+def check_not_shadowing(fmt: TableFormat | MixtureFormat) -> None:
+    """Reject a format that takes the name of a different fixed registry format."""
+    # The registry builds its own table formats while it is being imported: then there is
+    # nothing to compare with yet.
+    registry = sys.modules.get("hwgen.formats.registry")
+    fixed = getattr(registry, "_FIXED", None)
+    if fixed is not None and fmt.name in fixed and fixed[fmt.name] != fmt:
+        raise HwgenError(f"name {fmt.name!r} belongs to a registry format with other values")
 
 
 @dataclass(frozen=True, eq=True)
@@ -25,7 +56,8 @@ class TableFormat(Format):
     Parameters
     ----------
     name
-        Registry name.
+        Lowercase identifier; not an ``intN`` / ``fpN_eXmY`` spelling, and not the name
+        of a different fixed registry format.
     table
         One finite value per code; ``len(table)`` must be ``2**bits`` with ``bits`` 1..8.
         Exactly representable (dyadic) values only.
@@ -41,13 +73,22 @@ class TableFormat(Format):
     table: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        n = len(self.table)
+        check_name(self.name, "table format")
+        try:
+            n = len(self.table)
+        except TypeError:
+            raise HwgenError(
+                f"table of {self.name} must be a sequence of values, not {self.table!r}"
+            ) from None
         if n < 2 or n & (n - 1) or n > 256:
             raise HwgenError(f"a table format needs 2**bits values (2..256), not {n}")
-        vals = np.asarray(self.table, dtype=np.float64)
+        vals = real_array(self.table, f"table format {self.name}").astype(np.float64)
+        if vals.ndim != 1:
+            raise HwgenError(f"table of {self.name} must be one-dimensional, not {vals.shape}")
         if not np.all(np.isfinite(vals)):
             raise HwgenError(f"table format {self.name} must hold finite values only")
         object.__setattr__(self, "table", tuple(float(v) for v in vals))
+        check_not_shadowing(self)
 
     @property
     def bits(self) -> int:  # type: ignore[override]
@@ -83,9 +124,9 @@ class TableFormat(Format):
         float32/float64 inputs use the proved bit-pattern lookup of
         :mod:`hwgen.formats.fast` when the table's midpoints allow it.
         """
-        if saturate is False:
+        if saturate is not None and not as_bool(saturate, "saturate"):
             raise HwgenError(f"{self.name} always saturates: saturate=False is not available")
-        arr = np.asarray(x)
+        arr = real_array(x, f"{self.name}.encode")
         if arr.dtype in (np.float32, np.float64):
             table = lookup_table(self, arr.dtype, True)
             if table is not None:
@@ -117,11 +158,17 @@ class MixtureFormat:
     variants: tuple[TableFormat, ...]
 
     def __post_init__(self) -> None:
+        check_name(self.name, "mixture")
+        if not isinstance(self.variants, tuple) or not all(
+            isinstance(v, TableFormat) for v in self.variants
+        ):
+            raise HwgenError(f"variants of mixture {self.name} must be a tuple of TableFormats")
         if not self.variants:
             raise HwgenError(f"mixture {self.name} needs at least one variant")
         widths = {v.bits for v in self.variants}
         if len(widths) != 1:
             raise HwgenError(f"mixture {self.name} mixes element widths {sorted(widths)}")
+        check_not_shadowing(self)
 
     @property
     def bits(self) -> int:

@@ -1,0 +1,50 @@
+"""Click commands whose usage errors are one line, like every other hwgen error.
+
+Click prints usage errors (a bad option value, a missing argument, an unknown
+subcommand) as a usage block plus the message. Commands and groups built on these
+classes re-raise them as :class:`~hwgen.errors.HwgenError`, which the ``hwgen`` group turns
+into ``hwgen: error: <message>`` and exit 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hwgen.errors import HwgenError
+
+
+def _one_line(exc: click.UsageError) -> HwgenError:
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    return HwgenError(" ".join(exc.format_message().split()) + where)
+
+
+class OneLineCommand(click.Command):
+    """A command whose usage errors become :class:`HwgenError`."""
+
+    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+
+class OneLineGroup(click.Group):
+    """A group whose own and whose subcommands' usage errors become :class:`HwgenError`."""
+
+    command_class = OneLineCommand
+
+    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
