@@ -84,9 +84,9 @@ def product_spec(
     specials = has_specials(a) or has_specials(w)
     shift_max = a.sig_exp.exp_max + w.sig_exp.exp_max
     if mult is Multiplier.LMUL:
-        from hwgen.golden.lmul import lmul_terms
-
         import numpy as np
+
+        from hwgen.golden.lmul import lmul_terms
 
         t = lmul_terms(a, np.zeros(1, np.intp), w, np.zeros(1, np.intp))
         base = t.shift_bound - shift_max
