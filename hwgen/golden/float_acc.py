@@ -335,21 +335,65 @@ def float_mac_trace(
     v2, c2 = v.reshape(-1, cycles), c.reshape(-1, cycles)
     t = product_terms(a_fmt, a2, w_fmt, w2, multiplier)
     pneg = _product_signs(a_fmt, a2, w_fmt, w2)
-    pmag = np.abs(t.sig).astype(np.int64)
-    pexp = (t.shift + t.lsb_exp).astype(np.int64)
+    acc = float_acc_trace(
+        spec, sig=t.sig, exp=t.shift + t.lsb_exp, neg=pneg, flags=t.flags, valid=v2, clear=c2
+    )
+    return FloatMacTrace(acc=acc.reshape(shape), spec=spec)
+
+
+def float_acc_trace(
+    spec: FloatAccSpec,
+    *,
+    sig: npt.ArrayLike,
+    exp: npt.ArrayLike,
+    neg: npt.ArrayLike,
+    flags: npt.ArrayLike,
+    valid: npt.ArrayLike,
+    clear: npt.ArrayLike,
+) -> np.ndarray:
+    """The accumulator over cycles for given exact products (the product interface).
+
+    Parameters
+    ----------
+    spec
+        The accumulator.
+    sig, exp
+        Products ``sig * 2**exp`` (``sig`` signed int64, ``|sig| < 2**33``; ``exp`` the
+        weight exponent of its LSB), shape ``(lanes, cycles)``.
+    neg
+        The products' signs (used for zero products).
+    flags
+        Special-value flag words (:class:`~hwgen.golden.specials.Flag`); 0 for finite.
+    valid, clear
+        Control bits, same shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        Accumulator codes after each cycle, ``(lanes, cycles)``, ``spec.fmt.code_dtype``.
+    """
+    sig = np.asarray(sig, dtype=np.int64)
+    if sig.ndim != 2:
+        raise HwgenError(f"products must have shape (lanes, cycles), not {sig.shape}")
+    lanes, cycles = sig.shape
+    v2 = np.asarray(valid, dtype=bool)
+    c2 = np.asarray(clear, dtype=bool)
+    f = np.asarray(flags, dtype=np.uint8)
+    pneg = np.asarray(neg, dtype=bool)
+    pmag = np.abs(sig)
+    pexp = np.asarray(exp, dtype=np.int64)
     fmt = spec.fmt
     if spec.fused:
-        pnan = (t.flags & Flag.NAN) != 0
-        pinf = (t.flags & (Flag.PINF | Flag.NINF)) != 0
+        pnan = (f & Flag.NAN) != 0
+        pinf = (f & (Flag.PINF | Flag.NINF)) != 0
         prod = _Operand(nan=pnan, inf=pinf & ~pnan, neg=pneg, mag=pmag, exp=pexp)
     else:
-        prod = unpack(fmt, round_products(spec, pneg, pmag, pexp, t.flags))
-    lanes = a2.shape[0]
+        prod = unpack(fmt, round_products(spec, pneg, pmag, pexp, f))
     state = np.zeros(lanes, dtype=np.int64)
     out = np.empty((lanes, cycles), dtype=np.int64)
     sign_bit = np.int64(1) << (fmt.bits - 1)
     for k in range(cycles):
-        y = _Operand(*(getattr(prod, f)[:, k] for f in ("nan", "inf", "neg", "mag", "exp")))
+        y = _Operand(*(getattr(prod, name)[:, k] for name in ("nan", "inf", "neg", "mag", "exp")))
         ck = c2[:, k]
         # clear with valid: start from a zero of the product's own sign, so that the
         # result is round(p) exactly (including -0 for a negative zero product).
@@ -357,4 +401,4 @@ def float_mac_trace(
         res = add_round(spec, unpack(fmt, x_code), y)
         state = np.where(v2[:, k], res, np.where(ck, 0, state))
         out[:, k] = state
-    return FloatMacTrace(acc=out.reshape(shape).astype(fmt.code_dtype), spec=spec)
+    return out.astype(fmt.code_dtype)
