@@ -94,7 +94,15 @@ CONFIGS = [
 def test_random_sequences(acc, rounding, sub, a, w, stages):
     spec = FloatAccSpec(format=acc, rounding=rounding, subnormals=sub)
     seed = sum(map(ord, acc + rounding + sub + a + w))
-    check(spec, a, w, *random_seq(a, w, 1500, seed), stages=stages)
+    check(spec, a, w, *random_seq(a, w, 400, seed), stages=stages)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("acc", "rounding", "sub", "a", "w", "stages"), CONFIGS)
+def test_long_random_sequences(acc, rounding, sub, a, w, stages):
+    spec = FloatAccSpec(format=acc, rounding=rounding, subnormals=sub)
+    for seed in range(3):
+        check(spec, a, w, *random_seq(a, w, 6000, 100 + seed, p_clear=0.01), stages=stages)
 
 
 # ---------------------------------------------------------------- directed corners
@@ -242,3 +250,69 @@ def test_directed_corners(acc, rounding, sub, a, w):
     vals = fmt.decode(want.astype(fmt.code_dtype))
     assert np.isnan(vals).any() == ps.specials  # the corners reach what they aim at
     assert (vals == 0).any() and (np.signbit(vals) & (vals == 0)).any()
+
+
+# ---------------------------------------------------------------- configuration
+def test_signature_follows_the_config():
+    ps = product_spec("fp16", "fp16")
+    dut = FloatAccumulator(spec=FloatAccSpec(format="fp32"), product=ps)
+    widths = {name: m.shape.width for name, m in dut.signature.members.items()}
+    assert widths == {"prod": ps.sig_width, "shift": 6, "prod_neg": 1, "prod_flags": 3,
+                      "valid": 1, "clear": 1, "acc": 32}  # fmt: skip
+    ints = FloatAccumulator(spec=FloatAccSpec(format="bf16"), product=product_spec("int8", "int8"))
+    assert "shift" not in ints.signature.members and "prod_flags" not in ints.signature.members
+    assert dut.cut_points == ("normalised", "input")
+    unfused = FloatAccSpec(format="fp16", rounding="unfused")
+    assert FloatAccumulator(spec=unfused, product=ps, stages=3).latency == 4
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            dict(stages=3),
+            "stages must be in 0..2 for a fused float accumulator (cut points"
+            " normalised, input), not 3",
+        ),
+        (dict(stages=-1), "stages must be in 0..2"),
+        (dict(stages=True), "stages must be an integer, not True"),
+        (dict(spec="fp32"), "spec must be a FloatAccSpec, not str"),
+        (dict(product=3), "product must be a ProductSpec, not int"),
+        (
+            dict(spec=FloatAccSpec(format="fp6_e3m2")),
+            "accumulator format fp6_e3m2 has no NaN or inf codes, but the products can be NaN",
+        ),
+    ],
+)
+def test_bad_configs_raise_one_line(kwargs, message):
+    args = dict(spec=FloatAccSpec(format="fp32"), product=product_spec("fp16", "fp16"))
+    args.update(kwargs)
+    with pytest.raises(HwgenError) as info:
+        FloatAccumulator(**args)
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.sim
+def test_converts_to_lint_clean_verilog_and_synthesizes(tmp_path):
+    from costmodel.synth import synthesize
+    from hwgen.emit import to_verilog
+    from hwgen.lint import verilator_lint
+
+    for spec, a, w, stages in [
+        (FloatAccSpec(format="fp16", rounding="unfused", subnormals="flush"), "fp16", "fp16", 3),
+        (FloatAccSpec(format="bf16"), "fp8_e4m3", "int8", 1),
+    ]:
+        dut = FloatAccumulator(spec=spec, product=product_spec(a, w), stages=stages)
+        top = f"fpacc_{spec.format}_{stages}"
+        path = tmp_path / f"{top}.v"
+        text = to_verilog(dut, top=top)
+        assert text == to_verilog(
+            FloatAccumulator(spec=spec, product=product_spec(a, w), stages=stages), top=top
+        )  # deterministic
+        path.write_text(text)
+        lint = verilator_lint([path], top)
+        assert lint.clean, lint.warnings
+    res = synthesize([path], top, "generic")
+    # The accumulator register plus (stages=1) the registered normalised product.
+    assert res.ffs >= dut.fmt.bits + dut.pm and res.num_cells > 10 * res.ffs

@@ -157,7 +157,11 @@ class FloatAccumulator(wiring.Component):
         shift = d["shift"] if "shift" in d else Const(0, 1)
         # A zero (or special) product takes the zero accumulator's slot exponent 1, so it
         # never displaces the accumulator in the alignment.
-        m.d.comb += exp.eq(Mux(zero, 1, shift + Const(c, signed(bits_for(abs(c)) + 1)) - lz))
+        base = Signal(eshape, name="p_exp_base")
+        m.d.comb += base.eq(shift + Const(c, signed(bits_for(abs(c)) + 1)))
+        raw = Signal(eshape, name="p_exp_raw")
+        m.d.comb += raw.eq(base - lz)
+        m.d.comb += exp.eq(Mux(zero, 1, raw))
         out = {
             "neg": Mux(zero, d["prod_neg"], neg),
             "sig": sig,
@@ -301,8 +305,9 @@ class FloatAccumulator(wiring.Component):
         x = self._unpack(m, "x", x_code)
 
         def place(sig: Value) -> Value:
-            # Leading slot at position n - 2.
-            return Cat(Const(0, unsigned(n - 1 - len(sig))), sig, Const(0, 1))
+            # Leading slot at position n - 2 (position n - 1 only ever holds the carry).
+            pad = n - 1 - len(sig)
+            return Cat(Const(0, unsigned(pad)), sig) if pad else sig
 
         xv, yv = place(x["sig"]), place(y["sig"])
         eshape = self._exp_shape()
@@ -313,20 +318,25 @@ class FloatAccumulator(wiring.Component):
         m.d.comb += big_exp.eq(Mux(swap, y["exp"], x["exp"]))
         dist_w = bits_for(n)
         dist = Signal(unsigned(dist_w), name="e_dist")
-        mag_diff = Mux(swap, -diff, diff)
+        ndiff = Signal(eshape, name="e_ndiff")
+        m.d.comb += ndiff.eq(y["exp"] - x["exp"])
+        mag_diff = Mux(swap, ndiff, diff)
         m.d.comb += dist.eq(Mux(mag_diff >= n, n, mag_diff[:dist_w]))
-        big = Signal(unsigned(n), name="a_big")
-        small = Signal(unsigned(n), name="a_small")
+        big = Signal(unsigned(n - 1), name="a_big")
+        small = Signal(unsigned(n - 1), name="a_small")
         m.d.comb += [big.eq(Mux(swap, yv, xv)), small.eq(Mux(swap, xv, yv))]
         big_neg = Mux(swap, y["neg"], x["neg"])
-        sub = x["neg"] ^ y["neg"]
+        sub = Signal(name="a_sub")  # effective subtraction
+        m.d.comb += sub.eq(x["neg"] ^ y["neg"])
         shifted, lost = shift_right_sticky(m, small, dist, name="a_align")
-        aligned = Signal(unsigned(n), name="a_aligned")
+        aligned = Signal(unsigned(n - 1), name="a_aligned")
         m.d.comb += aligned.eq(Cat(shifted[0] | lost, shifted[1:]))
-        bs = Cat(big, Const(0, 2)).as_signed()
-        ss = Cat(aligned, Const(0, 2)).as_signed()
-        total = Signal(signed(n + 2), name="a_sum")
-        m.d.comb += total.eq(bs + Mux(sub, ~ss, ss) + sub)
+        # big + (sub ? -aligned : aligned) in n + 1 bits (|sum| < 2**n), as one adder:
+        # the subtrahend is inverted and the carry-in set.
+        addend = Signal(unsigned(n + 1), name="a_addend")
+        m.d.comb += addend.eq(Cat(aligned ^ sub.replicate(n - 1), sub.replicate(2)))
+        total = Signal(signed(n + 1), name="a_sum")
+        m.d.comb += total.eq(Cat(big, Const(0, 2)) + addend + sub)
         rneg = total[-1]
         mag = Signal(unsigned(n), name="a_mag")
         m.d.comb += mag.eq(Mux(rneg, -total, total)[:n])
