@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
+from hwgen.errors import HwgenError
 from hwgen.formats import get_format
 from hwgen.golden import Flag
 from hwgen.golden.float_acc import FloatAccSpec, float_acc_trace, float_mac_trace
