@@ -314,3 +314,29 @@ def test_none_format_rejects_special_products_and_spec_round_trips():
     assert FloatAccSpec.from_dict(s.to_dict()) == s
     with pytest.raises(HwgenError, match="unknown float accumulator keys: bits"):
         FloatAccSpec.from_dict({"format": "fp16", "bits": 3})
+
+
+def test_lmul_products_accumulate_like_the_reference():
+    from hwgen.golden import lmul_product_ints
+
+    spec = FloatAccSpec(format="bf16", rounding="unfused")
+    ac, wc, valid, clear = _random("fp8_e4m3", "fp8_e4m3", 4, 200, seed=9)
+    got = float_mac_trace(
+        "fp8_e4m3", ac, "fp8_e4m3", wc, valid, clear, spec=spec, multiplier="lmul"
+    ).acc
+    p = lmul_product_ints("fp8_e4m3", ac, "fp8_e4m3", wc)
+    want = []
+    for lane in range(4):
+        prods = []
+        for x, y, i, f in zip(ac[lane], wc[lane], p.ints[lane], p.flags[lane], strict=True):
+            exact = ref.product_value(
+                float(get_format("fp8_e4m3").values()[x]), float(get_format("fp8_e4m3").values()[y])
+            )
+            if f:
+                prods.append(exact)  # specials as for the exact multiplier
+            elif i == 0:
+                prods.append(-0.0 if ref._is_neg(exact) else 0.0)
+            else:
+                prods.append(ref.Fraction(int(i)) * ref.Fraction(2) ** p.lsb_exp)
+        want.append(ref.trace(spec.fmt, spec.flush, spec.fused, prods, valid[lane], clear[lane]))
+    np.testing.assert_array_equal(got, np.array(want))
