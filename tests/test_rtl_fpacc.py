@@ -317,3 +317,28 @@ def test_converts_to_lint_clean_verilog_and_synthesizes(tmp_path):
     res = synthesize([path], top, "generic")
     # The accumulator register plus (stages=1) the registered normalised product.
     assert res.ffs >= dut.fmt.bits + dut.pm and res.num_cells > 10 * res.ffs
+
+
+@pytest.mark.parametrize("name", ["fp8_e4m3", "int8", "uint4", "flint4", "bitmod_fp4_er_pos"])
+def test_operand_sign_is_the_values_sign_bit(name):
+    from amaranth.hdl import Module, unsigned
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+    from test_rtl_simutil import comb_eval
+
+    from hwgen.rtl.fpacc import operand_sign
+
+    fmt = get_format(name)
+
+    class Sign(wiring.Component):
+        def __init__(self) -> None:
+            super().__init__({"code": In(unsigned(fmt.bits)), "neg": Out(1)})
+
+        def elaborate(self, platform):
+            m = Module()
+            m.d.comb += self.neg.eq(operand_sign(fmt, self.code))
+            return m
+
+    codes = list(range(1 << fmt.bits))
+    got = comb_eval(Sign(), {"code": codes}, ["neg"])["neg"]
+    assert got == np.signbit(fmt.values()).astype(int).tolist()

@@ -42,17 +42,35 @@ like the exact sum (proof in :mod:`hwgen.golden._float_arith`, same argument).
 
 from __future__ import annotations
 
+import numpy as np
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
-from hwgen.formats import SpecialPolicy, signed_width
+from hwgen.formats import Format, IntFormat, MinifloatFormat, SpecialPolicy, signed_width
 from hwgen.golden.float_acc import FloatAccSpec
 from hwgen.golden.product_spec import ProductSpec
 from hwgen.rtl._fpparts import leading_zeros, shift_left, shift_right_sticky
 from hwgen.rtl._util import bits_for
 from hwgen.rtl.flags import FLAG_BITS
+
+
+def operand_sign(fmt: Format, code: Value) -> Value:
+    """The sign bit of an operand code (what ``prod_neg`` is the XOR of).
+
+    The code's top bit for minifloats and signed integers (integers have no -0, and 0 is
+    positive), 0 for unsigned integers, a constant lookup of ``signbit(values())`` for table
+    formats (BitMoD's extra value sits on the -0 code and may be positive).
+    """
+    if isinstance(fmt, MinifloatFormat) or (isinstance(fmt, IntFormat) and fmt.signed):
+        return code[fmt.bits - 1]
+    if isinstance(fmt, IntFormat):
+        return Const(0, 1)
+    neg = [int(c) for c in np.flatnonzero(np.signbit(fmt.values()))]
+    if not neg:
+        return Const(0, 1)
+    return Cat(*(code == c for c in neg)).any()
 
 
 class FloatAccumulator(wiring.Component):
