@@ -351,7 +351,7 @@ def test_monotone_and_nearest(name, x, y):
     [
         (dict(exp_bits=0, man_bits=3), "exp_bits must be >= 1, not 0"),
         (dict(exp_bits=4, man_bits=-1), "man_bits must be >= 0, not -1"),
-        (dict(exp_bits=8, man_bits=10), r"a minifloat has at most 16 bits, not 19"),
+        (dict(exp_bits=8, man_bits=24), r"a minifloat has at most 32 bits, not 33"),
         (dict(exp_bits=1, man_bits=2, specials="ieee"), "specials='ieee' needs exp_bits >= 2"),
         (dict(exp_bits=4, man_bits=3, specials="odd"), "specials must be one of ieee, fn, none"),
         (dict(exp_bits=4, man_bits=3, bias=1.5), r"bias must be an integer, not 1\.5"),

@@ -77,7 +77,12 @@ def test_width_is_minimal_for_n_terms(a: str, w: str, n: int) -> None:
 
 @pytest.mark.parametrize("n", [1, 3, 256, 4096, 1 << 20])
 def test_tight_never_exceeds_published(n: int) -> None:
-    fmts = [get(x) for x in names() if get(x).kind in (FormatKind.INT, FormatKind.FLOAT)]
+    # Operand formats only: MACs take at most 16-bit operands (fp32 has no value table).
+    fmts = [
+        get(x)
+        for x in names()
+        if get(x).kind in (FormatKind.INT, FormatKind.FLOAT) and get(x).bits <= 16
+    ]
     checked = 0
     for fa, fw in itertools.product(fmts, fmts):
         if fa.kind is not fw.kind:

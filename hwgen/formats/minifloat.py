@@ -30,9 +30,20 @@ from hwgen.formats import naming
 from hwgen.formats.base import Format, FormatKind, SigExp
 from hwgen.formats.fast import encode_lookup, lookup_table
 from hwgen.formats.validate import as_bool, as_int, real_array
+from hwgen.formats.wide import (
+    MAX_TABLE_BITS,
+    decode_fields,
+    float32_exact,
+    is_binary32,
+    magcode_value,
+    refuse_table,
+)
 
 # float64 holds multiples of 2**-1074 below 2**1024 (IEEE 754 binary64).
 _F64_EMAX, _F64_LSB_EXP_MIN = 1023, -1074
+
+#: Widest minifloat (``fp32``); formats above 16 bits have no value table (``wide.py``).
+MAX_MINIFLOAT_BITS = 32
 
 
 class SpecialPolicy(enum.StrEnum):
@@ -45,14 +56,20 @@ class SpecialPolicy(enum.StrEnum):
 
 @dataclass(frozen=True, eq=True)
 class MinifloatFormat(Format):
-    """A sign / exponent / mantissa floating-point format of at most 16 bits.
+    """A sign / exponent / mantissa floating-point format of at most 32 bits.
+
+    Formats of more than 16 bits (``fp32``) encode and decode arithmetically; the APIs
+    that enumerate codes (``values()``, ``int_values``, ``sig_exp``, ``finite_mask``,
+    ``nan_codes``) raise :class:`~hwgen.errors.HwgenError` for them (see
+    :mod:`hwgen.formats.wide`).
 
     Parameters
     ----------
     exp_bits
         Exponent field width, >= 1.
     man_bits
-        Mantissa field width, >= 0. ``1 + exp_bits + man_bits`` must be <= 16.
+        Mantissa field width, >= 0. ``1 + exp_bits + man_bits`` must be <= 32, and every
+        value must be a finite float64 (so ``emax <= 1023``, ``lsb_exp >= -1074``).
     bias
         Exponent bias; ``None`` means ``2**(exp_bits - 1) - 1``.
     subnormals
@@ -85,9 +102,10 @@ class MinifloatFormat(Format):
         if self.man_bits < 0:
             raise HwgenError(f"man_bits must be >= 0, not {self.man_bits}")
         total = 1 + self.exp_bits + self.man_bits
-        if total > 16:
+        if total > MAX_MINIFLOAT_BITS:
             raise HwgenError(
-                f"a minifloat has at most 16 bits, not {total} (1 + exp_bits {self.exp_bits}"
+                f"a minifloat has at most {MAX_MINIFLOAT_BITS} bits, not {total}"
+                f" (1 + exp_bits {self.exp_bits}"
                 f" + man_bits {self.man_bits})"
             )
         try:
@@ -198,7 +216,19 @@ class MinifloatFormat(Format):
         return None
 
     # ------------------------------------------------------------------ value table
+    @property
+    def code_dtype(self) -> type[np.unsignedinteger]:
+        """``uint8`` / ``uint16`` / ``uint32`` by width."""
+        return np.uint32 if self.bits > 16 else super().code_dtype
+
+    @property
+    def wide(self) -> bool:
+        """Whether the format is too wide for a value table (> 16 bits)."""
+        return self.bits > MAX_TABLE_BITS
+
     def _build_values(self) -> npt.NDArray[np.float64]:
+        if self.wide:
+            raise refuse_table(self, "values()")
         e, m = self.exp_bits, self.man_bits
         codes = np.arange(1 << self.bits, dtype=np.int64)
         sign = np.where(codes >> (e + m) & 1, -1.0, 1.0)
@@ -228,9 +258,83 @@ class MinifloatFormat(Format):
             sig = np.where(ef == 0, 0, sig)
         return sig, np.maximum(ef, 1) - 1
 
+    # Scalar facts computed from the fields, so that they exist for wide formats too.
+    @cached_property
+    def max_value(self) -> float:  # type: ignore[override]
+        """Largest finite value."""
+        return magcode_value(self, self._max_magcode)
+
+    @cached_property
+    def min_value(self) -> float:  # type: ignore[override]
+        """Most negative finite value (``-max_value``: the format is sign-magnitude)."""
+        return -self.max_value
+
+    @cached_property
+    def min_positive(self) -> float:  # type: ignore[override]
+        """Smallest positive value: the smallest subnormal, or ``2**emin`` without them."""
+        return magcode_value(self, 1 if self.subnormals and self.man_bits else 1 << self.man_bits)
+
+    @cached_property
+    def inf_codes(self) -> tuple[int, ...]:  # type: ignore[override]
+        """The +inf and -inf codes (IEEE policy), else none."""
+        if self.specials is not SpecialPolicy.IEEE:
+            return ()
+        inf = ((1 << self.exp_bits) - 1) << self.man_bits
+        return (inf, inf | 1 << (self.bits - 1))
+
+    @cached_property
+    def nan_codes(self) -> tuple[int, ...]:  # type: ignore[override]
+        """Every NaN code (refused for wide formats: fp32 has 2**24 - 2)."""
+        if self.wide:
+            raise refuse_table(self, "nan_codes")
+        return super().nan_codes
+
+    @cached_property
+    def finite_mask(self) -> npt.NDArray[np.bool_]:  # type: ignore[override]
+        """``True`` for codes with a finite value (refused for wide formats)."""
+        if self.wide:
+            raise refuse_table(self, "finite_mask")
+        return super().finite_mask
+
+    @cached_property
+    def int_values(self) -> np.ndarray:  # type: ignore[override]
+        """Every value as a multiple of ``2**lsb_exp`` (refused for wide formats)."""
+        if self.wide:
+            raise refuse_table(self, "int_values")
+        return super().int_values
+
+    @property
+    def canonical_nan(self) -> int | None:
+        """The code hwgen produces for NaN: sign clear, quiet (``None`` without NaN codes)."""
+        return self._nan_magcode
+
+    def decode(self, codes: npt.ArrayLike, *, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
+        """Value of each code; formats of more than 16 bits decode from their fields.
+
+        A wide format's NaN codes decode to NaN with the code's sign (payload not carried).
+        ``dtype=float32`` is allowed when every value is exactly a float32.
+        """
+        if not self.wide:
+            return super().decode(codes, dtype=dtype)
+        c = np.asarray(codes)
+        if not np.issubdtype(c.dtype, np.integer):
+            raise HwgenError(f"codes must be integers, not {c.dtype}")
+        if c.size and (int(c.min()) < 0 or int(c.max()) >= (1 << self.bits)):
+            raise HwgenError(
+                f"code out of range for {self.name}: codes must be in [0, {(1 << self.bits) - 1}]"
+            )
+        out = decode_fields(self, c)
+        if np.dtype(dtype) == np.float32:
+            if not float32_exact(self):
+                raise HwgenError(f"{self.name} values are not all float32: decode to float64")
+            return out.astype(np.float32)
+        return out.astype(dtype, copy=False)
+
     @cached_property
     def sig_exp(self) -> SigExp:  # type: ignore[override]
         """Field decomposition: ``sig = +-(implicit << m | mantissa)``, ``exp = max(E, 1) - 1``."""
+        if self.wide:
+            raise refuse_table(self, "sig_exp")
         e, m = self.exp_bits, self.man_bits
         codes = np.arange(1 << self.bits, dtype=np.int64)
         ef = codes >> m & ((1 << e) - 1)
@@ -251,6 +355,9 @@ class MinifloatFormat(Format):
         """
         sat = self.default_saturate if saturate is None else as_bool(saturate, "saturate")
         arr = real_array(x, f"{self.name}.encode")
+        if arr.dtype == np.float32 and not sat and is_binary32(self):
+            # float32 into IEEE binary32: the bit pattern is the code (NaN payloads kept).
+            return np.ascontiguousarray(arr).view(np.uint32).copy()
         if self.bits <= 8 and arr.dtype in (np.float32, np.float64):
             table = lookup_table(self, arr.dtype, sat)
             if table is not None:

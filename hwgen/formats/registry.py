@@ -3,10 +3,10 @@
 Fixed names (see :func:`names`) plus the parametric families
 
 * ``intN`` / ``uintN`` / ``intN_narrow`` (N = 2..16),
-* ``fpN_eXmY`` (N = 1 + X + Y <= 16): bias ``2**(X-1) - 1``, subnormals, special policy
-  "fn" for E4M3 (the OCP format), "none" below 8 bits and IEEE from 8 bits up. Suffixes
-  ``_bB`` (bias B, may be negative as ``_bm3``), ``_nosub``, ``_ieee`` / ``_fn`` / ``_none``
-  select the other options.
+* ``fpN_eXmY`` (N = 1 + X + Y <= 32; above 16 bits without value tables): bias
+  ``2**(X-1) - 1``, subnormals, special policy "fn" for E4M3 (the OCP format), "none"
+  below 8 bits and IEEE from 8 bits up. Suffixes ``_bB`` (bias B, may be negative as
+  ``_bm3``), ``_nosub``, ``_ieee`` / ``_fn`` / ``_none`` select the other options.
 
 Every format has one canonical name (:mod:`hwgen.formats.naming`) and ``get(f.name) is f``
 for every name ``get`` accepts: other spellings (``FP8_E4M3``, ``fp8_e4m3_fn``,
@@ -59,6 +59,7 @@ def _fixed() -> dict[str, Format | MixtureFormat]:
         MinifloatFormat(exp_bits=2, man_bits=0, specials=SpecialPolicy.NONE, name="fp3_e2m0"),
         MinifloatFormat(exp_bits=5, man_bits=10, name="fp16"),
         MinifloatFormat(exp_bits=8, man_bits=7, name="bf16"),
+        MinifloatFormat(exp_bits=8, man_bits=23, name="fp32"),  # IEEE binary32
     ]
     for f in ocp:
         reg[f.name] = f
