@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 ROWS, COLS, TENSORS = 8192, 4096, 6  # 6 x 33.5M bf16 weights = 403 MB
 # Interpreter, numpy and hwgen (~45 MB) plus one work item per process (4 Mi weights:

@@ -324,7 +324,7 @@ def test_operand_sign_is_the_values_sign_bit(name):
     from amaranth.hdl import Module, unsigned
     from amaranth.lib import wiring
     from amaranth.lib.wiring import In, Out
-    from test_rtl_simutil import comb_eval
+    from helpers import comb_eval
 
     from hwgen.rtl.common.fpacc import operand_sign
 
