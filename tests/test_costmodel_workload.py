@@ -224,7 +224,8 @@ def test_horowitz_constants() -> None:
     [
         (
             lambda: workload_preset("gpt-3"),
-            "unknown workload preset 'gpt-3'; known: bert-base, minilm-l6, llama2-7b-prefill, llama2-7b-decode",
+            "unknown workload preset 'gpt-3'; known: bert-base, minilm-l6, llama2-7b-prefill,"
+            " llama2-7b-decode",
         ),
         (
             lambda: workload_preset("bert-base:0"),
