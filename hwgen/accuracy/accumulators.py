@@ -31,7 +31,7 @@ Implemented here:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -139,20 +139,37 @@ class Segment:
             out += abs(c) * (x @ y)
         return out * _BOUND_MARGIN
 
-    def products_at(self, k: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Products of step ``k`` for the outputs ``(rows[t], cols[t])``.
+    def restrict(self, rows: np.ndarray, cols: np.ndarray) -> Segment:
+        """The same segment for the outputs ``rows x cols`` only (index arrays)."""
+        return Segment(
+            a_terms=tuple(np.ascontiguousarray(t[rows]) for t in self.a_terms),
+            w_terms=tuple(np.ascontiguousarray(t[:, cols]) for t in self.w_terms),
+            a_bounds=self.a_bounds,
+            w_bounds=self.w_bounds,
+            pairs=self.pairs,
+            unit_exp=self.unit_exp,
+            format_lsb_exp=self.format_lsb_exp,
+            index=self.index,
+            k_start=self.k_start,
+        )
+
+    def products_at(self, k: int) -> np.ndarray:
+        """``(M, N)`` products of step ``k`` (the ``k``-th product of every output).
 
         int64 when :attr:`product_bound` < 2**62, else Python ints.
         """
         wide = self.product_bound >= (1 << 62)
-        out = np.zeros(rows.shape, dtype=object if wide else np.int64)
+        out: np.ndarray | None = None
         for i, j, c in self.pairs:
-            x = self.a_terms[i][rows, k]
-            y = self.w_terms[j][k, cols]
+            x = self.a_terms[i][:, k, None]
+            y = self.w_terms[j][None, k, :]
             if wide:
-                out = out + x.astype(object) * y.astype(object) * c
-            else:
-                out += x * y * np.int64(c)
+                x, y = x.astype(object), y.astype(object)
+            elif c != 1:
+                x = x * np.int64(c)
+            term = x * y if not wide or c == 1 else x * y * c
+            out = term if out is None else out + term
+        assert out is not None
         return out
 
 
@@ -306,36 +323,41 @@ class FixedPointAccumulator(Accumulator):
         """Step-by-step accumulation of the outputs ``(rows, cols)`` (saturate / exact)."""
         lo, hi = spec.lo, spec.hi
         narrow = spec.bits <= _SCAN_INT64_BITS and segment.product_bound < (1 << 62)
-        state: np.ndarray = np.zeros(rows.shape, dtype=np.int64 if narrow else object)
         # A step of magnitude > hi - lo leaves the range from every state (and saturates),
         # so steps are clamped to +-(hi - lo + 1) before the shift: they stay in int64.
         span = hi - lo + 1
         cap = (span >> up) + 1 if up < 62 else 1
-        for k, p in enumerate(self._steps(segment, rows, cols)):
-            if narrow:
-                if up >= 62:
-                    step = np.sign(p) * np.int64(span)
-                else:
-                    step = np.clip(np.clip(p, -cap, cap) << np.int64(up), -span, span)
-            else:
+        clamp = (segment.product_bound << up) > span
+        # Step through the smallest grid of rows x columns holding every risky output.
+        urows, r_at = np.unique(rows, return_inverse=True)
+        ucols, c_at = np.unique(cols, return_inverse=True)
+        sub = segment.restrict(urows, ucols)
+        state: np.ndarray = np.zeros(sub.shape, dtype=np.int64 if narrow else object)
+        watch = np.zeros(sub.shape, dtype=bool)
+        watch[r_at, c_at] = True
+        for k in range(sub.length):
+            p = sub.products_at(k)
+            if not narrow:
                 step = np.asarray(p, dtype=object) * (1 << up)
+            elif not clamp:
+                step = p << np.int64(up) if up else p
+            elif up >= 62:
+                step = np.sign(p) * np.int64(span)
+            else:
+                step = np.minimum(np.maximum(p, -cap), cap) << np.int64(up)
+                step = np.minimum(np.maximum(step, -span), span)
             total = state + step
             if self.overflow is Overflow.SATURATE:
-                state = np.minimum(np.maximum(total, lo), hi)
+                state = np.minimum(np.maximum(total, lo, out=total), hi, out=total)
                 continue
-            bad = (total < lo) | (total > hi)
+            bad = ((total < lo) | (total > hi)) & watch
             if bad.any():
-                t = int(np.flatnonzero(bad)[0])
+                r, c = (int(v[0]) for v in np.nonzero(bad))
                 raise HwgenError(
-                    f"accumulator overflow: output ({int(rows[t])}, {int(cols[t])}) leaves"
+                    f"accumulator overflow: output ({int(urows[r])}, {int(ucols[c])}) leaves"
                     f" [{lo}, {hi}] of a {spec.bits}-bit accumulator at k ="
                     f" {segment.k_start + k} (overflow='exact'; widen it or choose 'wrap' /"
                     " 'saturate')"
                 )
             state = total
-        return state
-
-    @staticmethod
-    def _steps(segment: Segment, rows: np.ndarray, cols: np.ndarray) -> Iterator[np.ndarray]:
-        for k in range(segment.length):
-            yield segment.products_at(k, rows, cols)
+        return state[r_at, c_at]
