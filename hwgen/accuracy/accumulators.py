@@ -173,6 +173,18 @@ class Segment:
         return out
 
 
+def _as_float(ints: np.ndarray, lsb_exp: int) -> np.ndarray:
+    """``ints * 2**lsb_exp`` in float64, rounded to nearest even (:func:`hwgen.golden.to_float`).
+
+    int64 values below ``2**53`` convert exactly, so they skip the general rounding.
+    """
+    if ints.dtype != object and ints.size and -(1 << 53) <= ints.min() and ints.max() <= 1 << 53:
+        lo = -1022 - 52  # the result stays normal or exact subnormal
+        if lsb_exp >= lo:
+            return np.ldexp(ints.astype(np.float64), lsb_exp)
+    return to_float(ints, lsb_exp)
+
+
 class Accumulator(ABC):
     """How a MAC adds up a segment's products (see the module docstring)."""
 
@@ -217,7 +229,7 @@ class ExactAccumulator(Accumulator):
         return "exact"
 
     def accumulate(self, segment: Segment) -> np.ndarray:
-        return to_float(segment.exact_sum, segment.unit_exp)
+        return _as_float(segment.exact_sum, segment.unit_exp)
 
 
 def _wrap(ints: np.ndarray, up: int, bits: int) -> np.ndarray:
@@ -305,7 +317,7 @@ class FixedPointAccumulator(Accumulator):
         up = segment.unit_exp - spec.lsb_exp
         exact = segment.exact_sum
         if self.overflow is Overflow.WRAP:
-            return to_float(_wrap(exact, up, spec.bits), spec.lsb_exp)
+            return _as_float(_wrap(exact, up, spec.bits), spec.lsb_exp)
         limit = min(spec.hi, -spec.lo)
         safe = segment.abs_bound * 2.0**up < limit
         acc = _shift_up(exact, up, spec.hi)
@@ -315,7 +327,7 @@ class FixedPointAccumulator(Accumulator):
                 acc = acc.astype(object)
             acc = acc.copy()
             acc[rows, cols] = self._scan(segment, rows, cols, up, spec)
-        return to_float(acc, spec.lsb_exp)
+        return _as_float(acc, spec.lsb_exp)
 
     def _scan(
         self, segment: Segment, rows: np.ndarray, cols: np.ndarray, up: int, spec: AccumulatorSpec
