@@ -101,6 +101,26 @@ def test_fixed_point_matches_mac_trace(case, overflow, bits, k, seed, finer) -> 
     np.testing.assert_array_equal(got, want)
 
 
+@settings(max_examples=10, deadline=None)
+@given(
+    overflow=st.sampled_from([Overflow.WRAP, Overflow.SATURATE]),
+    bits=st.integers(8, 16),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_long_segments_match_mac_trace(overflow, bits, seed) -> None:
+    # Several blocks of the running-sum proof: outputs near the range limit are stepped.
+    rng = np.random.default_rng(seed)
+    k = 300
+    a_codes = rng.integers(0, 16, (2, k))
+    w_codes = rng.integers(0, 16, (k, 3))
+    w_codes[:, 0] = 0b0111  # a column of +7: long one-signed runs that overflow
+    acc = FixedPointAccumulator(bits=bits, overflow=overflow)
+    got = acc.accumulate(_segment("int4", a_codes, "int4", w_codes, Multiplier.EXACT))
+    spec = AccumulatorSpec(bits=bits, lsb_exp=0)
+    want = _golden("int4", a_codes, "int4", w_codes, spec, overflow, Multiplier.EXACT)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_exact_accumulator_and_wide_fixed_point_equal_the_exact_sum() -> None:
     rng = np.random.default_rng(3)
     a_codes = rng.integers(0, 256, (5, 64))

@@ -47,6 +47,10 @@ __all__ = ["Accumulator", "ExactAccumulator", "FixedPointAccumulator", "Segment"
 _BOUND_MARGIN = 1.0 + 2.0**-20
 # Largest accumulator the int64 step-by-step scan handles (room for one more product).
 _SCAN_INT64_BITS = 61
+# Steps per block of the running-sum proof of Segment.stays_within.
+_PROOF_BLOCK = 64
+# Bound of the float64 rounding error of a running sum relative to its sum of |terms|.
+_ROUNDING_SLACK = 2.0**-40
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +142,30 @@ class Segment:
             y = np.abs(self.w_terms[j]).astype(np.float64)
             out += abs(c) * (x @ y)
         return out * _BOUND_MARGIN
+
+    def stays_within(self, limit: float, *, block: int = _PROOF_BLOCK) -> np.ndarray:
+        """``True`` where every running sum provably stays inside ``(-limit, limit)``.
+
+        Per block of ``block`` steps: the running sum before the block plus the block's sum
+        of ``|products|`` bounds every partial sum inside it (float64 with a margin far
+        above its rounding error). Cheaper than stepping: two matrix products per block.
+        """
+        run = np.zeros(self.shape)
+        seen = np.zeros(self.shape)  # sum of |products| so far: bounds float64 errors of run
+        ok = np.ones(self.shape, dtype=bool)
+        for k0 in range(0, self.length, block):
+            ks = slice(k0, k0 + block)
+            bound = np.zeros(self.shape)
+            total = np.zeros(self.shape)
+            for i, j, c in self.pairs:
+                x = self.a_terms[i][:, ks].astype(np.float64)
+                y = self.w_terms[j][ks].astype(np.float64)
+                bound += abs(c) * (np.abs(x) @ np.abs(y))
+                total += c * (x @ y)
+            ok &= (np.abs(run) + bound) * _BOUND_MARGIN + seen * _ROUNDING_SLACK < limit
+            run += total
+            seen += bound
+        return ok
 
     def restrict(self, rows: np.ndarray, cols: np.ndarray) -> Segment:
         """The same segment for the outputs ``rows x cols`` only (index arrays)."""
@@ -320,6 +348,8 @@ class FixedPointAccumulator(Accumulator):
             return _as_float(_wrap(exact, up, spec.bits), spec.lsb_exp)
         limit = min(spec.hi, -spec.lo)
         safe = segment.abs_bound * 2.0**up < limit
+        if not safe.all():
+            safe |= segment.stays_within(limit / 2.0**up)
         acc = _shift_up(exact, up, spec.hi)
         if not safe.all():
             rows, cols = np.nonzero(~safe)
