@@ -62,6 +62,9 @@ def designs() -> dict[str, GemmDesign]:
         "int8 x int8 acc20 wrap": d(
             "int8", "int8", group="channel", acc=FixedPointAccumulator(bits=20)
         ),
+        "int8 x int8 acc20 saturate": d(
+            "int8", "int8", group="channel", acc=FixedPointAccumulator(bits=20, overflow="saturate")
+        ),
         "int8 x int8 acc16 saturate": d(
             "int8", "int8", group="channel", acc=FixedPointAccumulator(bits=16, overflow="saturate")
         ),
