@@ -24,8 +24,8 @@ Implemented here:
   LSB ``2**lsb_exp`` and a :class:`~hwgen.golden.Overflow` policy, the semantics of
   :func:`hwgen.golden.mac_trace`: ``wrap`` keeps the sum modulo ``2**bits``, ``saturate``
   clamps after every addition, ``exact`` raises if any running sum leaves the range.
-  Outputs whose sum of ``|products|`` provably stays in range take the exact sum; only the
-  others are scanned step by step.
+  Outputs whose running sums provably stay in range (:attr:`Segment.abs_bound`, then
+  :meth:`Segment.stays_within`) take the exact sum; only the others are stepped through.
 """
 
 from __future__ import annotations
