@@ -338,7 +338,7 @@ def icarus_compile(
     *,
     generation: VerilogGeneration = VerilogGeneration.V2005,
 ) -> LintResult:
-    """Compile a design with Icarus Verilog (``iverilog -g<generation> -s top -o /dev/null``).
+    """Compile a design with Icarus Verilog (``iverilog -g<generation> -s top``).
 
     Parameters
     ----------
@@ -378,8 +378,10 @@ def icarus_compile(
         "-Wall",
         "-s",
         top,
+        # Relative: the output lands in _run's scratch directory. Never a device file:
+        # iverilog chmods its output, which breaks /dev/null for the machine when root.
         "-o",
-        os.devnull,
+        "compile.vvp",
         *(f"-I{d}" for d in sources.include_dirs),
         *(str(p) for p in sources.verilog),
     ]
