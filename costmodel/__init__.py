@@ -2,10 +2,10 @@
 
 :mod:`hwgen.costmodel.synth` runs fixed Yosys flows (generic gates with a CMOS transistor
 estimate, Xilinx 7-series, iCE40, ECP5) and returns resource counts;
-:mod:`hwgen.costmodel.reference` holds the behavioural reference designs hwgen is priced against
-and proves a generated MAC equivalent to its reference; :mod:`hwgen.costmodel.workload` gives cycles,
-time, energy and area of a GEMM workload on a PE array (presets in
-:mod:`hwgen.costmodel.workload_presets`).
+:mod:`hwgen.costmodel.reference` holds the behavioural reference designs hwgen is priced
+against and proves a generated MAC equivalent to its reference;
+:mod:`hwgen.costmodel.workload` gives cycles, time, energy and area of a GEMM workload on a
+PE array (presets in :mod:`hwgen.costmodel.workload_presets`).
 """
 
 from hwgen.costmodel.reference import (
