@@ -380,9 +380,9 @@ class BitmodPEConfig:
 
         ``cycles`` term steps (the last one's cycle sum is registered at the ``cycles``-th
         edge), one edge into the dequantizer, :data:`SCALE_BITS` shift-add edges, the last
-        of which writes the output register; holds when nothing stalls.
+        of which writes the output register: ``cycles + 10``; holds when nothing stalls.
         """
-        return WeightType(wt).cycles + self.pipeline_depth + SCALE_BITS
+        return WeightType(wt).cycles + self.pipeline_depth + 1 + SCALE_BITS
 
     # ------------------------------------------------------------------ formats / widths
     @cached_property

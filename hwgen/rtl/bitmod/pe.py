@@ -24,6 +24,7 @@ from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import SCALE_BITS, BitmodPEConfig, PEMode
+from hwgen.rtl._util import shift_left
 from hwgen.rtl.bitmod.encoder import CODE_BITS, STEP_BITS, SV_BITS, TermEncoder, special_to_field
 from hwgen.rtl.decoder import Decoder
 
@@ -302,7 +303,10 @@ class BitmodPE(wiring.Component):
             aligned = Signal(signed(w), name="acc_term")
             right = Signal(range(cfg.x_max + 1), name="acc_right")
             m.d.comb += right.eq(cfg.x_max - x)
-            m.d.comb += aligned.eq((s >> right) << sigma)
+            shifted = Signal(signed(cfg.tree_bits), name="acc_sr")
+            m.d.comb += shifted.eq(s >> right)
+            # The term fits the accumulator (the group bound covers every cycle's value).
+            m.d.comb += aligned.eq(shift_left(m, shifted, sigma, width=w, name="acc_sl"))
             new = Signal(signed(w), name="acc_next")
             m.d.comb += new.eq(Mux(first, 0, acc) + aligned)
             return acc, None, new, None
@@ -313,7 +317,7 @@ class BitmodPE(wiring.Component):
         a = Signal(signed(accb), name="acc_man")
         ea = Signal(ebits, name="acc_exp")
         t = Signal(signed(cw), name="acc_t")
-        m.d.comb += t.eq(s << sigma)
+        m.d.comb += t.eq(shift_left(m, s, sigma, width=cw, name="acc_sl"))
         empty = Signal(name="acc_empty")
         m.d.comb += empty.eq(first | (a == 0))
         dw = max(ebits, cfg.x_bits) + 2
@@ -343,7 +347,17 @@ class BitmodPE(wiring.Component):
             m.d.comb += k.eq(bits - accb)
         new_a = Signal(signed(accb), name="acc_man_next")
         new_e = Signal(ebits, name="acc_exp_next")
-        m.d.comb += [new_a.eq((r >> k)[:accb]), new_e.eq(x + d_t + k)]
+        # Normalisation: R >> k (floor) as a multiplexer of exact-width slices (k is at
+        # most cw + 1 - accb, and the result fits accb bits by the choice of k).
+        with m.Switch(k):
+            for kk in range(cw + 2 - accb):
+                with m.Case(kk):
+                    m.d.comb += new_a.eq(r[kk : kk + accb])
+        # The window LSB: et, or ea - L when the accumulator dominates (the shift amounts
+        # above are clamped, this is not).
+        ew = Signal(ebits, name="acc_ew")
+        m.d.comb += ew.eq(Mux(~empty & (dd < 0), ea - lshift, x))
+        m.d.comb += new_e.eq(ew + k)
         return a, ea, new_a, new_e
 
     def _dequant(
@@ -375,9 +389,14 @@ class BitmodPE(wiring.Component):
             # LSB first: P = (P + bit * (A << (ow - acc))) >> 1 drops one bit per cycle.
             up = ow - cfg.acc_bits
             addend = Cat(Const(0, up), dq_a).as_signed() if up else dq_a
-            wide = Signal(signed(ow + 1), name="dq_sum")
-            m.d.comb += wide.eq(dq_p + Mux(dq_s[0], addend, 0))
-            m.d.comb += nxt.eq(wide[1:])
+            # With up >= 1 the addend's LSB is 0, so the sum's LSB is P's and no carry
+            # leaves it: the shifted sum is P[1:] + addend[1:] (P[0] is dropped).
+            if up:
+                m.d.comb += nxt.eq(dq_p[1:].as_signed() + Mux(dq_s[0], addend[1:].as_signed(), 0))
+            else:
+                wide = Signal(signed(ow + 1), name="dq_sum")
+                m.d.comb += wide.eq(dq_p + Mux(dq_s[0], addend, 0))
+                m.d.comb += nxt.eq(wide[1:])
         step = Signal(name="dq_step")
         m.d.comb += step.eq((cnt != 0) & ((cnt != 1) | out_free))
         with m.If(step):
