@@ -25,6 +25,13 @@ from hwgen.golden.bitmod.config import (
     default_special_values,
 )
 from hwgen.golden.bitmod.pe import GroupResults, act_fields, bitmod_gemm, group_results
+from hwgen.golden.bitmod.stream import (
+    PackedWeights,
+    gemm_from_floats,
+    pack,
+    quantize_weights,
+    unpack,
+)
 from hwgen.golden.bitmod.terms import Terms, encode_terms, weight_values
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "GroupFlag",
     "GroupResults",
     "PEMode",
+    "PackedWeights",
     "Terms",
     "WeightType",
     "act_fields",
@@ -43,6 +51,10 @@ __all__ = [
     "check_special_value",
     "default_special_values",
     "encode_terms",
+    "gemm_from_floats",
     "group_results",
+    "pack",
+    "quantize_weights",
+    "unpack",
     "weight_values",
 ]
