@@ -96,9 +96,9 @@ def test_unpack_rejects() -> None:
     with pytest.raises(HwgenError, match="datatype code 6 names no datatype"):
         unpack(bytes(bad))
     bad[HEADER_BYTES + 16 + 1] = 0x80
-    with pytest.raises(HwgenError, match="reserved bits 5..7 are not zero"):
+    with pytest.raises(HwgenError, match=r"reserved bits 5\.\.7 are not zero"):
         unpack(bytes(bad))
-    with pytest.raises(HwgenError, match="scales must be unsigned INT8 codes in 0..255"):
+    with pytest.raises(HwgenError, match=r"scales must be unsigned INT8 codes in 0\.\.255"):
         PackedWeights(
             codes=pw.codes,
             wtypes=pw.wtypes,
@@ -108,7 +108,7 @@ def test_unpack_rejects() -> None:
             specials=pw.specials,
             group_size=8,
         )
-    with pytest.raises(HwgenError, match="selectors must be in 0..3"):
+    with pytest.raises(HwgenError, match=r"selectors must be in 0\.\.3"):
         PackedWeights(
             codes=pw.codes,
             wtypes=pw.wtypes,
@@ -136,7 +136,7 @@ def test_quantize_path_and_exact_gemm(wtype: str) -> None:
     cfg = BitmodPEConfig(group_size=32)
     fp16 = get("fp16")
     a = fp16.encode(rng.standard_normal((3, 64)).astype(np.float32))
-    res, y = gemm_from_floats(cfg, a, pw)
+    _, y = gemm_from_floats(cfg, a, pw)
     av = fp16.values()[a]
     wv = pw.weight_values()
     for i in range(3):
