@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hwgen.errors import HwgenError
 from hwgen.formats import get
 from hwgen.golden.bitmod import (
+    AccRounding,
     BitmodPEConfig,
     GroupFlag,
     PEMode,
@@ -190,11 +191,17 @@ def _check_against_scalar(cfg, a, w, wts, sels, scales, sv=None) -> None:
     extra=st.integers(0, 4),
     acc=st.integers(8, 18),
     mode=st.sampled_from(list(PEMode)),
+    rounding=st.sampled_from(list(AccRounding)),
 )
-def test_vectorised_equals_scalar(act, seed, dot, extra, acc, mode) -> None:
+def test_vectorised_equals_scalar(act, seed, dot, extra, acc, mode, rounding) -> None:
     kw = {}
     if mode is PEMode.NARROW:
-        kw = {"lane_extra_bits": extra, "acc_man_bits": acc, "dequant_man_bits": acc + 4}
+        kw = {
+            "lane_extra_bits": extra,
+            "acc_man_bits": acc,
+            "dequant_man_bits": acc + 4,
+            "acc_rounding": rounding,
+        }
     g = max(32, dot * 4)
     try:
         cfg = BitmodPEConfig(act_format=act, dot=dot, group_size=g, mode=mode, **kw)

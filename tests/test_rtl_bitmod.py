@@ -73,6 +73,12 @@ def test_every_datatype_and_selector(mode: PEMode) -> None:
     assert run.results == _gold(cfg, groups)
 
 
+def test_nearest_rounding_accumulator() -> None:
+    cfg = BitmodPEConfig(mode="narrow", group_size=16, acc_rounding="nearest")
+    groups = _random_groups(cfg, np.random.default_rng(21), 12, specials_rate=False)
+    assert run_pe(cfg, groups).results == _gold(cfg, groups)
+
+
 @pytest.mark.parametrize(
     ("act", "mode"),
     [
@@ -206,7 +212,11 @@ def test_emits_lint_clean_and_synthesizes(tmp_path) -> None:
     from hwgen.emit import to_verilog
     from hwgen.lint import verilator_lint
 
-    for cfg in (BitmodPEConfig(mode="narrow"), BitmodPEConfig(mode="exact", group_size=16)):
+    for cfg in (
+        BitmodPEConfig(mode="narrow"),
+        BitmodPEConfig(mode="narrow", acc_rounding="nearest", act_format="bf16"),
+        BitmodPEConfig(mode="exact", group_size=16),
+    ):
         path = tmp_path / f"{cfg.name}.v"
         text = to_verilog(cfg.create(), top=cfg.name)
         assert text == to_verilog(cfg.create(), top=cfg.name)  # deterministic

@@ -17,6 +17,7 @@ from hwgen.golden.bitmod.config import (
     DOT_SIZES,
     MAX_GROUP_SIZE,
     SCALE_BITS,
+    AccRounding,
     BitmodPEConfig,
     GroupFlag,
     PEMode,
@@ -36,6 +37,7 @@ from hwgen.golden.bitmod.terms import Terms, encode_terms, weight_values
 
 __all__ = [
     "ACT_FORMATS",
+    "AccRounding",
     "DOT_SIZES",
     "MAX_GROUP_SIZE",
     "SCALE_BITS",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACT_FORMATS",
     "DOT_SIZES",
+    "AccRounding",
     "MAX_GROUP_SIZE",
     "SCALE_BITS",
     "SPECIAL_MAG_BITS",
@@ -71,6 +72,18 @@ class PEMode(enum.StrEnum):
 
     EXACT = "exact"
     NARROW = "narrow"
+
+
+class AccRounding(enum.StrEnum):
+    """Narrow mode: how the accumulator normalisation (``R >> k``) rounds.
+
+    ``FLOOR``: arithmetic shift, BitMoD-like truncation (biased toward -inf).
+    ``NEAREST``: round half up (add the last bit shifted out; an overflow to
+    ``2**(acc - 1)`` renormalises by one more bit, exactly), one incrementer more.
+    """
+
+    FLOOR = "floor"
+    NEAREST = "nearest"
 
 
 class WeightType(enum.StrEnum):
@@ -221,7 +234,12 @@ def _enum_value(name: str, cls: type[enum.StrEnum], value: object) -> Any:
 
 #: BitMoD's narrow widths (bitmod.md): 3 extra lane bits (14-bit lanes for FP16), 15-bit
 #: accumulator mantissa, 21-bit dequantization mantissa.
-NARROW_DEFAULTS = {"lane_extra_bits": 3, "acc_man_bits": 15, "dequant_man_bits": 21}
+NARROW_DEFAULTS: dict[str, Any] = {
+    "lane_extra_bits": 3,
+    "acc_man_bits": 15,
+    "dequant_man_bits": 21,
+    "acc_rounding": AccRounding.FLOOR,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -249,6 +267,9 @@ class BitmodPEConfig:
         activation significand in each lane, accumulator mantissa width (two's complement),
         dequantization mantissa width (``acc_man_bits <= dequant_man_bits <=
         acc_man_bits + 8``).
+    acc_rounding
+        Narrow mode only (``None`` = ``floor``): :class:`AccRounding` of the accumulator
+        normalisation.
 
     Raises
     ------
@@ -265,6 +286,7 @@ class BitmodPEConfig:
     lane_extra_bits: int | None = None
     acc_man_bits: int | None = None
     dequant_man_bits: int | None = None
+    acc_rounding: AccRounding | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.dot, bool) or not isinstance(self.dot, int) or self.dot not in DOT_SIZES:
@@ -329,6 +351,9 @@ class BitmodPEConfig:
         _check_int("acc_man_bits", self.acc_man_bits, 4, self.cycle_sum_bits)
         acc = int(self.acc_man_bits)  # type: ignore[arg-type]
         _check_int("dequant_man_bits", self.dequant_man_bits, acc, acc + SCALE_BITS)
+        object.__setattr__(
+            self, "acc_rounding", _enum_value("acc_rounding", AccRounding, self.acc_rounding)
+        )
 
     # ------------------------------------------------------------------ timing facts
     @property
@@ -549,8 +574,12 @@ class BitmodPEConfig:
             self.lane_extra_bits,
             self.acc_man_bits,
             self.dequant_man_bits,
-        ) != tuple(NARROW_DEFAULTS.values()):
+        ) != tuple(
+            NARROW_DEFAULTS[k] for k in ("lane_extra_bits", "acc_man_bits", "dequant_man_bits")
+        ):
             parts.append(f"l{self.lane_extra_bits}a{self.acc_man_bits}q{self.dequant_man_bits}")
+        if self.acc_rounding is AccRounding.NEAREST:
+            parts.append("rn")
         return "_".join(parts)
 
     # ------------------------------------------------------------------ (de)serialisation

@@ -25,6 +25,8 @@ steps each. Per cycle (lane ``i`` = one weight term times one activation):
      ``R = A_w + T_w``; ``k = max(0, signed_bits(R) - acc_man_bits)``;
      ``A = R >> k``, ``ea = ew + k`` (*normalisation truncation*, floor). An empty
      accumulator (a group's first cycle, or ``A == 0``) never dominates: ``ew = et``.
+     With ``acc_rounding = nearest`` the normalisation adds the last bit shifted out
+     (round half up); a result of ``2**(acc-1)`` is halved and ``ea`` incremented (exact).
 5. **Dequantization** by the unsigned INT8 group scale ``s`` (bit-serial, 8 cycles):
    exact ``out = acc * s``; narrow ``out = (A * s) >> drop`` with
    ``drop = acc_man_bits + 8 - dequant_man_bits`` (*dequantization truncation*, floor; the
@@ -51,6 +53,7 @@ import numpy.typing as npt
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import (
     SCALE_BITS,
+    AccRounding,
     BitmodPEConfig,
     GroupFlag,
     PEMode,
@@ -210,6 +213,7 @@ def _accumulate_narrow(
     """Sequential floating accumulation over the cycle axis (last), vectorised over groups."""
     accb = cfg.acc_bits
     lshift = cfg.cycle_sum_bits - accb
+    nearest = cfg.acc_rounding is AccRounding.NEAREST
     n, cycles = s.shape
     a = np.zeros(n, dtype=np.int64)
     ea = np.zeros(n, dtype=np.int64)
@@ -226,6 +230,11 @@ def _accumulate_narrow(
         r = a_w + t_w
         k = np.maximum(0, _signed_bits(r) - accb)
         a = r >> k
+        if nearest:
+            a = a + np.where(k > 0, (r >> np.maximum(k - 1, 0)) & 1, 0)
+            over = a >= 1 << (accb - 1)  # only 2**(accb-1) itself: even, exact >> 1
+            a = np.where(over, a >> 1, a)
+            k = k + over
         ea = ew + k
     if ea.size and ea.max() > cfg.acc_exp_max:  # a sizing bug, never a user error
         raise AssertionError(f"accumulator exponent {ea.max()} exceeds {cfg.acc_exp_max}")

@@ -16,6 +16,7 @@ from hwgen.formats import IntFormat, MinifloatFormat, SpecialPolicy
 from hwgen.golden.bitmod.config import (
     FP_MAGNITUDES,
     SCALE_BITS,
+    AccRounding,
     BitmodPEConfig,
     GroupFlag,
     PEMode,
@@ -163,7 +164,12 @@ def scalar_group(
                     t_w = t >> (ew - et)
                 r = a_w + t_w
                 k = max(0, _sbits(r) - cfg.acc_bits)
-                a_man, a_exp, empty = r >> k, ew + k, False
+                a_man = r >> k
+                if cfg.acc_rounding is AccRounding.NEAREST and k:
+                    a_man += (r >> (k - 1)) & 1
+                    if a_man == 1 << (cfg.acc_bits - 1):
+                        a_man, k = a_man // 2, k + 1
+                a_exp, empty = ew + k, False
     if pinf and ninf:
         nan = True
     if scale == 0 and (pinf or ninf):

@@ -23,7 +23,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
-from hwgen.golden.bitmod.config import SCALE_BITS, BitmodPEConfig, PEMode
+from hwgen.golden.bitmod.config import SCALE_BITS, AccRounding, BitmodPEConfig, PEMode
 from hwgen.rtl._util import shift_left
 from hwgen.rtl.bitmod.encoder import CODE_BITS, STEP_BITS, SV_BITS, TermEncoder, special_to_field
 from hwgen.rtl.decoder import Decoder
@@ -349,15 +349,30 @@ class BitmodPE(wiring.Component):
         new_e = Signal(ebits, name="acc_exp_next")
         # Normalisation: R >> k (floor) as a multiplexer of exact-width slices (k is at
         # most cw + 1 - accb, and the result fits accb bits by the choice of k).
+        shifted = Signal(accb, name="acc_shifted")
+        nearest = cfg.acc_rounding is AccRounding.NEAREST
+        rbit = Signal(name="acc_round_bit") if nearest else None
         with m.Switch(k):
             for kk in range(cw + 2 - accb):
                 with m.Case(kk):
-                    m.d.comb += new_a.eq(r[kk : kk + accb])
+                    m.d.comb += shifted.eq(r[kk : kk + accb])
+                    if rbit is not None and kk:
+                        m.d.comb += rbit.eq(r[kk - 1])
+        over: Value | None = None
+        if rbit is not None:
+            over = Signal(name="acc_round_over")
+            # Round half up; only 2**(accb-1) can overflow, and it halves exactly.
+            rounded = Signal(signed(accb + 1), name="acc_rounded")
+            m.d.comb += rounded.eq(shifted.as_signed() + rbit)
+            m.d.comb += over.eq(rounded[accb - 1] & ~rounded[accb])
+            m.d.comb += new_a.eq(Mux(over, rounded[1:], rounded[:accb]))
+        else:
+            m.d.comb += new_a.eq(shifted)
         # The window LSB: et, or ea - L when the accumulator dominates (the shift amounts
         # above are clamped, this is not).
         ew = Signal(ebits, name="acc_ew")
         m.d.comb += ew.eq(Mux(~empty & (dd < 0), ea - lshift, x))
-        m.d.comb += new_e.eq(ew + k)
+        m.d.comb += new_e.eq(ew + k if over is None else ew + k + over)
         return a, ea, new_a, new_e
 
     def _dequant(
