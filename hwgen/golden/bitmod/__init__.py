@@ -37,10 +37,10 @@ from hwgen.golden.bitmod.terms import Terms, encode_terms, weight_values
 
 __all__ = [
     "ACT_FORMATS",
-    "AccRounding",
     "DOT_SIZES",
     "MAX_GROUP_SIZE",
     "SCALE_BITS",
+    "AccRounding",
     "BitmodPEConfig",
     "GroupFlag",
     "GroupResults",

@@ -32,10 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ACT_FORMATS",
     "DOT_SIZES",
-    "AccRounding",
     "MAX_GROUP_SIZE",
     "SCALE_BITS",
     "SPECIAL_MAG_BITS",
+    "AccRounding",
     "BitmodPEConfig",
     "GroupFlag",
     "PEMode",
