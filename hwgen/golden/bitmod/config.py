@@ -78,8 +78,10 @@ class AccRounding(enum.StrEnum):
     """Narrow mode: how the accumulator normalisation (``R >> k``) rounds.
 
     ``FLOOR``: arithmetic shift, BitMoD-like truncation (biased toward -inf).
-    ``NEAREST``: round half up (add the last bit shifted out; an overflow to
-    ``2**(acc - 1)`` renormalises by one more bit, exactly), one incrementer more.
+    ``NEAREST``: round to nearest, ties to even (round bit, sticky bit, LSB; an overflow
+    to ``2**(acc - 1)`` renormalises by one more bit, exactly): one incrementer more.
+    Ties are frequent here (``k = 1`` drops a single bit), so round-half-up would be
+    biased.
     """
 
     FLOOR = "floor"

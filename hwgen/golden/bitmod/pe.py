@@ -25,8 +25,8 @@ steps each. Per cycle (lane ``i`` = one weight term times one activation):
      ``R = A_w + T_w``; ``k = max(0, signed_bits(R) - acc_man_bits)``;
      ``A = R >> k``, ``ea = ew + k`` (*normalisation truncation*, floor). An empty
      accumulator (a group's first cycle, or ``A == 0``) never dominates: ``ew = et``.
-     With ``acc_rounding = nearest`` the normalisation adds the last bit shifted out
-     (round half up); a result of ``2**(acc-1)`` is halved and ``ea`` incremented (exact).
+     With ``acc_rounding = nearest`` the normalisation rounds to nearest, ties to even;
+     a result of ``2**(acc-1)`` is halved and ``ea`` incremented (exact).
 5. **Dequantization** by the unsigned INT8 group scale ``s`` (bit-serial, 8 cycles):
    exact ``out = acc * s``; narrow ``out = (A * s) >> drop`` with
    ``drop = acc_man_bits + 8 - dequant_man_bits`` (*dequantization truncation*, floor; the
@@ -231,7 +231,10 @@ def _accumulate_narrow(
         k = np.maximum(0, _signed_bits(r) - accb)
         a = r >> k
         if nearest:
-            a = a + np.where(k > 0, (r >> np.maximum(k - 1, 0)) & 1, 0)
+            km1 = np.maximum(k - 1, 0)
+            rbit = (r >> km1) & 1
+            sticky = (r & ((np.int64(1) << km1) - 1)) != 0
+            a = a + np.where((k > 0) & (rbit == 1) & (sticky | (a & 1 == 1)), 1, 0)
             over = a >= 1 << (accb - 1)  # only 2**(accb-1) itself: even, exact >> 1
             a = np.where(over, a >> 1, a)
             k = k + over

@@ -166,7 +166,10 @@ def scalar_group(
                 k = max(0, _sbits(r) - cfg.acc_bits)
                 a_man = r >> k
                 if cfg.acc_rounding is AccRounding.NEAREST and k:
-                    a_man += (r >> (k - 1)) & 1
+                    dropped = r - (a_man << k)  # 0 <= dropped < 2**k
+                    half = 1 << (k - 1)
+                    if dropped > half or (dropped == half and a_man % 2):
+                        a_man += 1
                     if a_man == 1 << (cfg.acc_bits - 1):
                         a_man, k = a_man // 2, k + 1
                 a_exp, empty = ew + k, False

@@ -357,11 +357,13 @@ class BitmodPE(wiring.Component):
                 with m.Case(kk):
                     m.d.comb += shifted.eq(r[kk : kk + accb])
                     if rbit is not None and kk:
-                        m.d.comb += rbit.eq(r[kk - 1])
+                        # Round to nearest even: round bit and (sticky or LSB).
+                        sticky = r[: kk - 1].any() if kk > 1 else Const(0, 1)
+                        m.d.comb += rbit.eq(r[kk - 1] & (sticky | r[kk]))
         over: Value | None = None
         if rbit is not None:
             over = Signal(name="acc_round_over")
-            # Round half up; only 2**(accb-1) can overflow, and it halves exactly.
+            # Only 2**(accb-1) can overflow, and it halves exactly.
             rounded = Signal(signed(accb + 1), name="acc_rounded")
             m.d.comb += rounded.eq(shifted.as_signed() + rbit)
             m.d.comb += over.eq(rounded[accb - 1] & ~rounded[accb])
