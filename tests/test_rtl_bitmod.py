@@ -113,14 +113,16 @@ def test_scale_extremes_and_activation_specials(mode: PEMode) -> None:
     ]
     groups = []
     for a in acts:
-        for wt, w in (
-            (WeightType.INT8, 0x80),
-            (WeightType.INT8, 0x7F),
-            (WeightType.FP4, 8),
-            (WeightType.INT6, 0),
+        # The extreme weights (INT8 -128 / 127, the FP4 special, zero) at scale 0, 1, 255.
+        for wt, w, scale in (
+            (WeightType.INT8, 0x80, 0),
+            (WeightType.INT8, 0x7F, 255),
+            (WeightType.FP4, 8, 1),
+            (WeightType.INT6, 0, 255),
+            (WeightType.INT8, 0x80, 255),
+            (WeightType.FP4, 8, 0),
         ):
-            for scale in (0, 1, 255):
-                groups.append(Group(a, np.full(g, w), wt.code, 2, scale))
+            groups.append(Group(a, np.full(g, w), wt.code, 2, scale))
     assert run_pe(cfg, groups).results == _gold(cfg, groups)
 
 
