@@ -183,7 +183,7 @@ def _check_against_scalar(cfg, a, w, wts, sels, scales, sv=None) -> None:
         assert (int(r.man[i]), int(r.exp[i]), int(r.flags[i])) == want, i
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     act=st.sampled_from(ACTS),
     seed=st.integers(0, 2**32 - 1),
@@ -270,7 +270,7 @@ def test_unserved_dtype_flags_and_zero() -> None:
 def test_gemm_matches_groups() -> None:
     rng = np.random.default_rng(3)
     cfg = BitmodPEConfig(mode="narrow", group_size=16)
-    m, n, k = 3, 5, 64
+    m, n, k = 2, 3, 64
     a = _finite_codes("fp16", rng, (m, k))
     wts = rng.integers(0, 6, size=(n, k // 16))
     w = np.zeros((n, k), dtype=np.int64)
