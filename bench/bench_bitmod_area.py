@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from costmodel.synth import SynthTarget, synthesize
+from hwgen.costmodel.synth import SynthTarget, synthesize
+from hwgen.design.mac import MacConfig
 from hwgen.emit import to_verilog
 from hwgen.golden.bitmod import BitmodPEConfig
-from hwgen.rtl.config import MacConfig
 
 
 def _designs() -> list[tuple[str, object, dict[str, float]]]:

@@ -65,7 +65,7 @@ def main() -> None:
     fp16 = get("fp16")
     sources: list[tuple[str, np.ndarray]] = []
     if args.weights:
-        from hwgen.quant_error import load_tensors
+        from hwgen.quant import load_tensors
 
         for name, t in load_tensors(args.weights).items():
             if t.ndim == 2 and t.shape[1] % g == 0:

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get
-from hwgen.formats.quantize import quantize_bitmod
 from hwgen.golden.bitmod import BitmodPEConfig, WeightType
 from hwgen.golden.bitmod.stream import (
     HEADER_BYTES,
@@ -23,6 +22,7 @@ from hwgen.golden.bitmod.stream import (
     quantize_weights,
     unpack,
 )
+from hwgen.quant import quantize_bitmod
 
 
 def _random_packed(rng: np.random.Generator, n: int, ng: int, g: int) -> PackedWeights:

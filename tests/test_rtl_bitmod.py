@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 from bitmod_sim import Group, run_pe
-from test_rtl_simutil import comb_eval
+from helpers import comb_eval
 
 from hwgen.errors import HwgenError
 from hwgen.formats import get
@@ -212,9 +212,9 @@ def test_rejects_bad_config() -> None:
 
 
 def test_emits_lint_clean_and_synthesizes(tmp_path) -> None:
-    from costmodel.synth import SynthTarget, synthesize
+    from hwgen.costmodel.synth import SynthTarget, synthesize
     from hwgen.emit import to_verilog
-    from hwgen.lint import verilator_lint
+    from hwgen.tools.lint import verilator_lint
 
     for cfg in (
         BitmodPEConfig(mode="narrow"),

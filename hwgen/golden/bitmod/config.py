@@ -206,7 +206,7 @@ def default_special_values(mixture: str = "bitmod_fp4") -> tuple[int, int, int, 
     """The extra (``-0`` code) value of each variant of a BitMoD mixture, by selector.
 
     ``bitmod_fp4`` gives ``(10, -10, 16, -16)`` and ``bitmod_fp3`` ``(3, -3, 6, -6)``: the
-    selector produced by :func:`hwgen.formats.quantize.quantize_bitmod` indexes this tuple.
+    selector produced by :func:`hwgen.quant.quantize_bitmod` indexes this tuple.
     """
     from hwgen.formats import MixtureFormat, get
 

@@ -255,7 +255,7 @@ def unpack(data: bytes) -> PackedWeights:
 def _int8_second_level(scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group scales -> (INT8 codes 1..255, per-row scale): ``row = max / 255``.
 
-    The rule of :func:`hwgen.formats.quantize.quantize_bitmod` (``second_level_int8``).
+    The rule of :func:`hwgen.quant.quantize_bitmod` (``second_level_int8``).
     """
     row = np.max(scales, axis=1) / 255.0
     codes = np.clip(np.rint(scales / row[:, None]), 1, 255)
@@ -265,17 +265,17 @@ def _int8_second_level(scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def quantize_weights(w: npt.ArrayLike, weight_type: str, *, group_size: int = 128) -> PackedWeights:
     """Quantize float weights ``W[N, K]`` (groups along K) for the BitMoD PE.
 
-    ``bitmod_fp4`` / ``bitmod_fp3``: :func:`hwgen.formats.quantize.quantize_bitmod` with
+    ``bitmod_fp4`` / ``bitmod_fp3``: :func:`hwgen.quant.quantize_bitmod` with
     INT8 second-level scales (per-group variant = selector; the register holds the
     mixture's extra values). ``int8`` .. ``int3``: symmetric absmax groups
-    (:func:`~hwgen.formats.quantize.quantize_groups`) with the same INT8 second level, the
+    (:func:`~hwgen.quant.quantize_groups`) with the same INT8 second level, the
     codes re-rounded against the stored scale.
 
     The per-row float scale is recovered from ``quantize_bitmod``'s result as
     ``scales / scale_codes`` of the row's largest-code group (the row's ``max / 255``).
     """
     from hwgen.formats import get
-    from hwgen.formats.quantize import quantize_bitmod, quantize_groups
+    from hwgen.quant import quantize_bitmod, quantize_groups
 
     x = np.asarray(w, dtype=np.float64)
     if x.ndim != 2:
