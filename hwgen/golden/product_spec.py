@@ -73,7 +73,7 @@ def product_spec(
     """The :class:`ProductSpec` of ``a x w`` products of ``multiplier``.
 
     For the exact multiplier the bounds are the corner products of the formats' significand
-    ranges (what :class:`hwgen.rtl.multiplier.ExactMultiplier` sizes ``prod`` from); for
+    ranges (what :class:`hwgen.rtl.common.multipliers.ExactMultiplier` sizes ``prod`` from); for
     L-Mul ``+-S_max`` and the constant shift ``min(ma, mw)`` folded into ``lsb_exp`` (the
     hardware's ``shift`` port carries only ``a_exp + w_exp``).
     """

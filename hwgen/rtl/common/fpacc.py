@@ -7,12 +7,12 @@ Product interface (what the MAC's multiplier path delivers, :class:`ProductSpec`
 ---------------------------------------------------------------------------------
 ``prod`` (signed, ``product.sig_width``) and ``shift`` (unsigned, ``0..shift_max``; absent
 when ``shift_max == 0``) with ``value = prod * 2**(shift + product.lsb_exp)``: exactly the
-``prod`` / ``shift`` ports of :class:`~hwgen.rtl.multiplier.ExactMultiplier` (built without
-``max_width``) or :class:`~hwgen.rtl.multiplier.LMulMultiplier` (its constant
+``prod`` / ``shift`` ports of :class:`~hwgen.rtl.common.multipliers.ExactMultiplier` (built without
+``max_width``) or :class:`~hwgen.rtl.common.multipliers.LMulMultiplier` (its constant
 ``shift_offset`` is folded into ``product.lsb_exp``). ``prod_neg`` is the product's sign,
 the XOR of the operands' sign bits (it gives a zero product its sign: ``-0 x 3 = -0``).
 ``prod_flags`` (only when ``product.specials``) is the 3-bit word of
-:class:`~hwgen.rtl.flags.ProductFlags` (``FLAG_BITS``: nan, pinf, ninf). ``valid`` /
+:class:`~hwgen.rtl.common.flags.ProductFlags` (``FLAG_BITS``: nan, pinf, ninf). ``valid`` /
 ``clear`` as for the fixed-point accumulator.
 
 Datapath and pipelining
