@@ -1,7 +1,7 @@
 """Area of hwgen's MAC units against a behavioural ``acc <= acc + a*w`` reference.
 
 Generates each MAC with :func:`hwgen.emit.emit`, synthesizes it and the behavioural integer
-reference (:mod:`costmodel.reference`, same operand and accumulator widths, same
+reference (:mod:`hwgen.costmodel.reference`, same operand and accumulator widths, same
 valid/clear semantics) with the same Yosys scripts, and prints one table:
 
 - generic gates (``synth; abc -g cmos2``): cells and Yosys' CMOS transistor estimate;
@@ -10,7 +10,7 @@ valid/clear semantics) with the same Yosys scripts, and prints one table:
 
 Each hwgen row is followed by its ratio to its baseline reference. The INT x INT rows
 compare like with like (and are first proven equivalent to their reference with Yosys'
-SAT solver, :func:`costmodel.reference.prove_equivalent`) and should be <= 1.0x; the
+SAT solver, :func:`hwgen.costmodel.reference.prove_equivalent`) and should be <= 1.0x; the
 minifloat rows are context (their baseline is the integer reference of the same operand
 width: the "FP premium").
 
@@ -31,13 +31,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from costmodel.reference import (
+from hwgen.costmodel.reference import (
     EquivalenceError,
     ReferenceKind,
     prove_equivalent,
     reference_mac_for,
 )
-from costmodel.synth import SynthResult, SynthTarget, synthesize
+from hwgen.costmodel.synth import SynthResult, SynthTarget, synthesize
 from hwgen.emit import emit
 from hwgen.rtl.config import MacConfig
 

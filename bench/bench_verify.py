@@ -31,10 +31,10 @@ from hwgen.emit import emit
 from hwgen.manifest import Manifest
 from hwgen.rtl.array import ArrayConfig
 from hwgen.rtl.config import MacConfig
+from hwgen.sim.expect import Arithmetic, mac_expected
+from hwgen.sim.runner import Simulator
+from hwgen.sim.stimulus import MacStimulus, exhaustive_pairs, random_accumulation
 from hwgen.verify import MAC_LANES, Waves, check, verify
-from sim.expect import Arithmetic, mac_expected
-from sim.runner import Simulator
-from sim.stimulus import MacStimulus, exhaustive_pairs, random_accumulation
 
 RAW_VERILATOR_CHECKS_PER_S = 22e6
 """Bare Verilator C++ INT8 MAC checks per second (C++ harness and golden model, one core)."""

@@ -1,12 +1,12 @@
 """Cost model: Yosys synthesis flows, report parsing and area/energy estimates.
 
-:mod:`costmodel.synth` runs fixed Yosys flows (generic gates with a CMOS transistor
+:mod:`hwgen.costmodel.synth` runs fixed Yosys flows (generic gates with a CMOS transistor
 estimate, Xilinx 7-series, iCE40, ECP5) and returns resource counts;
-:mod:`costmodel.reference` holds the behavioural reference designs hwgen is priced against
+:mod:`hwgen.costmodel.reference` holds the behavioural reference designs hwgen is priced against
 and proves a generated MAC equivalent to its reference.
 """
 
-from costmodel.reference import (
+from hwgen.costmodel.reference import (
     EquivalenceError,
     ReferenceDesign,
     ReferenceKind,
@@ -15,7 +15,7 @@ from costmodel.reference import (
     reference_mac_for,
     reference_rtl_dir,
 )
-from costmodel.synth import (
+from hwgen.costmodel.synth import (
     SynthesisError,
     SynthResult,
     SynthTarget,

@@ -13,7 +13,7 @@ synthesis tool, so "hwgen's INT x INT MAC costs no more than a behavioural
   like-for-like comparison.
 
 Widths are Verilog parameters (``A_BITS``, ``W_BITS``, ``ACC_BITS``) set per synthesis run
-with Yosys ``chparam`` (:func:`costmodel.synth.synthesize` ``params=``).
+with Yosys ``chparam`` (:func:`hwgen.costmodel.synth.synthesize` ``params=``).
 
 :func:`prove_equivalent` proves with Yosys' SAT solver that a generated MAC and its
 reference produce the same ``acc`` on every cycle for every input sequence, so an area
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from costmodel.synth import SynthesisError, run_yosys
+from hwgen.costmodel.synth import SynthesisError, run_yosys
 from hwgen.errors import HwgenError
 from hwgen.formats.base import FormatKind
-from hwgen.lint import design_sources
+from hwgen.tools.lint import design_sources
 
 if TYPE_CHECKING:
     from hwgen.rtl.config import MacConfig

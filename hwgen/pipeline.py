@@ -3,7 +3,7 @@
 A deliberately small, fixed sweep that shows the whole flow end to end on one machine:
 every design is emitted (:func:`hwgen.emit.emit`), checked bit-exactly against the golden
 model on Verilator (:func:`hwgen.verify.verify`), synthesized with Yosys' generic gate flow
-(:func:`costmodel.synth.synthesize`, transistor count from ``stat -tech cmos``) and paired
+(:func:`hwgen.costmodel.synth.synthesize`, transistor count from ``stat -tech cmos``) and paired
 with the quantization SQNR of its weight format. The Pareto front is taken over
 (transistors: lower is better, weight SQNR: higher is better).
 """
@@ -62,7 +62,7 @@ def evaluate_mac(
     build_root: Path,
 ) -> DesignResult:
     """Emit, verify (Verilator, exhaustive operand pairs + ``vectors`` random cycles), cost."""
-    from costmodel.synth import SynthTarget, synthesize
+    from hwgen.costmodel.synth import SynthTarget, synthesize
     from hwgen.emit import emit
     from hwgen.rtl.config import MacConfig
     from hwgen.verify import verify

@@ -1,7 +1,7 @@
 """Verify a generated design directory in an HDL simulator against the golden model.
 
 ``verify(design_dir, sim=..., vectors=..., seed=...)`` reads ``manifest.json``, builds a
-multi-lane harness around the shipped Verilog (cached, see :mod:`sim.runner`), generates
+multi-lane harness around the shipped Verilog (cached, see :mod:`hwgen.sim.runner`), generates
 the stimulus and the golden outputs up front (numpy, :mod:`hwgen.golden`), runs the
 cocotb bench and scores every sampled output.
 
@@ -39,12 +39,12 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 from hwgen.manifest import DesignKind, Manifest
-from sim.expect import Arithmetic, gemm_expected, mac_expected
-from sim.job import JOB_ENV, Job
-from sim.packing import unpack_lanes
-from sim.runner import SimBuild, Simulator, build, run
-from sim.scoreboard import Score, score_gemm, score_mac
-from sim.stimulus import (
+from hwgen.sim.expect import Arithmetic, gemm_expected, mac_expected
+from hwgen.sim.job import JOB_ENV, Job
+from hwgen.sim.packing import unpack_lanes
+from hwgen.sim.runner import SimBuild, Simulator, build, run
+from hwgen.sim.scoreboard import Score, score_gemm, score_mac
+from hwgen.sim.stimulus import (
     GemmStimulus,
     MacStimulus,
     exhaustive_pairs,
@@ -54,7 +54,7 @@ from sim.stimulus import (
 )
 
 if TYPE_CHECKING:
-    from sim.harness import Fault
+    from hwgen.sim.harness import Fault
 
 DEFAULT_VECTORS = 1 << 18
 """Random MAC cycles (MAC designs) or MACs (arrays) checked by default."""
@@ -91,7 +91,7 @@ class VerifyReport:
     design, kind, sim, lanes, seed
         What ran where.
     checks
-        MAC operations verified (see :class:`sim.scoreboard.Score`).
+        MAC operations verified (see :class:`hwgen.sim.scoreboard.Score`).
     mismatches
         Wrong outputs (all counted).
     by_signal
@@ -397,8 +397,9 @@ def check(
     design_dir
         Design directory.
     stimulus
-        :class:`~sim.stimulus.MacStimulus` for a MAC design, :class:`~sim.stimulus.GemmStimulus`
-        for an array; its lane count sets the harness width.
+        :class:`~hwgen.sim.stimulus.MacStimulus` for a MAC design,
+        :class:`~hwgen.sim.stimulus.GemmStimulus` for an array; its lane count sets the
+        harness width.
     sim, waves, build_root, fault, max_report
         As for :func:`verify`.
     seed, phases
@@ -425,10 +426,10 @@ def check(
     t0 = time.perf_counter()
     if isinstance(stimulus, MacStimulus):
         mexp = mac_expected(arith, stimulus)
-        arrays, module, timeout = _mac_arrays(stimulus), "sim.tb_mac", 0
+        arrays, module, timeout = _mac_arrays(stimulus), "hwgen.sim.tb_mac", 0
     else:
         gexp = gemm_expected(arith, stimulus)
-        arrays, module = _gemm_arrays(stimulus), "sim.tb_array"
+        arrays, module = _gemm_arrays(stimulus), "hwgen.sim.tb_array"
         timeout = _gemm_timeout(man, stimulus)
     golden_s = time.perf_counter() - t0
     b = build(ddir, sim=sim, lanes=lanes, build_root=root, waves=waves == Waves.ALWAYS, fault=fault)

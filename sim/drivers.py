@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwgen.errors import HwgenError
-from sim.packing import ints_to_bytes, pack_lanes
+from hwgen.sim.packing import ints_to_bytes, pack_lanes
 
 
 def read_unsigned(handle: Any, role: str, clock: int) -> int:

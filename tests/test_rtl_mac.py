@@ -171,7 +171,7 @@ def test_rejects_non_config() -> None:
 def test_verilog_is_lint_clean(key: str, tmp_path) -> None:
     """Through the emitter's Yosys post-pass, ``verilator --lint-only -Wall`` stays silent."""
     from hwgen.emit import to_verilog
-    from hwgen.lint import verilator_lint
+    from hwgen.tools.lint import verilator_lint
 
     cfg = CONFIGS[key]
     path = tmp_path / f"{cfg.name}.v"

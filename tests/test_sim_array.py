@@ -11,9 +11,9 @@ import pytest
 from hwgen.emit import emit
 from hwgen.rtl.array import ArrayConfig
 from hwgen.rtl.config import MacConfig
+from hwgen.sim.harness import Fault
+from hwgen.sim.stimulus import GemmStimulus
 from hwgen.verify import Waves, check, verify
-from sim.harness import Fault
-from sim.stimulus import GemmStimulus
 
 pytestmark = pytest.mark.sim
 

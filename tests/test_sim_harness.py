@@ -14,7 +14,7 @@ from hwgen.errors import HwgenError
 from hwgen.manifest import Manifest
 from hwgen.rtl.array import ArrayConfig
 from hwgen.rtl.config import MacConfig
-from sim.harness import Fault, LaneHarness, harness_name, harness_verilog
+from hwgen.sim.harness import Fault, LaneHarness, harness_name, harness_verilog
 
 
 @pytest.fixture(scope="module")

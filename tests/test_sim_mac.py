@@ -17,9 +17,9 @@ from hwgen.formats import get_format
 from hwgen.golden import accumulator_spec
 from hwgen.manifest import Manifest
 from hwgen.rtl.config import MacConfig
+from hwgen.sim.harness import Fault
+from hwgen.sim.stimulus import MacStimulus
 from hwgen.verify import Waves, check, verify
-from sim.harness import Fault
-from sim.stimulus import MacStimulus
 
 pytestmark = pytest.mark.sim
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwgen.errors import HwgenError
-from sim.packing import ints_to_bytes, pack_lanes, unpack_lanes
+from hwgen.sim.packing import ints_to_bytes, pack_lanes, unpack_lanes
 
 
 def test_lane_layout_is_little_endian_by_lane() -> None:

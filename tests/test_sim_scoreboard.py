@@ -6,9 +6,9 @@ import numpy as np
 
 from hwgen.formats import get_format
 from hwgen.golden import Multiplier, Overflow, accumulator_spec
-from sim.expect import Arithmetic, gemm_expected, mac_expected
-from sim.scoreboard import acc_text, code_text, flags_text, score_gemm, score_mac
-from sim.stimulus import exhaustive_pairs, random_gemm
+from hwgen.sim.expect import Arithmetic, gemm_expected, mac_expected
+from hwgen.sim.scoreboard import acc_text, code_text, flags_text, score_gemm, score_mac
+from hwgen.sim.stimulus import exhaustive_pairs, random_gemm
 
 E4M3 = get_format("fp8_e4m3")
 INT8 = get_format("int8")

@@ -8,8 +8,8 @@ import pytest
 from hwgen.errors import HwgenError
 from hwgen.formats import get_format
 from hwgen.golden import Multiplier, Overflow, accumulator_spec, extreme_products
-from sim.expect import Arithmetic, mac_expected
-from sim.stimulus import (
+from hwgen.sim.expect import Arithmetic, mac_expected
+from hwgen.sim.stimulus import (
     exhaustive_pairs,
     extreme_accumulation,
     random_accumulation,

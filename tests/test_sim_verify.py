@@ -10,9 +10,9 @@ import pytest
 from hwgen.emit import emit
 from hwgen.errors import HwgenError
 from hwgen.rtl.config import MacConfig
+from hwgen.sim.runner import Simulator
+from hwgen.sim.stimulus import GemmStimulus
 from hwgen.verify import VerifyReport, check, verify
-from sim.runner import Simulator
-from sim.stimulus import GemmStimulus
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from hwgen.sim.runner import Simulator
 from hwgen.verify import DEFAULT_BUILD_ROOT, DEFAULT_VECTORS, Waves
 from hwgen.verify import verify as run_verify
-from sim.runner import Simulator
 
 EXIT_MISMATCH = 1
 """Exit code when the design disagrees with the golden model."""

