@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from costmodel.liberty.expr import Expr, parse_expr
-from costmodel.liberty.parse import Group, LibertySyntaxError, parse
+from hwgen.costmodel.liberty.expr import Expr, parse_expr
+from hwgen.costmodel.liberty.parse import Group, LibertySyntaxError, parse
 from hwgen.errors import HwgenError
 
 __all__ = [
