@@ -48,6 +48,10 @@ _PATTERN = re.compile(r"[A-Za-z0-9_*?]+")
 # OpenSTA 2.0.17's Verilog reader rejects `signed` in declarations; a gate netlist has no
 # arithmetic, so dropping the keyword changes nothing.
 _SIGNED_DECL = re.compile(r"^(\s*(?:input|output|inout|wire|reg))\s+signed\b", re.M)
+# Yosys names private nets and cells `_123_`; Verilator does not trace names that start
+# with `_`, and the energy simulation needs every net, so they become `hwn123`.
+_PRIVATE = re.compile(r"(?<![\w$\\])_(\d+)_(?![\w$])")
+_RENAMED = "hwn"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,11 +180,19 @@ def synthesize_asic(
         sequential_area_um2=round(seq, 4),
         cells=cells,
         num_cells=int(design["num_cells"]),
-        netlist=_SIGNED_DECL.sub(r"\1", run.outputs[NETLIST_FILE]),
+        netlist=_clean_netlist(run.outputs[NETLIST_FILE], top),
         yosys_version=f"yosys {match.group(1)}" if match else "yosys (unknown version)",
         flow="; ".join(c.replace(f" -top {top}", "") for c in commands),
         runtime_s=run.runtime_s,
     )
+
+
+def _clean_netlist(text: str, top: str) -> str:
+    """Netlist text OpenSTA 2.0.17 and Verilator's tracing accept (see the patterns)."""
+    if re.search(rf"(?<![\w$]){_RENAMED}\d+(?![\w$])", text):
+        raise SynthesisError(f"netlist of {top} already uses names like {_RENAMED}<n>")
+    text = _PRIVATE.sub(rf"{_RENAMED}\1", text)
+    return _SIGNED_DECL.sub(r"\1", text)
 
 
 def library_text(library: Library) -> str:
