@@ -458,6 +458,8 @@ def energy_result(
     )
 
 
+OPENSTA_2019_INTERNAL_FACTOR = 0.5
+"""OpenSTA 2.0.17 sums rise and fall internal energies per transition (see opensta_power)."""
 _INSTANCE_ROW = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
 
 
@@ -525,7 +527,10 @@ def opensta_power(
         switching += p0[1] + (p1[1] - p0[1]) * a
         leakage += p0[2]
     mw = 1e3
+    raw = internal
+    internal *= OPENSTA_2019_INTERNAL_FACTOR
     return {
+        "internal_raw_mw": raw * mw,
         "internal_mw": internal * mw,
         "switching_mw": switching * mw,
         "leakage_mw": leakage * mw,
