@@ -92,7 +92,7 @@ def test_library_without_needed_cells(tmp_path: Path) -> None:
 
 
 def test_missing_library_file(tmp_path: Path) -> None:
-    with pytest.raises(LibraryError, match="^liberty file not found: "):
+    with pytest.raises(LibraryError, match=r"^liberty file not found: "):
         load_library(tmp_path / "nope.lib")
 
 

@@ -52,6 +52,11 @@ _UNITS = {
 )
 @click.option("--no-dsp", is_flag=True, help="FPGA targets: no DSP blocks (LUT logic only).")
 @click.option(
+    "--pnr",
+    is_flag=True,
+    help="ice40/ecp5: place and route with nextpnr (median fmax of 3 seeds).",
+)
+@click.option(
     "--activity",
     default=None,
     help="Energy from a simulated operand stream: gaussian|uniform|laplace[:zeros=F] or a "
@@ -69,6 +74,7 @@ def cost(
     liberty: Path | None,
     cell_models: Path | None,
     no_dsp: bool,
+    pnr: bool,
     activity: str | None,
     clock_mhz: float,
     macs: int,
@@ -96,6 +102,7 @@ def cost(
         liberty=liberty,
         cell_models=cell_models,
         dsp=not no_dsp if target not in ("asic", "generic") else True,
+        pnr=pnr,
         activity=activity,
         clock_mhz=clock_mhz,
         macs=macs,
