@@ -26,7 +26,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,8 +131,12 @@ def synthesize_asic(
     library: Library,
     *,
     dont_use: Sequence[str] = DEFAULT_DONT_USE,
+    params: Mapping[str, int] | None = None,
 ) -> AsicSynthesis:
     """Map a design to ``library`` and measure its area.
+
+    ``params`` overrides integer parameters of the top module (Yosys ``chparam``), e.g. the
+    widths of the behavioural reference MACs.
 
     Raises
     ------
@@ -150,6 +154,7 @@ def synthesize_asic(
         run = run_yosys(
             [*sources.verilog, *sources.headers],
             [
+                *(f"chparam -set {k} {int(v)} {top}" for k, v in sorted((params or {}).items())),
                 *commands,
                 f"tee -q -o {STAT_FILE} stat -json -liberty {LIB_FILE}",
                 f"write_verilog -noattr {NETLIST_FILE}",
