@@ -184,6 +184,7 @@ def simulate_activity(
         d.update(verilog=["netlist.v", "cells.v"], waivers=["cells.vlt"], filelist="files.f")
         (ddir / "files.f").write_text("netlist.v\ncells.v\n", encoding="utf-8")
         (ddir / "manifest.json").write_text(json.dumps(d, indent=2) + "\n", encoding="utf-8")
+        _trim_builds(build_root)
         build = runner.build(
             ddir, sim=runner.Simulator.VERILATOR, lanes=1, build_root=build_root, waves=True
         )
@@ -203,6 +204,20 @@ def simulate_activity(
         if os.environ.get("HWGEN_KEEP_VCD"):
             shutil.copyfile(wave, os.environ["HWGEN_KEEP_VCD"])
         return _read_vcd(wave, scope="lane0", start=start, end=start + macs * _PERIOD_PS)
+
+
+MAX_BUILDS = 16
+"""Verilator models kept in the energy build cache (least recently built go first)."""
+
+
+def _trim_builds(root: Path) -> None:
+    """Keep the energy build cache bounded (the Verilator runtime objects stay)."""
+    if not root.is_dir():
+        return
+    builds = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    builds.sort(key=lambda p: p.stat().st_mtime_ns)
+    for old in builds[: max(0, len(builds) - MAX_BUILDS + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _read_vcd(path: Path, *, scope: str, start: int, end: int) -> NetActivity:

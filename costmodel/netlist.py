@@ -23,7 +23,9 @@ _DECL = re.compile(
 _INST = re.compile(r"^\s*([A-Za-z_][\w$]*)\s+([^\s(]+)\s*\((.*?)\);", re.M | re.S)
 _CONN = re.compile(r"\.([A-Za-z_][\w$]*)\s*\(\s*([^()]*?)\s*\)")
 _ASSIGN = re.compile(r"^\s*assign\s+([^=]+?)\s*=\s*([^;]+?)\s*;", re.M)
-_BIT = re.compile(r"^(\\?[A-Za-z_][\w$]*)(?:\s*\[(\d+)\])?$")
+# A plain identifier with an optional bit select, or an escaped identifier (``\a.b[0] ``,
+# what ``splitnets`` makes of a bus bit), whose backslash is dropped (as simulators do).
+_BIT = re.compile(r"^(\\\S+|[A-Za-z_][\w$]*)(?:\s*\[(\d+)\])?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ def _bit(text: str, widths: Mapping[str, int], where: str) -> str:
     m = _BIT.match(text)
     if m is None:
         raise HwgenError(f"netlist: cannot read connection {text!r} in {where}")
-    name, index = m.group(1), m.group(2)
+    name, index = m.group(1).removeprefix("\\"), m.group(2)
     if index is None and widths.get(name, 1) != 1:
         raise HwgenError(f"netlist: connection {text!r} in {where} is wider than one bit")
     return name if index is None else f"{name}[{index}]"
@@ -96,7 +98,7 @@ def parse_netlist(text: str) -> Netlist:
     ports: dict[str, tuple[str, int]] = {}
     for kind, hi, lo, names in _DECL.findall(body):
         width = abs(int(hi) - int(lo)) + 1 if hi else 1
-        for name in (n.strip() for n in names.split(",")):
+        for name in (n.strip().removeprefix("\\") for n in names.split(",")):
             widths[name] = width
             if kind != "wire":
                 ports[name] = (kind, width)

@@ -35,8 +35,7 @@ def write_cell_models(liberty: str | Path, out: str | Path) -> Path:
             [stub / "hwgen_empty.v"],
             [
                 "design -reset",
-                "read_liberty -ignore_miss_func -ignore_miss_dir -ignore_miss_data_latch "
-                "cells.lib",
+                "read_liberty -ignore_miss_func -ignore_miss_dir -ignore_miss_data_latch cells.lib",
                 "write_verilog -noattr models.v",
             ],
             outputs=("models.v",),
