@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hwgen.design.base import DesignConfig, PortDir
-from hwgen.emit import verilog, writer
+from hwgen.emit import fusesoc, verilog, writer
 from hwgen.emit.manifest import Manifest
 from hwgen.emit.verilog import to_verilog
 from hwgen.emit.writer import MANIFEST_NAME
@@ -124,6 +124,8 @@ def emit(config: DesignConfig, out_dir: str | os.PathLike[str]) -> Manifest:
         f"{top}.v": verilog.to_verilog(component, top=top, banner=banner),
         FILELIST_NAME: f"{top}.v\n",
         MANIFEST_NAME: manifest.to_json(),
+        # FuseSoC / edalize users pull the design in through its CAPI2 core file.
+        f"{top}.core": fusesoc.manifest_core_text(manifest, [f"{top}.v"]),
     }
     writer.write_atomically(out, files)
     return manifest

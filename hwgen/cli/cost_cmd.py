@@ -1,0 +1,128 @@
+"""``hwgen cost``: area, timing and energy of a generated design from real flows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+__all__ = ["cost"]
+
+_TARGETS = ("asic", "generic", "ice40", "ecp5", "xilinx")
+_UNITS = {
+    "area_um2": "um2",
+    "combinational_area_um2": "um2",
+    "sequential_area_um2": "um2",
+    "critical_path_ns": "ns",
+    "fmax_mhz": "MHz",
+    "preroute_critical_path_ns": "ns",
+    "preroute_fmax_mhz": "MHz",
+    "energy_pj_per_mac": "pJ",
+    "energy_internal_pj_per_mac": "pJ",
+    "energy_switching_pj_per_mac": "pJ",
+    "energy_leakage_pj_per_mac": "pJ",
+    "power_mw": "mW",
+    "opensta_power_mw": "mW",
+    "clock_mhz": "MHz",
+    "table_energy_pj_per_mac": "pJ",
+    "table_area_um2": "um2",
+}
+
+
+@click.command("cost")
+@click.argument("design_dir", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--target",
+    default="asic",
+    show_default=True,
+    help="asic | generic | ice40 | ecp5 | xilinx.",
+)
+@click.option(
+    "--liberty",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Liberty file (.lib or .lib.gz) for --target asic [hwgen's embedded sky130 subset].",
+)
+@click.option(
+    "--cell-models",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Verilog models of the --liberty cells (for --activity).",
+)
+@click.option("--no-dsp", is_flag=True, help="FPGA targets: no DSP blocks (LUT logic only).")
+@click.option(
+    "--pnr",
+    is_flag=True,
+    help="ice40/ecp5: place and route with nextpnr (median fmax of 3 seeds).",
+)
+@click.option(
+    "--activity",
+    default=None,
+    help="Energy from a simulated operand stream: gaussian|uniform|laplace[:zeros=F] or a "
+    "tensor file (.npy/.npz/.safetensors).",
+)
+@click.option("--clock-mhz", type=float, default=100.0, show_default=True)
+@click.option("--macs", type=int, default=2000, show_default=True, help="MACs simulated.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Operand-stream seed.")
+@click.option("--no-cache", is_flag=True, help="Recompute even when a cached result exists.")
+@click.option("--clear-cache", is_flag=True, help="Empty the cost cache (DIR not needed).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+def cost(
+    design_dir: Path | None,
+    target: str,
+    liberty: Path | None,
+    cell_models: Path | None,
+    no_dsp: bool,
+    pnr: bool,
+    activity: str | None,
+    clock_mhz: float,
+    macs: int,
+    seed: int,
+    no_cache: bool,
+    clear_cache: bool,
+    as_json: bool,
+) -> None:
+    """Price DESIGN_DIR (a generated design) on a target, every number with its source."""
+    from hwgen.costmodel import cache
+    from hwgen.costmodel.cost import CostOptions, estimate_cost
+    from hwgen.errors import HwgenError
+
+    if clear_cache:
+        n = cache.clear()
+        click.echo(f"removed {n} cached cost result(s) from {cache.cache_root()}")
+        if design_dir is None:
+            return
+    if design_dir is None:
+        raise HwgenError("missing DESIGN_DIR (a generated design directory)")
+    if target not in _TARGETS:
+        raise HwgenError(f"target must be one of {', '.join(_TARGETS)}, not {target!r}")
+    opts = CostOptions(
+        target=target,
+        liberty=liberty,
+        cell_models=cell_models,
+        dsp=not no_dsp if target not in ("asic", "generic") else True,
+        pnr=pnr,
+        activity=activity,
+        clock_mhz=clock_mhz,
+        macs=macs,
+        seed=seed,
+    )
+    if no_dsp and target in ("asic", "generic"):
+        raise HwgenError(f"--no-dsp applies to FPGA targets, not {target}")
+    report = estimate_cost(design_dir, opts, use_cache=not no_cache)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), sort_keys=True))
+        return
+    values = report.values()
+    click.echo(f"design   {report.top} ({report.target})")
+    for k, v in values.items():
+        if k in ("top", "target", "design_dir", "rtl_sha256", "cell_counts"):
+            continue
+        unit = _UNITS.get(k, "")
+        text = f"{v:,.4g}" if isinstance(v, float) else str(v)
+        src = report.sources.get(k)
+        tool = f"  [{src.tool}]" if src is not None else ""
+        click.echo(f"{k:<28} {text} {unit}".rstrip() + tool)
+    if "table_energy_pj_per_mac" in values:
+        click.echo("(table_* rows: Horowitz/Dally per-operation table, a second opinion)")
