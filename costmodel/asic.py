@@ -1,6 +1,6 @@
 """ASIC synthesis: map a design to a Liberty standard-cell library with Yosys.
 
-The flow (``/work/shared/reference/toolchain.md`` records it working on sky130)::
+The flow (``shared/reference/toolchain.md`` records it working on sky130)::
 
     synth -flatten -top <top>
     dfflibmap -liberty cells.lib            # flip-flops -> the library's D flip-flops

@@ -4,7 +4,7 @@
 the iCE40 cell models *with* their timing (``read_verilog -lib -specify -DICE40_HX
 +/ice40/cells_sim.v``, HX speed grade) and runs Yosys' ``sta``: the latest arrival time of
 any path, no routing delay. On 27 MAC variants it ranked designs like nextpnr's routed fmax
-with Spearman 0.95 (``/work/shared/reference/toolchain.md``); it is a ranking tool, not a
+with Spearman 0.95 (``shared/reference/toolchain.md``); it is a ranking tool, not a
 frequency promise. ``SB_MAC16`` has no timing model in Yosys, so paths through DSP blocks
 are not timed (use ``dsp=False`` to time a LUT multiplier).
 """

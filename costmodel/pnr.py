@@ -13,7 +13,7 @@ A MAC's buses do not fit a real package's pins, so the design is placed inside
 The wrapper adds one flip-flop per input bit, the XOR tree (about outputs / 3 LUT4s) and
 one flip-flop; ``placed_cells`` counts everything placed. nextpnr runs with ``--freq 100
 --timing-allow-fail`` on three seeds (1, 2, 3); the reported fmax is the median
-(seed spread up to +-10 % was measured, ``/work/shared/reference/cost-anchors.md``).
+(seed spread up to +-10 % was measured, ``shared/reference/cost-anchors.md``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Energies are Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V); areas are
 the Dally tutorial's numbers for the same operations (weaker provenance), both as collected
-in ``/work/shared/reference/cost-anchors.md``. This is a *labelled estimate*, not a flow:
+in ``shared/reference/cost-anchors.md``. This is a *labelled estimate*, not a flow:
 
 - integer multiplier of ``n x m`` bits: the 8x8 entry (0.2 pJ, 282 um2) scaled by
   ``n*m/64`` (multipliers grow with the product of the widths, as the 32-bit entry

@@ -49,9 +49,11 @@ def int8_dir(tmp_path_factory):
 def test_design_directory_layout(int8_dir):
     top = INT8_MAC.name
     assert sorted(p.name for p in int8_dir.iterdir()) == sorted(
-        [f"{top}.v", FILELIST_NAME, MANIFEST_NAME]
+        [f"{top}.v", f"{top}.core", FILELIST_NAME, MANIFEST_NAME]
     )
     assert (int8_dir / FILELIST_NAME).read_text() == f"{top}.v\n"
+    core = (int8_dir / f"{top}.core").read_text()
+    assert core.startswith("CAPI=2:\n") and f'toplevel: "{top}"' in core
     text = (int8_dir / f"{top}.v").read_text()
     # One module, named after the file (Verilator DECLFILENAME), with clk and rst added.
     assert re.findall(r"^module (\S+)\(", text, flags=re.M) == [top]

@@ -13,7 +13,7 @@ groups (``pg_pin``) and simulator hints dropped, which neither Yosys nor OpenSTA
 Run by hand against the full library (the generated file is committed)::
 
     python -m hwgen.costmodel.liberty.make_embedded \\
-        /work/shared/reference/liberty/sky130hd_tt.lib.gz \\
+        ../shared/reference/liberty/sky130hd_tt.lib.gz \\
         [-o costmodel/liberty/hwgen_sky130hd_tt.lib]
 
 The output is deterministic: running it again on the same input gives the same bytes.
