@@ -41,6 +41,14 @@ EXIT_FAILED_POINTS = 1
     help="Dask scheduler address (tcp://host:8786); without it --executor dask starts a "
     "local cluster of --jobs workers.",
 )
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to try the Dask scheduler.",
+)
 @click.option("--retry-failed", is_flag=True, help="Run the failed stages of earlier runs again.")
 @click.option("--prune-cache", is_flag=True, help="Delete cache records this spec no longer uses.")
 @click.option(
@@ -58,6 +66,7 @@ def sweep(
     jobs: int | None,
     executor: str,
     scheduler: str | None,
+    connect_timeout: float,
     retry_failed: bool,
     prune_cache: bool,
     progress: str,
@@ -80,6 +89,7 @@ def sweep(
         retry_failed=retry_failed,
         prune_cache=prune_cache,
         progress=progress,
+        connect_timeout_s=connect_timeout,
     )
     parsed = load_spec(spec)
     out = out_dir if out_dir is not None else Path("rtl_out") / f"sweep_{parsed.name}"

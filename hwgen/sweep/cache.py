@@ -218,6 +218,16 @@ class Cache:
         if not self.path(record.stage, record.key).is_file():
             self.put(record)
 
+    def remove_stale_temp(self) -> int:
+        """Delete temp files a killed writer left behind (call with the out dir locked)."""
+        removed = 0
+        if self.root.is_dir():
+            for f in self.root.rglob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    f.unlink()
+                    removed += 1
+        return removed
+
     def prune(self, keep: Iterable[Path]) -> int:
         """Remove every record (and stray temp file) not in ``keep``; returns the count."""
         kept = {Path(p).resolve() for p in keep}

@@ -39,8 +39,8 @@ __all__ = [
     "make_executor",
 ]
 
-CONNECT_TIMEOUT_S = 10
-"""How long to try a Dask scheduler before giving up."""
+CONNECT_TIMEOUT_S = 10.0
+"""How long to try a Dask scheduler before giving up (default of ``--connect-timeout``)."""
 
 Finished = tuple[PointTask, PointOutcome | BaseException]
 
@@ -154,7 +154,9 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None, jobs: int) -> None:
+    def __init__(
+        self, scheduler: str | None, jobs: int, *, timeout_s: float = CONNECT_TIMEOUT_S
+    ) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - a declared dependency
@@ -175,7 +177,7 @@ class DaskExecutor(Executor):
         else:
             address = scheduler
         try:
-            self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
+            self.client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
             reason = " ".join(str(exc).split()) or type(exc).__name__
@@ -189,7 +191,7 @@ class DaskExecutor(Executor):
 
         futures = self.client.map(run_task, list(tasks), pure=False)
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=self.client.loop):
             task = by_key[fut.key]
             try:
                 yield task, fut.result()
@@ -211,7 +213,13 @@ class DaskExecutor(Executor):
             self._cluster = None
 
 
-def make_executor(executor: str, *, jobs: int, scheduler: str | None) -> Executor:
+def make_executor(
+    executor: str,
+    *,
+    jobs: int,
+    scheduler: str | None,
+    timeout_s: float = CONNECT_TIMEOUT_S,
+) -> Executor:
     """Build the executor the options name.
 
     Raises
@@ -224,5 +232,5 @@ def make_executor(executor: str, *, jobs: int, scheduler: str | None) -> Executo
             raise HwgenError("--scheduler needs --executor dask (the local executor has none)")
         return InlineExecutor() if jobs == 1 else LocalExecutor(jobs)
     if executor == "dask":
-        return DaskExecutor(scheduler, jobs)
+        return DaskExecutor(scheduler, jobs, timeout_s=timeout_s)
     raise HwgenError(f"executor must be one of local, dask, not {executor!r}")

@@ -43,7 +43,7 @@ import pandas as pd
 from hwgen.errors import HwgenError
 from hwgen.sweep.cache import Cache, atomic_write
 from hwgen.sweep.evaluate import PointOutcome, PointTask, evaluate_point
-from hwgen.sweep.executor import Executor, make_executor
+from hwgen.sweep.executor import CONNECT_TIMEOUT_S, Executor, make_executor
 from hwgen.sweep.pareto import Front, add_pareto_flags, choose_fronts
 from hwgen.sweep.points import DesignPoint, SkippedPoint, expand
 from hwgen.sweep.progress import PROGRESS_MODES, Progress
@@ -79,6 +79,8 @@ class RunOptions:
         Afterwards, delete cache records this spec no longer uses.
     progress
         ``auto``, ``bar``, ``lines`` or ``none``.
+    connect_timeout_s
+        How long to try the Dask scheduler.
     """
 
     jobs: int | None = None
@@ -87,6 +89,7 @@ class RunOptions:
     retry_failed: bool = False
     prune_cache: bool = False
     progress: str = "auto"
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
 
     def __post_init__(self) -> None:
         if self.jobs is not None and (
@@ -99,6 +102,8 @@ class RunOptions:
             )
         if self.scheduler is not None and self.executor != "dask":
             raise HwgenError("--scheduler needs --executor dask (the local executor has none)")
+        if not isinstance(self.connect_timeout_s, int | float) or not self.connect_timeout_s > 0:
+            raise HwgenError(f"connect timeout must be > 0 s, not {self.connect_timeout_s!r}")
         if self.progress not in PROGRESS_MODES:
             raise HwgenError(
                 f"progress must be one of {', '.join(PROGRESS_MODES)}, not {self.progress!r}"
@@ -430,9 +435,15 @@ def run_sweep(
     versions = tool_versions(tools)
     executor: Executor | None = None
     if opts.executor == "dask":
-        executor = make_executor("dask", jobs=opts.workers, scheduler=opts.scheduler)
+        executor = make_executor(
+            "dask",
+            jobs=opts.workers,
+            scheduler=opts.scheduler,
+            timeout_s=opts.connect_timeout_s,
+        )
     try:
         with _locked(out, sp):
+            Cache(out / "cache").remove_stale_temp()
             outcomes, stats_parts = _evaluate(sp, points, out, opts, versions, executor)
             if executor is not None:
                 executor.close()
