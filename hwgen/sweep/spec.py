@@ -280,7 +280,9 @@ def _parse_value(table: Table, key: str, value: Any) -> Any:
     try:
         return PARAMS[key].parse(value)
     except HwgenError as exc:
-        raise table.error(key, f"{table.name} {key} {exc}") from None
+        text = str(exc)
+        sep = " " if text.startswith("must ") else ": "
+        raise table.error(key, f"{table.name} {key}{sep}{text}") from None
 
 
 def _check_pairs(table: Table, keys: list[str]) -> None:
