@@ -65,12 +65,11 @@ def main() -> None:
     for name, t, pts in rows:
         print(f"{name:<32} {t:8.1f} {pts / t * 60:11.1f} {t1 / t:8.2f}")
     print(f"(dask run incl. cluster start: {td_total:.1f} s)")
-    print(
-        f"{'cached re-run (Python API)':<32} {cached:8.3f} {'':>11} {t2 / cached:7.0f}x faster than the 2-job run"
-    )
-    print(
-        f"{'cached re-run (hwgen CLI)':<32} {cli_cached:8.3f} {'':>11} {t2 / cli_cached:7.0f}x faster than the 2-job run"
-    )
+    for name, t in (
+        ("cached re-run (Python API)", cached),
+        ("cached re-run (hwgen CLI)", cli_cached),
+    ):
+        print(f"{name:<32} {t:8.3f} {'':>11} {t2 / t:7.0f}x faster than the 2-job run")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from hwgen.sweep import RunOptions, load_spec, run_sweep  # noqa: E402
+from hwgen.sweep import RunOptions, load_spec, run_sweep
 
 SPEC = Path(__file__).with_name("sweep_small.toml")
 
