@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from hwgen import __version__
-from hwgen.cli import demo_cmd, formats_cmd, generate_cmd, quant_error_cmd, verify_cmd
+from hwgen.cli import demo_cmd, formats_cmd, generate_cmd, quant_error_cmd, sweep_cmd, verify_cmd
 from hwgen.errors import HwgenError
 
 EXIT_USAGE = 2
@@ -66,6 +66,7 @@ COMMANDS: list[click.Command] = [
     quant_error_cmd.quant_error,
     generate_cmd.generate,
     verify_cmd.verify,
+    sweep_cmd.sweep,
 ]
 """Every subcommand of ``hwgen`` (``--help`` lists them alphabetically)."""
 
