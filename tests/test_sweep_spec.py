@@ -143,7 +143,7 @@ BAD = [
      "s.toml:13: [stages.verify] is given but 'verify' is not in [stages] run"),
     ("unknown stage", BASE + '\n[stages]\nrun = ["generate", "energy"]\n',
      "s.toml:12: [stages] run names an unknown stage 'energy'; known: generate, lint, verify,"
-     " cost, accuracy"),
+     " cost, accuracy, gemm_accuracy"),
     ("weights twice",
      BASE + '\n[workload.accuracy]\nweights = { dist = "gaussian", file = "w.npy" }\n',
      "s.toml:12: [workload.accuracy.weights] gives both file and dist; use one"),

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from hwgen.sweep.stages.accuracy import AccuracyStage
 from hwgen.sweep.stages.base import Column, Stage, StageContext, StageInstance
 from hwgen.sweep.stages.cost import CostStage
+from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyStage
 from hwgen.sweep.stages.generate import GenerateStage
 from hwgen.sweep.stages.lint import LintStage
 from hwgen.sweep.stages.verify import VerifyStage
@@ -20,6 +21,14 @@ from hwgen.sweep.stages.verify import VerifyStage
 __all__ = ["STAGES", "Column", "Stage", "StageContext", "StageInstance"]
 
 STAGES: Mapping[str, Stage] = {
-    s.name: s for s in (GenerateStage(), LintStage(), VerifyStage(), CostStage(), AccuracyStage())
+    s.name: s
+    for s in (
+        GenerateStage(),
+        LintStage(),
+        VerifyStage(),
+        CostStage(),
+        AccuracyStage(),
+        GemmAccuracyStage(),
+    )
 }
 """Stage name -> stage, in the order they run (a stage only needs earlier ones)."""
