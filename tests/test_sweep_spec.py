@@ -40,7 +40,7 @@ def test_small_example_parses():
     spec = load_spec(SWEEP_SMALL)
     assert spec.name == "small"
     assert [i.name for i in spec.stages] == [
-        "generate", "lint", "verify", "cost.generic", "cost.ecp5", "accuracy",
+        "generate", "lint", "verify", "cost.generic", "cost.ecp5", "accuracy", "gemm_accuracy",
     ]  # fmt: skip
     assert spec.instance("verify").options.sim == "icarus"
     points, skipped = expand(spec)

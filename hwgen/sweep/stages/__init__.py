@@ -2,7 +2,7 @@
 
 A stage is one module in this package holding one :class:`~hwgen.sweep.stages.base.Stage`
 subclass (the contract is in :mod:`hwgen.sweep.stages.base`); adding one (ASIC area and
-energy, the fast model, GEMM accuracy, workload metrics) is its module plus one entry in
+energy, the fast model, workload metrics) is its module plus one entry in
 :data:`STAGES` below, after the stages it needs.
 """
 

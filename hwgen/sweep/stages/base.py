@@ -2,7 +2,7 @@
 
 A stage turns (design point, its options, the results of the stages it needs) into one
 JSON-able result dict. The runner owns everything else (ordering, caching, parallelism,
-failures, the results table), so a new stage (ASIC area, energy, a fast model, GEMM
+failures, the results table), so a new stage (ASIC area, energy, a fast model,
 accuracy, workload metrics) is one module that subclasses :class:`Stage` and one line in
 :mod:`hwgen.sweep.stages`.
 
