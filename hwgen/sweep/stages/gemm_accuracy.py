@@ -49,10 +49,20 @@ DEFAULT_GROUP_SIZE = 128
 DEFAULT_K = 1024
 DEFAULT_N = 256
 DEFAULT_TOKENS = 128
-SCALINGS = ("none", "per-tensor", "per-token", "per-group", "mx")
-WEIGHT_DISTS = ("gaussian", "laplace", "student-t")
-ACT_DISTS = ("gaussian", "laplace", "student-t", "student-t-outliers")
-LAYOUTS = ("out-in", "in-out")
+
+
+def _values(name: str) -> tuple[str, ...]:
+    """The values of an option enum (owned by :mod:`hwgen.accuracy` / :mod:`hwgen.quant`)."""
+    from hwgen.accuracy import ActDist, ActScaling, WeightLayout
+    from hwgen.quant import Dist
+
+    enums = {
+        "ActDist": ActDist,
+        "ActScaling": ActScaling,
+        "Dist": Dist,
+        "WeightLayout": WeightLayout,
+    }
+    return tuple(m.value for m in enums[name])
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,7 @@ def _parse_weights(table: Any, group_size: int | str) -> GemmWeights:
     elif "file" in sub:
         raw = sub.str("file")
         match = sub.str("match", None)
-        layout = sub.str("layout", "out-in", choices=LAYOUTS)
+        layout = sub.str("layout", "out-in", choices=_values("WeightLayout"))
         sub.finish(["file", "match", "layout"])
         base = Path(table.doc.source).resolve().parent if table.doc.source else Path.cwd()
         path = Path(raw) if Path(raw).is_absolute() else (base / raw).resolve()
@@ -178,7 +188,7 @@ def _parse_weights(table: Any, group_size: int | str) -> GemmWeights:
             if key in sub:
                 raise sub.error(key, f"{sub.name} {key} applies to a weights file only")
         ws = GemmWeights(
-            dist=sub.str("dist", "student-t", choices=WEIGHT_DISTS),
+            dist=sub.str("dist", "student-t", choices=_values("Dist")),
             seed=sub.int("seed", 0, lo=0),
             k=sub.int("k", DEFAULT_K, lo=1),
             n=sub.int("n", DEFAULT_N, lo=1),
@@ -197,14 +207,14 @@ def _parse_activations(table: Any) -> GemmActivations:
     sub = table.table("activations")
     if sub is None:
         return GemmActivations()
-    scaling = sub.str("scaling", "per-token", choices=SCALINGS)
+    scaling = sub.str("scaling", "per-token", choices=_values("ActScaling"))
     group = sub.int("group_size", None, lo=1)
     if group is not None and scaling not in ("per-group", "mx"):
         raise sub.error(
             "group_size", f"{sub.name} group_size applies to per-group and mx scaling only"
         )
     src = GemmActivations(
-        dist=sub.str("dist", "gaussian", choices=ACT_DISTS),
+        dist=sub.str("dist", "gaussian", choices=_values("ActDist")),
         seed=sub.int("seed", 1, lo=0),
         tokens=sub.int("tokens", DEFAULT_TOKENS, lo=1),
         scaling=scaling,
