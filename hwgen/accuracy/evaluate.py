@@ -4,7 +4,7 @@ Every weight matrix ``W[K, N]`` is multiplied by activations with its K: a given
 activation matrix (whose K must fit every weight) or a sample of a
 :class:`~hwgen.accuracy.sources.SyntheticActivations` (stream ``i`` for the ``i``-th
 weight, so every design sees the same activations). The design's figure is the mean
-``rel_mse`` over the matrices (as :func:`hwgen.quant_error.rank_formats` averages over
+``rel_mse`` over the matrices (as :func:`hwgen.quant.rank_formats` averages over
 tensors) and its ``sqnr_db``.
 """
 

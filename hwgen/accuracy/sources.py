@@ -3,10 +3,10 @@ named distribution.
 
 Weights
     :func:`weight_matrices` reads every 2-D floating tensor of a ``.npy`` / ``.npz`` /
-    ``.safetensors`` file (:func:`hwgen.quant_error.load_tensors`) as a GEMM weight
+    ``.safetensors`` file (:func:`hwgen.quant.load_tensors`) as a GEMM weight
     ``W[K, N]``; files store linear layers as ``(out, in)`` (PyTorch ``nn.Linear``,
     safetensors checkpoints), so :attr:`WeightLayout.OUT_IN` (the default) transposes.
-    :func:`synthetic_weights` draws them from :class:`hwgen.quant_error.Dist`.
+    :func:`synthetic_weights` draws them from :class:`hwgen.quant.Dist`.
 
 Activations
     :func:`load_activations` reads one ``.npy`` / ``.npz`` array; leading dimensions are
@@ -120,7 +120,7 @@ def weight_matrices(
 
 
 def synthetic_weights(dist: Dist | str, k: int, n: int, *, seed: int = 0) -> np.ndarray:
-    """Random float64 ``W[K, N]`` from :func:`hwgen.quant_error.synthetic_tensors` (std 0.02).
+    """Random float64 ``W[K, N]`` from :func:`hwgen.quant.synthetic_tensors` (std 0.02).
 
     Drawn as an ``(N, K)`` matrix (out x in, like a stored linear layer) and transposed,
     so the same seed gives the same matrix as the weight-only quantization tables.
