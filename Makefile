@@ -17,7 +17,7 @@ VERILATOR_BIN_FILE := $(VENV)/.verilator-bin
 PYTHON ?= $(or $(shell command -v python3.11 2>/dev/null),python3)
 
 # python3-venv brings ensurepip, without which `python3 -m venv` leaves a venv without pip.
-APT_PACKAGES := iverilog libpython3.11 perl g++ make python3-venv opensta
+APT_PACKAGES := iverilog libpython3.11 perl g++ make python3-venv opensta chromium
 # ldconfig lives in /sbin, which a non-root PATH often lacks.
 LDCONFIG := $(or $(shell command -v ldconfig 2>/dev/null),/sbin/ldconfig)
 
@@ -50,7 +50,7 @@ setup: system-deps venv-check $(STAMP_INSTALLED) $(STAMP_YOSYS)
 # (grep without -q: an early exit would SIGPIPE ldconfig and fail the pipeline under pipefail.)
 system-deps:
 	@missing=""; \
-	for tool in iverilog perl g++ make sta; do \
+	for tool in iverilog perl g++ make sta chromium; do \
 	  command -v "$$tool" >/dev/null 2>&1 || missing="$$missing $$tool"; \
 	done; \
 	$(LDCONFIG) -p 2>/dev/null | grep 'libpython3\.11' >/dev/null || missing="$$missing libpython3.11"; \

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from helpers import CliResult, invoke_cli, run_hwgen_subprocess
+from helpers import SWEEP_SMALL, CliResult, invoke_cli, run_hwgen_subprocess
 
 from hwgen.tools.cache import CACHE_ENV
 from hwgen.tools.scratch import make_scratch
@@ -50,3 +52,37 @@ def cli() -> Callable[..., CliResult]:
 def run_hwgen_subprocess_fixture() -> Callable[..., CliResult]:
     """The :func:`run_hwgen_subprocess` helper, as a fixture."""
     return run_hwgen_subprocess
+
+
+# ---------------------------------------------------------------------- sweeps
+class BuiltSweep(NamedTuple):
+    """The sweep of ``examples/sweep_small.toml``, run once per test session."""
+
+    result: object  # hwgen.sweep.runner.SweepResult
+    out_dir: Path
+    first_run_seconds: float
+
+
+@pytest.fixture(scope="session")
+def sweep_small(tmp_path_factory: pytest.TempPathFactory) -> BuiltSweep:
+    """``examples/sweep_small.toml`` run into one output directory for the whole session.
+
+    Under pytest-xdist the directory is shared by the workers (under a file lock): the
+    first worker runs the sweep, the others get it from the sweep's own cache. The
+    duration of the run that did the work is kept for the cache speed-up test.
+    """
+    import fcntl
+    import os
+
+    from hwgen.sweep.runner import RunOptions, run_sweep
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = root / "sweep_small"
+    timing = root / "sweep_small.first_run_seconds"
+    with (root / "sweep_small.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = run_sweep(SWEEP_SMALL, out, RunOptions(jobs=2, progress="none"))
+        if result.stats.evaluated:
+            timing.write_text(repr(result.stats.seconds))
+    return BuiltSweep(result, out, float(timing.read_text()))

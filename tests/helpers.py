@@ -23,6 +23,8 @@ from click.testing import CliRunner
 from hwgen.design.mac import MacConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SWEEP_SMALL = REPO_ROOT / "examples" / "sweep_small.toml"
+"""The fast sweep spec the sweep tests run."""
 
 
 class CliResult(NamedTuple):

@@ -293,7 +293,7 @@ class FixedPointAccumulator(Accumulator):
         range), ``wrap`` or ``saturate``.
     lsb_exp
         Weight of the LSB; ``None`` is the formats' product LSB ``a.lsb_exp + w.lsb_exp``
-        (what :class:`hwgen.rtl.config.MacConfig` builds). Must not exceed it: a coarser
+        (what :class:`hwgen.design.mac.MacConfig` builds). Must not exceed it: a coarser
         LSB would drop product bits.
     """
 

@@ -91,7 +91,7 @@ class WeightQuant:
     format
         Registry name of a plain format or of a BitMoD mixture (``bitmod_fp4``...).
     scheme
-        :class:`~hwgen.formats.quantize.Scheme` (``absmax``, ``mx``, ``bitmod``) or its
+        :class:`~hwgen.quant.Scheme` (``absmax``, ``mx``, ``bitmod``) or its
         value; ``None`` picks BitMoD for mixtures and absmax otherwise.
     group_size
         Elements per scale along K; ``None`` is the scheme's default (128 for absmax and

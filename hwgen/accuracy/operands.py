@@ -1,7 +1,7 @@
 """Quantize the two GEMM operands and turn their codes into exact fixed-point integers.
 
 Weights ``W[K, N]`` are quantized along K (one scale per group of K per output channel)
-with :func:`hwgen.formats.quantize.quantize`; activations ``A[M, K]`` with the named
+with :func:`hwgen.quant.quantize`; activations ``A[M, K]`` with the named
 :class:`~hwgen.accuracy.config.ActScaling`. Each operand becomes an index into its
 multiplier tables (:mod:`hwgen.accuracy.products`) plus the float64 scale of every group:
 ``value = table value [index] * scale``, checked against the quantizer's own ``dequant``.

@@ -15,7 +15,15 @@ from typing import Any
 import click
 
 from hwgen import __version__
-from hwgen.cli import cost_cmd, demo_cmd, formats_cmd, generate_cmd, quant_error_cmd, verify_cmd
+from hwgen.cli import (
+    cost_cmd,
+    demo_cmd,
+    formats_cmd,
+    generate_cmd,
+    quant_error_cmd,
+    sweep_cmd,
+    verify_cmd,
+)
 from hwgen.errors import HwgenError
 
 EXIT_USAGE = 2
@@ -67,6 +75,7 @@ COMMANDS: list[click.Command] = [
     generate_cmd.generate,
     verify_cmd.verify,
     cost_cmd.cost,
+    sweep_cmd.sweep,
 ]
 """Every subcommand of ``hwgen`` (``--help`` lists them alphabetically)."""
 

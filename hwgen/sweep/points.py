@@ -1,0 +1,195 @@
+"""Design points: the spec's axes, explicit points and constraints expanded into configs.
+
+:func:`expand` walks the cross product of ``[axes]`` (in spec order, the last axis
+fastest), then the ``[[points]]``, completes each with ``[fixed]`` (and the default family
+``mac``), drops the parameters its family does not take (a MAC has no rows), applies the
+``[[constraints.exclude]]`` rules and builds the family's config. A config that raises
+:class:`~hwgen.errors.HwgenError` is *unbuildable*: skipped with its reason when
+``[constraints] unbuildable = "skip"``, a one-line error naming the point otherwise.
+Points whose configs are equal are merged (the first one's origin is kept).
+
+A :class:`DesignPoint` is plain data (family name + config dict), so it pickles cheaply to
+worker processes and Dask workers, which rebuild the config with :meth:`DesignPoint.config`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwgen.errors import HwgenError
+from hwgen.sweep.families import SweepFamily, design_class, family
+from hwgen.sweep.params import config_items
+from hwgen.sweep.spec import DEFAULT_FAMILY, SweepSpec, Unbuildable
+
+__all__ = ["DesignPoint", "SkippedPoint", "canonical_json", "expand"]
+
+
+def canonical_json(obj: Any) -> str:
+    """Canonical JSON text: sorted keys, no whitespace, ASCII (the input of every hash)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """One buildable design of a sweep.
+
+    Attributes
+    ----------
+    family
+        Family name (:mod:`hwgen.sweep.families`).
+    config
+        The config's ``to_dict()`` (JSON values).
+    name
+        The config's module name (``mac_int4_x_int4_acc14_s0``).
+    design_class
+        ``int``, ``minifloat``, ``mixed``, ``table`` or ``bitmod`` (plot colours).
+    origin
+        Where it came from: ``axes`` or ``points[<i>]``.
+    """
+
+    family: str
+    config: Mapping[str, Any]
+    name: str
+    design_class: str
+    origin: str
+    config_hash: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        identity = {"family": self.family, "config": dict(self.config)}
+        digest = hashlib.sha256(canonical_json(identity).encode("ascii")).hexdigest()
+        object.__setattr__(self, "config_hash", digest)
+
+    @property
+    def point_id(self) -> str:
+        """Short stable id: the first 12 hex digits of :attr:`config_hash`."""
+        return self.config_hash[:12]
+
+    @property
+    def dir_name(self) -> str:
+        """Folder name of the point's design: ``<name>-<point_id[:8]>``."""
+        return f"{self.name}-{self.point_id[:8]}"
+
+    def build(self) -> Any:
+        """The family's config object (validated again)."""
+        return family(self.family).build(self.config)
+
+    def value(self, key: str) -> Any:
+        """A config value, ``None`` when the family has no such key."""
+        return self.config.get(key)
+
+
+@dataclass(frozen=True)
+class SkippedPoint:
+    """A combination that was not built, and why."""
+
+    family: str
+    items: Mapping[str, Any]
+    reason: str
+    origin: str
+
+    def label(self) -> str:
+        """``family a_format x w_format key=value ...`` for tables and messages."""
+        rest = " ".join(
+            f"{k}={'exact' if v is None and k == 'acc_bits' else v}"
+            for k, v in self.items.items()
+            if k not in ("a_format", "w_format", "family")
+        )
+        a, w = self.items.get("a_format", "?"), self.items.get("w_format", "?")
+        return f"{self.family} {a} x {w}" + (f" {rest}" if rest else "")
+
+
+def _combinations(spec: SweepSpec) -> Iterator[tuple[dict[str, Any], str, str]]:
+    """(parameter values, origin, where) of every combination, in spec order."""
+    if spec.axes:
+        names = [a.name for a in spec.axes]
+        for combo in itertools.product(*(a.values for a in spec.axes)):
+            values = {**spec.fixed, **dict(zip(names, combo, strict=True))}
+            yield values, "axes", spec.axes[0].where
+    for p in spec.points:
+        yield {**spec.fixed, **p.values}, p.label, p.where
+
+
+def _items_for(fam: SweepFamily, items: Mapping[str, Any]) -> dict[str, Any]:
+    keys = set(fam.keys())
+    return {k: v for k, v in items.items() if k in keys}
+
+
+def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint, ...]]:
+    """Every design point of ``spec`` and every skipped combination.
+
+    Raises
+    ------
+    HwgenError
+        A point without formats; an unbuildable combination when the spec does not say
+        ``unbuildable = "skip"`` (the message names the point and the config's reason);
+        no buildable point at all.
+    """
+    points: dict[str, DesignPoint] = {}
+    skipped: list[SkippedPoint] = []
+    seen_skips: set[str] = set()
+    total = 0
+    for values, origin, where in _combinations(spec):
+        total += 1
+        items = config_items(values)
+        fam_name = items.pop("family", DEFAULT_FAMILY)
+        fam = family(fam_name)
+        missing = [k for k in ("a_format", "w_format") if k not in items]
+        if missing:
+            raise HwgenError(
+                f'{where}: {origin} has no {" or ".join(missing)}: give formats = "ACT:WEIGHT"'
+                " in [axes], [fixed] or the point"
+            )
+        cfg_items = _items_for(fam, items)
+        rule = next(
+            (r for r in spec.constraints.exclude if r.matches({**cfg_items, "family": fam_name})),
+            None,
+        )
+        if rule is not None:
+            _skip(skipped, seen_skips, fam_name, cfg_items, f"excluded: {rule.reason}", origin)
+            continue
+        try:
+            config = fam.build(cfg_items)
+        except HwgenError as exc:
+            reason = " ".join(str(exc).split())
+            if spec.constraints.unbuildable is Unbuildable.SKIP:
+                _skip(skipped, seen_skips, fam_name, cfg_items, reason, origin)
+                continue
+            label = SkippedPoint(fam_name, cfg_items, reason, origin).label()
+            raise HwgenError(
+                f"{where}: cannot build {label} ({origin}): {reason}; set [constraints]"
+                ' unbuildable = "skip" to skip such points'
+            ) from None
+        point = DesignPoint(
+            family=fam_name,
+            config=config.to_dict(),
+            name=config.name,
+            design_class=design_class(config.a_format, config.w_format, fam),
+            origin=origin,
+        )
+        points.setdefault(point.config_hash, point)
+    if not points:
+        first = f" (first reason: {skipped[0].reason})" if skipped else ""
+        raise HwgenError(
+            f"{spec.source}: no buildable design point: all {total} combination(s) were"
+            f" skipped{first}"
+        )
+    return tuple(points.values()), tuple(skipped)
+
+
+def _skip(
+    out: list[SkippedPoint],
+    seen: set[str],
+    fam: str,
+    items: Mapping[str, Any],
+    reason: str,
+    origin: str,
+) -> None:
+    key = canonical_json({"family": fam, "items": dict(items)})
+    if key not in seen:
+        seen.add(key)
+        out.append(SkippedPoint(fam, dict(items), reason, origin))

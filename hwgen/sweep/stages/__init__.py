@@ -1,0 +1,34 @@
+"""The stage registry: every stage a sweep can run, in dependency order.
+
+A stage is one module in this package holding one :class:`~hwgen.sweep.stages.base.Stage`
+subclass (the contract is in :mod:`hwgen.sweep.stages.base`); adding one (ASIC area and
+energy, the fast model, workload metrics) is its module plus one entry in
+:data:`STAGES` below, after the stages it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hwgen.sweep.stages.accuracy import AccuracyStage
+from hwgen.sweep.stages.base import Column, Stage, StageContext, StageInstance
+from hwgen.sweep.stages.cost import CostStage
+from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyStage
+from hwgen.sweep.stages.generate import GenerateStage
+from hwgen.sweep.stages.lint import LintStage
+from hwgen.sweep.stages.verify import VerifyStage
+
+__all__ = ["STAGES", "Column", "Stage", "StageContext", "StageInstance"]
+
+STAGES: Mapping[str, Stage] = {
+    s.name: s
+    for s in (
+        GenerateStage(),
+        LintStage(),
+        VerifyStage(),
+        CostStage(),
+        AccuracyStage(),
+        GemmAccuracyStage(),
+    )
+}
+"""Stage name -> stage, in the order they run (a stage only needs earlier ones)."""

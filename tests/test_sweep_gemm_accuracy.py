@@ -1,0 +1,161 @@
+"""Stage gemm_accuracy: the design's GEMM error, from its MAC config, on the Pareto fronts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hwgen.accuracy import (
+    ActivationQuant,
+    ExactAccumulator,
+    FixedPointAccumulator,
+    GemmDesign,
+    SyntheticActivations,
+    WeightQuant,
+    evaluate_design,
+    synthetic_weights,
+)
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
+from hwgen.errors import HwgenError
+from hwgen.golden import Overflow
+from hwgen.sweep.pareto import choose_fronts
+from hwgen.sweep.points import expand
+from hwgen.sweep.spec import load_spec
+from hwgen.sweep.stages import STAGES
+from hwgen.sweep.stages.base import StageContext
+from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, GemmWeights, gemm_design
+
+SPEC = """[sweep]
+name = "g"
+
+[axes]
+formats = ["int4:int4", "fp4_e2m1:fp4_e2m1"]
+
+[fixed]
+family = "mac"
+max_terms = 64
+
+[stages]
+run = ["generate", "cost", "accuracy", "gemm_accuracy"]
+
+[workload.gemm_accuracy]
+group_size = 64
+weights = { dist = "student-t", seed = 3, k = 128, n = 32 }
+activations = { dist = "gaussian", seed = 1, tokens = 16 }
+"""
+
+SMALL = GemmAccuracyOptions(group_size=64, weights=GemmWeights(k=128, n=32))
+
+
+def _load(tmp_path, text):
+    p = tmp_path / "s.toml"
+    p.write_text(text)
+    return load_spec(p)
+
+
+def _run(point, options=SMALL):
+    return STAGES["gemm_accuracy"].run(point, options, {}, StageContext(out_dir=None))
+
+
+def test_spec_options_and_fronts_use_the_gemm_error(tmp_path):
+    spec = _load(tmp_path, SPEC)
+    (inst,) = [i for i in spec.stages if i.name == "gemm_accuracy"]
+    assert inst.options.group_size == 64
+    assert inst.options.weights == GemmWeights(dist="student-t", seed=3, k=128, n=32)
+    assert inst.options.activations.tokens == 16
+    assert {"rel_mse", "sqnr_db", "source"} <= set(spec.columns())
+    fronts = choose_fronts(spec)
+    assert fronts and all(f.error == "rel_mse" for f in fronts)
+
+
+def test_result_is_evaluate_design_of_the_mac(tmp_path):
+    spec = _load(tmp_path, SPEC)
+    points = expand(spec)[0]
+    (inst,) = [i for i in spec.stages if i.name == "gemm_accuracy"]
+    for point in points:
+        got = _run(point, inst.options)
+        cfg = point.build()
+        design = GemmDesign(
+            activations=ActivationQuant(format=cfg.a_format),
+            weights=WeightQuant(format=cfg.w_format, group_size=64),
+            accumulator=ExactAccumulator(),
+        )
+        w = {"w": synthetic_weights("student-t", 128, 32, seed=3)}
+        want = evaluate_design(design, w, SyntheticActivations(dist="gaussian", tokens=16, seed=1))
+        assert got["rel_mse"] == want.rel_mse > 0
+        assert math.isclose(got["sqnr_db"], -10 * math.log10(want.rel_mse))
+        assert cfg.a_format in got["source"] and "exact" in got["source"]
+
+
+def test_accumulator_follows_the_config():
+    exact = MacConfig(a_format="int8", w_format="int8", max_terms=128)
+    assert isinstance(gemm_design(exact, SMALL).accumulator, ExactAccumulator)
+    wrap = MacConfig(a_format="int8", w_format="int8", acc_bits=12, overflow="wrap")
+    acc = gemm_design(wrap, SMALL).accumulator
+    assert acc == FixedPointAccumulator.from_spec(wrap.accumulator, Overflow.WRAP)
+    assert acc.bits == 12
+    lmul = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", multiplier="lmul")
+    assert str(gemm_design(lmul, SMALL).multiplier) == "lmul"
+    arr = ArrayConfig.from_dict({"rows": 2, "cols": 2, **wrap.to_dict()})
+    assert gemm_design(arr, SMALL) == gemm_design(wrap, SMALL)
+
+
+def test_a_narrow_wrapping_accumulator_costs_accuracy(tmp_path):
+    """Same formats: a 12-bit wrapping accumulator loses to the exact one, a wide one ties."""
+    points = {}
+    for name, extra in (("exact", ""), ("wide", "acc_bits = 40\noverflow = 'wrap'\n"),
+                        ("narrow", "acc_bits = 12\noverflow = 'wrap'\n")):  # fmt: skip
+        text = SPEC.replace(
+            'formats = ["int4:int4", "fp4_e2m1:fp4_e2m1"]', 'formats = ["int8:int8"]'
+        )
+        text = text.replace("max_terms = 64\n", "max_terms = 64\n" + extra)
+        (point,) = expand(_load(tmp_path, text))[0]
+        points[name] = _run(point)["rel_mse"]
+    assert points["wide"] == points["exact"]
+    assert points["narrow"] > 10 * points["exact"]
+
+
+def test_out_format_is_refused_not_ignored():
+    cfg = MacConfig(a_format="int8", w_format="int8", out_format="fp16")
+    with pytest.raises(HwgenError, match="does not model the float output conversion"):
+        gemm_design(cfg, SMALL)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("group_size = 100\n",
+         "[workload.gemm_accuracy] group_size 100 does not divide the weights' K = 1024"),
+        ("group_size = 0\n",
+         "[workload.gemm_accuracy] group_size must be an integer >= 1 or \"channel\", not 0"),
+        ('weights = { dist = "gaussian", file = "w.npy" }\n',
+         "[workload.gemm_accuracy.weights] gives both file and dist; use one"),
+        ('weights = { file = "missing.npz" }\n',
+         "[workload.gemm_accuracy.weights] weights file 'TMP/missing.npz' does not exist"),
+        ('activations = { scaling = "per-token", group_size = 32 }\n',
+         "[workload.gemm_accuracy.activations] group_size applies to per-group and mx"
+         " scaling only"),
+        ("colour = 1\n",
+         "unknown key 'colour' in [workload.gemm_accuracy]; allowed: group_size, weights,"
+         " activations"),
+    ],
+)  # fmt: skip
+def test_bad_workload(tmp_path, table, message):
+    head = SPEC[: SPEC.index("[workload.gemm_accuracy]")]
+    with pytest.raises(HwgenError) as exc:
+        _load(tmp_path, head + "[workload.gemm_accuracy]\n" + table)
+    assert str(exc.value).replace(str(tmp_path), "TMP").endswith(message)
+
+
+def test_weights_file(tmp_path):
+    w = np.random.default_rng(0).normal(0, 0.02, (32, 128)).astype(np.float32)  # (N, K)
+    np.savez(tmp_path / "w.npz", proj=w)
+    head = SPEC[: SPEC.index("weights =")]
+    spec = _load(tmp_path, head + 'weights = { file = "w.npz" }\n')
+    (inst,) = [i for i in spec.stages if i.name == "gemm_accuracy"]
+    assert inst.options.weights.file_sha256 and "file" not in inst.options.weights.to_dict()
+    res = _run(expand(spec)[0][0], inst.options)
+    assert 0 < res["rel_mse"] < 1 and "w.npz" in res["source"]
