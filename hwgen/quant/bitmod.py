@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hwgen.errors import HwgenError
+from hwgen.formats.base import Format
 from hwgen.formats.fast import nearest_index64, value_table
 from hwgen.formats.table import MixtureFormat
 from hwgen.formats.validate import as_bool
@@ -31,8 +32,8 @@ from hwgen.quant.result import QuantResult
 SCALE_CODE_MIN, SCALE_CODE_MAX = 1, 255
 
 
-def mixture(fmt: MixtureFormat | str) -> MixtureFormat:
-    """A mixture from an object or a registry name."""
+def mixture(fmt: Format | MixtureFormat | str) -> MixtureFormat:
+    """A mixture from an object or a registry name (other formats rejected)."""
     f = resolve(fmt)
     if not isinstance(f, MixtureFormat):
         raise HwgenError(f"quantize_bitmod needs a mixture such as bitmod_fp4, not {f.name}")
@@ -179,15 +180,16 @@ def quantize_bitmod(
     codes8 = np.empty((rows.shape[0], ng), dtype=np.uint8) if int8 else None
     row = np.empty(rows.shape[0]) if int8 else None
     for sl in row_blocks(*rows.shape):
-        out = kernel.rows(rows[sl], codes=True)
-        deq[sl], scales[sl], codes[sl], sel[sl] = out[:4]
-        if int8:
-            codes8[sl], row[sl] = out[4], out[5]  # type: ignore[index]
+        deq[sl], scales[sl], codes[sl], sel[sl], block8, block_row = kernel.rows(
+            rows[sl], codes=True
+        )
+        if codes8 is not None and row is not None:
+            codes8[sl], row[sl] = block8, block_row
     return QuantResult(
         codes=from_rows(codes, moved, ax),
         scales=from_rows(scales, moved, ax),
         dequant=from_rows(deq, moved, ax),
         selector=from_rows(sel, moved, ax),
-        scale_codes=from_rows(codes8, moved, ax) if int8 else None,
-        row_scales=np.ascontiguousarray(row.reshape(moved[:-1])) if int8 else None,  # type: ignore[union-attr]
+        scale_codes=None if codes8 is None else from_rows(codes8, moved, ax),
+        row_scales=None if row is None else np.ascontiguousarray(row.reshape(moved[:-1])),
     )
