@@ -189,7 +189,13 @@ def simulate_activity(
             ddir, sim=runner.Simulator.VERILATOR, lanes=1, build_root=build_root, waves=True
         )
         stream_file = Path(work) / "stream.npz"
-        np.savez(stream_file, **streams)
+        np.savez(
+            stream_file,
+            a=streams["a"],
+            w=streams["w"],
+            valid=streams["valid"],
+            clear=streams["clear"],
+        )
         wave = runner.run(
             build,
             test_module="hwgen.costmodel.energy_tb",

@@ -10,6 +10,7 @@ registers sample them at the next rising edge; the waveform records every net's 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import cocotb
 import numpy as np
@@ -22,7 +23,7 @@ PERIOD_NS = 10
 
 
 @cocotb.test()
-async def energy_stream(dut: object) -> None:
+async def energy_stream(dut: Any) -> None:
     """Reset, then apply one stream row per clock."""
     with np.load(os.environ[STREAM_ENV]) as z:
         rows = {k: [int(v) for v in z[k]] for k in ("a", "w", "valid", "clear")}

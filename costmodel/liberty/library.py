@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.costmodel.liberty.expr import Expr, parse_expr
-from hwgen.costmodel.liberty.parse import Group, LibertySyntaxError, parse
+from hwgen.costmodel.liberty.parse import ComplexAttribute, Group, LibertySyntaxError, parse
 from hwgen.errors import HwgenError
 
 __all__ = [
@@ -512,8 +512,8 @@ def _cell(g: Group, ctx: _Ctx, leak_w: float) -> Cell:
 def _wire_load(g: Group, source: Path) -> WireLoad:
     lengths = []
     for item in g.items:
-        if getattr(item, "name", "") == "fanout_length" and hasattr(item, "args"):
-            n, length = item.args  # type: ignore[union-attr]
+        if isinstance(item, ComplexAttribute) and item.name == "fanout_length":
+            n, length = item.args
             lengths.append((int(float(n)), float(length)))
     return WireLoad(
         name=g.name,

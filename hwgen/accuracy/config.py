@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from hwgen.accuracy.accumulators import Accumulator, ExactAccumulator
 from hwgen.errors import HwgenError
@@ -58,12 +58,18 @@ class ActScaling(enum.StrEnum):
     MX = "mx"
 
 
-def _enum(cls: type[enum.StrEnum], value: object, role: str) -> enum.StrEnum:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in cls)
-        raise HwgenError(f"{role} must be one of {allowed}, not {value!r}") from None
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _enum(cls: type[_E], value: object, role: str) -> _E:
+    # Anything but a str (a member is one) cannot name a member: same message as a bad name.
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(m.value for m in cls)
+    raise HwgenError(f"{role} must be one of {allowed}, not {value!r}")
 
 
 def _format(name: object, role: str) -> Format | MixtureFormat:

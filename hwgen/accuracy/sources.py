@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 
@@ -71,12 +71,18 @@ class WeightLayout(enum.StrEnum):
     IN_OUT = "in-out"  # (K, N): Keras Dense kernels, GPT-2 Conv1D
 
 
-def _enum(cls: type[enum.StrEnum], value: object, role: str) -> enum.StrEnum:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in cls)
-        raise HwgenError(f"{role} must be one of {allowed}, not {value!r}") from None
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _enum(cls: type[_E], value: object, role: str) -> _E:
+    # Anything but a str (a member is one) cannot name a member: same message as a bad name.
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(m.value for m in cls)
+    raise HwgenError(f"{role} must be one of {allowed}, not {value!r}")
 
 
 def _positive_int(value: object, role: str) -> int:

@@ -23,9 +23,15 @@ def _one_line(exc: click.UsageError) -> HwgenError:
 class OneLineCommand(click.Command):
     """A command whose usage errors become :class:`HwgenError`."""
 
-    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
         try:
-            return super().make_context(info_name, args, **extra)
+            return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             raise _one_line(exc) from None
 
@@ -35,9 +41,15 @@ class OneLineGroup(click.Group):
 
     command_class = OneLineCommand
 
-    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
         try:
-            return super().make_context(info_name, args, **extra)
+            return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             raise _one_line(exc) from None
 

@@ -90,7 +90,10 @@ def round_to_code(
         magcode = np.where(over, ((1 << fmt.exp_bits) - 1) << m, magcode)
     elif fmt.specials is SpecialPolicy.FN:
         nan = over
-        magcode = np.where(nan, fmt.canonical_nan, magcode)
+        nan_code = fmt.canonical_nan
+        # FN formats keep exactly one NaN magnitude (all-ones), so the code always exists.
+        assert nan_code is not None
+        magcode = np.where(nan, nan_code, magcode)
         sign = sign & ~nan
     else:
         magcode = np.where(over, maxc, magcode)

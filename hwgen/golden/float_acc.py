@@ -38,7 +38,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -70,12 +70,18 @@ class Subnormals(enum.StrEnum):
     FLUSH = "flush"
 
 
-def _enum(name: str, cls: type[enum.StrEnum], value: object) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(v.value for v in cls)
-        raise HwgenError(f"{name} must be one of {allowed}, not {value!r}") from None
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _enum(name: str, cls: type[_E], value: object) -> _E:
+    # Anything but a str (a member is one) cannot name a member: same message as a bad name.
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(v.value for v in cls)
+    raise HwgenError(f"{name} must be one of {allowed}, not {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

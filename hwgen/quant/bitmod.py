@@ -14,12 +14,13 @@ code 1 (INT8); an all-zero row gets the row scale 1/255.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from hwgen.errors import HwgenError
+from hwgen.formats.base import Format
 from hwgen.formats.fast import nearest_index64, value_table
 from hwgen.formats.table import MixtureFormat
 from hwgen.formats.validate import as_bool
@@ -31,8 +32,8 @@ from hwgen.quant.result import QuantResult
 SCALE_CODE_MIN, SCALE_CODE_MAX = 1, 255
 
 
-def mixture(fmt: MixtureFormat | str) -> MixtureFormat:
-    """A mixture from an object or a registry name."""
+def mixture(fmt: Format | MixtureFormat | str) -> MixtureFormat:
+    """A mixture from an object or a registry name (other formats rejected)."""
     f = resolve(fmt)
     if not isinstance(f, MixtureFormat):
         raise HwgenError(f"quantize_bitmod needs a mixture such as bitmod_fp4, not {f.name}")
@@ -57,18 +58,25 @@ class BitmodKernel:
     mix: MixtureFormat
     group_size: int
     second_level_int8: bool
+    # Derived in __post_init__ (not part of equality, hash or repr).
+    _each: list[Rounder] = field(init=False, repr=False, compare=False)
+    _all: Rounder = field(init=False, repr=False, compare=False)
+    _tables: list[np.ndarray] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_each", [Rounder((v,)) for v in self.mix.variants])
         object.__setattr__(self, "_all", Rounder(self.mix.variants))
         tables = [value_table(v, np.dtype(np.float64), True) for v in self.mix.variants]
         # float32 copies (exact for these <= 8-bit values) halve the tables' cache footprint.
-        fast = None if any(t is None for t in tables) else [t.astype(np.float32) for t in tables]
+        present = [t for t in tables if t is not None]
+        fast = [t.astype(np.float32) for t in present] if len(present) == len(tables) else None
         object.__setattr__(self, "_tables", fast)
 
     def rows(
         self, x: np.ndarray, *, codes: bool = False, am: np.ndarray | None = None
-    ) -> tuple[np.ndarray, ...]:
+    ) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None, np.ndarray | None
+    ]:
         """Dequantized rows, group scales, codes, selector, INT8 codes and row scales.
 
         The INT8 codes and row scales are ``None`` without ``second_level_int8``; ``am``
@@ -82,8 +90,8 @@ class BitmodKernel:
         best = np.full(flat.shape[0], np.inf)
         sel = np.zeros(flat.shape[0], dtype=np.uint8)
         scale = np.ones(flat.shape[0])
-        tables = self._tables  # type: ignore[attr-defined]
-        each: list[Rounder] = self._each  # type: ignore[attr-defined]
+        tables = self._tables
+        each = self._each
         by_reach: dict[float, list[int]] = {}
         for index, variant in enumerate(self.mix.variants):
             by_reach.setdefault(variant.max_magnitude, []).append(index)
@@ -116,7 +124,7 @@ class BitmodKernel:
         # Round every group once more in its chosen type against the scale it keeps (the
         # stored INT8 scale, or the float scale it was selected with).
         y = flat / scale[:, None]
-        rounder: Rounder = self._all  # type: ignore[attr-defined]
+        rounder = self._all
         deq = rounder.values(y, sel) * scale[:, None]
         c = rounder.codes(y, sel).reshape(k, n) if codes else None
         return deq.reshape(k, n), scale.reshape(k, -1), c, sel.reshape(k, -1), codes8, row
@@ -172,15 +180,16 @@ def quantize_bitmod(
     codes8 = np.empty((rows.shape[0], ng), dtype=np.uint8) if int8 else None
     row = np.empty(rows.shape[0]) if int8 else None
     for sl in row_blocks(*rows.shape):
-        out = kernel.rows(rows[sl], codes=True)
-        deq[sl], scales[sl], codes[sl], sel[sl] = out[:4]
-        if int8:
-            codes8[sl], row[sl] = out[4], out[5]  # type: ignore[index]
+        deq[sl], scales[sl], codes[sl], sel[sl], block8, block_row = kernel.rows(
+            rows[sl], codes=True
+        )
+        if codes8 is not None and row is not None:
+            codes8[sl], row[sl] = block8, block_row
     return QuantResult(
         codes=from_rows(codes, moved, ax),
         scales=from_rows(scales, moved, ax),
         dequant=from_rows(deq, moved, ax),
         selector=from_rows(sel, moved, ax),
-        scale_codes=from_rows(codes8, moved, ax) if int8 else None,
-        row_scales=np.ascontiguousarray(row.reshape(moved[:-1])) if int8 else None,  # type: ignore[union-attr]
+        scale_codes=None if codes8 is None else from_rows(codes8, moved, ax),
+        row_scales=None if row is None else np.ascontiguousarray(row.reshape(moved[:-1])),
     )

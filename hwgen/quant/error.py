@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,12 @@ from hwgen.quant.mx import MX_BLOCK_SIZE, MxKernel, mx_element
 from hwgen.quant.result import Scheme
 from hwgen.quant.schemes import default_scheme, parse_scheme
 from hwgen.quant.tensors import TensorSource, memory_sources
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 __all__ = [
     "ABSMAX_SCALE_BITS",
@@ -110,11 +117,12 @@ def make_entry(
     """
     f = resolve(fmt)
     sch = default_scheme(f) if scheme is None else parse_scheme(scheme)
-    if sch is Scheme.BITMOD and not isinstance(f, MixtureFormat):
+    if isinstance(f, MixtureFormat):
+        if sch is not Scheme.BITMOD:
+            raise HwgenError(f"{f.name} is a mixture: it is quantized with the bitmod scheme only")
+    elif sch is Scheme.BITMOD:
         raise HwgenError(f"the bitmod scheme needs a mixture such as bitmod_fp4, not {f.name}")
-    if sch is not Scheme.BITMOD and isinstance(f, MixtureFormat):
-        raise HwgenError(f"{f.name} is a mixture: it is quantized with the bitmod scheme only")
-    if sch is Scheme.MX:
+    elif sch is Scheme.MX:
         mx_element(f)  # raises for non-MX element formats
     if group_size is None:
         group_size = MX_BLOCK_SIZE if sch is Scheme.MX else 128
@@ -476,7 +484,7 @@ def measure(
                     f" dimension {s.ncols}"
                 )
     keys = tuple(e.key for e in unique)
-    items = []
+    items: list[_Item] = []
     for i, s in enumerate(sources):
         rows = max(1, ITEM_ELEMENTS // max(s.ncols, 1))
         items.extend(_Item(i, r, min(r + rows, s.nrows)) for r in range(0, s.nrows, rows))
@@ -610,23 +618,28 @@ class Progress:
     def __init__(self, total: int, *, enabled: bool) -> None:
         self._total = total
         self._enabled = enabled
-        self._bar = None
-        self._task = None
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> Progress:
         if self._enabled:
             from rich.console import Console
-            from rich.progress import Progress
+            from rich.progress import Progress as RichProgress
 
-            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._bar = RichProgress(console=Console(stderr=True), transient=True)
             self._bar.__enter__()
             self._task = self._bar.add_task("quantizing", total=self._total)
         return self
 
     def advance(self, n: int) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=n)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._bar is not None:
-            self._bar.__exit__(*exc)
+            self._bar.__exit__(exc_type, exc, tb)

@@ -109,14 +109,15 @@ class Rounder:
             value_table(f, np.dtype(np.float64), True) if f.bits <= 8 and _has_exact(f) else None
             for f in fmts
         ]
-        self._values = None
-        self._codes = None
-        if all(t is not None for t in tables):
+        self._values: np.ndarray | None = None
+        self._codes: np.ndarray | None = None
+        values = [t for t in tables if t is not None]
+        if len(values) == len(tables):
             # float32 holds these <= 8-bit values exactly, in half the cache.
-            self._values = np.concatenate(tables).astype(np.float32)
-            self._codes = np.concatenate(
-                [lookup_table(f, np.dtype(np.float64), True) for f in fmts]  # type: ignore[misc]
-            )
+            self._values = np.concatenate(values).astype(np.float32)
+            # A value table is gathered through its code table, so every code table exists.
+            codes = [lookup_table(f, np.dtype(np.float64), True) for f in fmts]
+            self._codes = np.concatenate([c for c in codes if c is not None])
 
     def values(self, y: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
         """Nearest values of ``y`` (``(..., g)``); ``which`` picks the format per group.

@@ -9,8 +9,8 @@ from hwgen.formats.base import Format
 from hwgen.formats.table import MixtureFormat
 from hwgen.formats.validate import as_bool
 from hwgen.quant.absmax import quantize_groups
-from hwgen.quant.bitmod import quantize_bitmod
-from hwgen.quant.grouping import resolve
+from hwgen.quant.bitmod import mixture, quantize_bitmod
+from hwgen.quant.grouping import plain, resolve
 from hwgen.quant.mx import quantize_mx
 from hwgen.quant.result import QuantResult, Scheme
 
@@ -68,8 +68,8 @@ def quantize(
         raise HwgenError(f"second_level_int8 applies to the bitmod scheme only, not {sch.value}")
     if sch is Scheme.BITMOD:
         return quantize_bitmod(
-            x, fmt, group_size=group_size, axis=axis, second_level_int8=second_level_int8
+            x, mixture(fmt), group_size=group_size, axis=axis, second_level_int8=second_level_int8
         )
     if sch is Scheme.MX:
-        return quantize_mx(x, fmt, block_size=group_size, axis=axis)
-    return quantize_groups(x, fmt, group_size=group_size, axis=axis)
+        return quantize_mx(x, plain(fmt, "quantize_mx"), block_size=group_size, axis=axis)
+    return quantize_groups(x, plain(fmt, "quantize_groups"), group_size=group_size, axis=axis)

@@ -141,9 +141,9 @@ def _widen(raw: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "BF16":
         return (raw.astype(np.uint32) << np.uint32(16)).view(np.float32)
     if dtype in ("F8_E4M3", "F8_E5M2"):
-        from hwgen.formats import get
+        from hwgen.formats.registry import get_format
 
-        fmt = get("fp8_e4m3" if dtype == "F8_E4M3" else "fp8_e5m2")
+        fmt = get_format("fp8_e4m3" if dtype == "F8_E4M3" else "fp8_e5m2")
         return fmt.decode(raw, dtype=np.float32)
     if raw.dtype == np.float16:
         return raw.astype(np.float32)
