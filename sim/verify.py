@@ -35,6 +35,7 @@ from hwgen.sim.bench import Bench
 from hwgen.sim.fault import Fault
 from hwgen.sim.job import JOB_ENV, Job
 from hwgen.sim.runner import SimBuild, Simulator, build, default_build_root, run
+from hwgen.tools import cache
 
 __all__ = [
     "DEFAULT_VECTORS",
@@ -220,7 +221,7 @@ class VerifyReport:
         phases = ", ".join(f"{n} {c:,}" for n, c in self.phases)
         lines = [
             f"design      {self.design} ({self.kind})",
-            f"simulator   {self.sim} ({self.lanes} lanes)",
+            f"simulator   {self.sim} ({self.lanes} lane{'' if self.lanes == 1 else 's'})",
             f"vectors     {self.checks:,} MAC checks ({phases}), seed {self.seed}",
             f"mismatches  {self.mismatches:,}"
             + (
@@ -364,6 +365,7 @@ def check(
     lanes = bench.lanes_of(stimulus)
     check_int("lanes", lanes, 1, MAX_LANES)
     root = (Path(build_root) if build_root is not None else default_build_root()).resolve()
+    cache.prepare_dir(root, "the simulator build directory")
     sim, waves, fault = opts.sim, opts.waves, opts.fault
     t0 = time.perf_counter()
     expected = bench.expected(config, stimulus)

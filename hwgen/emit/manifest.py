@@ -31,7 +31,7 @@ from hwgen.design.base import (
     canonical_json,
     config_hash,
 )
-from hwgen.errors import HwgenError
+from hwgen.errors import HwgenError, os_error_line
 
 __all__ = [
     "SCHEMA",
@@ -261,6 +261,12 @@ class Manifest:
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise HwgenError(f"manifest not found: {p}") from None
+        except UnicodeDecodeError as e:
+            raise HwgenError(
+                f"{p}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})"
+            ) from None
+        except OSError as e:
+            raise HwgenError(os_error_line(e, "read the manifest", p)) from None
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:

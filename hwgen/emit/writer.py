@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from hwgen.errors import HwgenError
+from hwgen.errors import HwgenError, os_errors
 
 __all__ = ["MANIFEST_NAME", "check_target", "write_atomically"]
 
@@ -23,6 +23,11 @@ def check_target(out: Path) -> None:
         ``out`` is a file, or a non-empty directory that holds no ``manifest.json``
         (refused so that no user files are deleted).
     """
+    with os_errors("write the design directory", out):
+        _check_target(out)
+
+
+def _check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise HwgenError(f"output path {out} is a file; give a directory path")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
@@ -33,7 +38,20 @@ def check_target(out: Path) -> None:
 
 
 def write_atomically(out: Path, files: Mapping[str, str]) -> None:
-    """Write ``files`` into a sibling temp dir, then swap it in for ``out``."""
+    """Write ``files`` into a sibling temp dir, then swap it in for ``out``.
+
+    Raises
+    ------
+    HwgenError
+        The OS refuses the path (under a regular file, a read-only file system, ``/proc``,
+        no permission, a busy mount point, no space): one line naming ``out`` and the OS's
+        reason; nothing is left behind and an existing ``out`` is unchanged.
+    """
+    with os_errors("write the design directory", out):
+        _write_atomically(out, files)
+
+
+def _write_atomically(out: Path, files: Mapping[str, str]) -> None:
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))

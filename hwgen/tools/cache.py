@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "cache_root", "directory_bytes", "evict", "sim_build_root"]
+from hwgen.errors import os_errors
+
+__all__ = [
+    "CACHE_ENV",
+    "cache_root",
+    "directory_bytes",
+    "evict",
+    "prepare_dir",
+    "sim_build_root",
+]
 
 CACHE_ENV = "HWGEN_CACHE_DIR"
 """Environment variable that moves the whole cache."""
@@ -36,6 +46,30 @@ def cache_root() -> Path:
 def sim_build_root() -> Path:
     """Default root of simulator builds: ``<cache>/sim``."""
     return cache_root() / "sim"
+
+
+def prepare_dir(path: Path, what: str) -> Path:
+    """Create ``path`` (a cache or build root) and prove it writable before any tool runs.
+
+    Parameters
+    ----------
+    path
+        The directory.
+    what
+        Names it in the message (``"the simulator build directory"``).
+
+    Raises
+    ------
+    HwgenError
+        The OS refuses to create or write it (read-only file system, a path under a regular
+        file, ``/proc``, no permission): one line naming the path and the OS's reason.
+    """
+    with os_errors(f"use {what}", path):
+        path.mkdir(parents=True, exist_ok=True)
+        # A directory can exist yet refuse writes (a read-only mount): probe with a file.
+        with tempfile.NamedTemporaryFile(prefix=".hwgen-probe-", dir=path):
+            pass
+    return path
 
 
 def directory_bytes(path: Path) -> int:
