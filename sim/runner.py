@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hwgen.emit.check import check_design_dir
 from hwgen.emit.manifest import Manifest
 from hwgen.tools import cache, icarus, process, verilator
 
@@ -300,6 +301,7 @@ def build(
 
     ddir = Path(design_dir).resolve()
     man = Manifest.load(ddir)
+    check_design_dir(ddir, man)  # before any name reaches a tool
     tool_path(sim)
     harness = harness_verilog(manifest=man, lanes=lanes, fault=fault)
     build_args = _build_args(sim)

@@ -29,6 +29,7 @@ import numpy as np
 from hwgen._validate import check_enum, check_int
 from hwgen.design.base import DesignConfig, canonical_json, config_hash
 from hwgen.design.families import family
+from hwgen.emit.check import check_design_dir
 from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
 from hwgen.sim.bench import Bench
@@ -268,27 +269,8 @@ def _load(design_dir: str | os.PathLike[str]) -> tuple[Path, Manifest, DesignCon
             f"{ddir} holds no manifest.json: not a design directory from hwgen generate"
         )
     man = Manifest.load(ddir)
-    config = man.design()
-    _check_consistent(man, config, ddir)
+    config = check_design_dir(ddir, man)
     return ddir, man, config, family(man.kind).bench()
-
-
-def _check_consistent(man: Manifest, config: DesignConfig, ddir: Path) -> None:
-    """The manifest's restated ports and latency must be what its config derives.
-
-    The harness drives the Verilog by the manifest's ports while the bench reads the
-    config; a manifest edited by hand so that the two disagree is refused.
-    """
-    want = [(p.name, str(p.dir), p.width, str(p.role)) for p in config.ports()]
-    got = [(p.name, str(p.dir), p.width, str(p.role)) for p in man.ports]
-    if want != got:
-        raise HwgenError(
-            f"{ddir}/manifest.json: its ports {got} are not those of its config {want}"
-        )
-    if man.latency != config.latency:
-        raise HwgenError(
-            f"{ddir}/manifest.json: latency {man.latency} is not its config's {config.latency}"
-        )
 
 
 def verify(
