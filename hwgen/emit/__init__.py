@@ -88,7 +88,7 @@ def build_manifest(config: DesignConfig, *, waivers: Sequence[str] = ()) -> Mani
     )
 
 
-def emit(config: DesignConfig, out_dir: str | os.PathLike[str]) -> Manifest:
+def emit(config: DesignConfig, out_dir: str | os.PathLike[str], *, force: bool = False) -> Manifest:
     """Generate the design directory for ``config``.
 
     Parameters
@@ -96,8 +96,10 @@ def emit(config: DesignConfig, out_dir: str | os.PathLike[str]) -> Manifest:
     config
         A validated design config (any family).
     out_dir
-        Target directory. Created if missing; an existing hwgen design directory (one with
-        a ``manifest.json``) or an empty directory is replaced as a whole.
+        Target directory. Created if missing; an empty directory or one holding the same
+        design (same config hash) is replaced as a whole.
+    force
+        Also replace a directory that holds a *different* hwgen design.
 
     Returns
     -------
@@ -108,10 +110,11 @@ def emit(config: DesignConfig, out_dir: str | os.PathLike[str]) -> Manifest:
     ------
     HwgenError
         ``out_dir`` is a file, or a non-empty directory that is not a design directory
-        (refused so that no user files are deleted), or Yosys fails.
+        (refused so that no user files are deleted), a different design without ``force``,
+        a path the OS refuses, or Yosys fails.
     """
     out = Path(out_dir)
-    writer.check_target(out)
+    writer.check_target(out, config_hash=config.config_hash, force=force)
     component = config.create()
     check_signature(config, component)
     top = config.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -14,17 +15,46 @@ __all__ = ["MANIFEST_NAME", "check_target", "write_atomically"]
 MANIFEST_NAME = "manifest.json"
 
 
-def check_target(out: Path) -> None:
-    """Refuse an output path that is a file or a non-empty foreign directory.
+def check_target(out: Path, *, config_hash: str | None = None, force: bool = False) -> None:
+    """Refuse an output path that is a file, a non-empty foreign directory, or another design.
+
+    Parameters
+    ----------
+    out
+        The design directory to be written.
+    config_hash
+        The new design's config hash; an existing design directory whose manifest has
+        another hash (or cannot be read) is refused unless ``force`` (the same design is
+        regenerated in place).
+    force
+        Replace a different design.
 
     Raises
     ------
     HwgenError
         ``out`` is a file, or a non-empty directory that holds no ``manifest.json``
-        (refused so that no user files are deleted).
+        (refused so that no user files are deleted), or a different design.
     """
     with os_errors("write the design directory", out):
         _check_target(out)
+        if config_hash is not None and not force and (out / MANIFEST_NAME).is_file():
+            _check_same_design(out, config_hash)
+
+
+def _check_same_design(out: Path, config_hash: str) -> None:
+    try:
+        old = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+        old_hash, old_name = old["config_hash"], old.get("name", "?")
+    except (ValueError, KeyError, TypeError):
+        raise HwgenError(
+            f"output directory {out} holds a {MANIFEST_NAME} hwgen cannot read; "
+            "give --force to replace it, or another directory"
+        ) from None
+    if old_hash != config_hash:
+        raise HwgenError(
+            f"output directory {out} holds a different design ({old_name}); "
+            "give --force to replace it, or another directory"
+        )
 
 
 def _check_target(out: Path) -> None:
