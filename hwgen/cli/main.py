@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from hwgen import __version__
-from hwgen.cli import demo_cmd, formats_cmd, generate_cmd, quant_error_cmd, verify_cmd
+from hwgen.cli import cache_cmd, demo_cmd, formats_cmd, generate_cmd, quant_error_cmd, verify_cmd
 from hwgen.cli.oneline import OneLineGroup, one_line
 from hwgen.errors import HwgenError
 
@@ -83,6 +83,7 @@ COMMANDS: list[click.Command] = [
     quant_error_cmd.quant_error,
     generate_cmd.generate,
     verify_cmd.verify,
+    cache_cmd.cache_group,
 ]
 """Every subcommand of ``hwgen`` (``--help`` lists them alphabetically)."""
 
