@@ -37,7 +37,7 @@ from hwgen.sim.bench import Bench
 from hwgen.sim.fault import Fault
 from hwgen.sim.job import JOB_ENV, Job
 from hwgen.sim.runner import SimBuild, Simulator, build, default_build_root, run
-from hwgen.tools import cache
+from hwgen.tools import cache, progress
 
 __all__ = [
     "DEFAULT_VECTORS",
@@ -305,7 +305,8 @@ def _simulate(
     )
     path = job.write(run_dir, arrays)
     t0 = time.perf_counter()
-    wave = run(b, test_module=test_module, run_dir=run_dir, env={JOB_ENV: str(path)})
+    with progress.phase(f"{b.sim} run of {b.toplevel}"):
+        wave = run(b, test_module=test_module, run_dir=run_dir, env={JOB_ENV: str(path)})
     return job, wave, time.perf_counter() - t0
 
 

@@ -18,6 +18,7 @@ from hwgen import __version__
 from hwgen.cli import cache_cmd, demo_cmd, formats_cmd, generate_cmd, quant_error_cmd, verify_cmd
 from hwgen.cli.oneline import OneLineGroup, one_line
 from hwgen.errors import HwgenError
+from hwgen.tools import progress
 
 EXIT_USAGE = 2
 """Exit code for bad input (the same code click uses for usage errors)."""
@@ -50,7 +51,8 @@ class HwgenGroup(OneLineGroup):
             raise click.exceptions.Exit(EXIT_USAGE) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the selected subcommand inside the error boundary."""
+        """Run the selected subcommand inside the error boundary (progress on stderr)."""
+        old = progress.set_reporter(progress.ConsoleReporter())
         try:
             return super().invoke(ctx)
         except click.exceptions.NoArgsIsHelpError:
@@ -65,6 +67,8 @@ class HwgenGroup(OneLineGroup):
         except KeyboardInterrupt:
             click.echo("hwgen: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        finally:
+            progress.set_reporter(old)
 
 
 @click.group(cls=HwgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
