@@ -35,3 +35,10 @@ def test_console_reporter_off_a_terminal(monkeypatch):
     with pytest.raises(RuntimeError), progress.phase("broken"):
         raise RuntimeError("x")
     assert stream.getvalue().splitlines()[-1].startswith("hwgen: broken: failed in ")
+
+
+def test_env_turns_progress_off(monkeypatch):
+    monkeypatch.setenv(progress.PROGRESS_ENV, "off")
+    assert progress.console_reporter() is None
+    monkeypatch.setenv(progress.PROGRESS_ENV, "auto")
+    assert isinstance(progress.console_reporter(), progress.ConsoleReporter)

@@ -52,7 +52,7 @@ class HwgenGroup(OneLineGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the selected subcommand inside the error boundary (progress on stderr)."""
-        old = progress.set_reporter(progress.ConsoleReporter())
+        old = progress.set_reporter(progress.console_reporter())
         try:
             return super().invoke(ctx)
         except click.exceptions.NoArgsIsHelpError:

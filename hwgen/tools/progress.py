@@ -13,13 +13,24 @@ command's result, e.g. ``--json``).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Iterator
 from typing import Protocol, TextIO
 
-__all__ = ["LINE_MIN_S", "ConsoleReporter", "Reporter", "phase", "set_reporter"]
+__all__ = [
+    "LINE_MIN_S",
+    "PROGRESS_ENV",
+    "ConsoleReporter",
+    "Reporter",
+    "console_reporter",
+    "phase",
+    "set_reporter",
+]
 
+PROGRESS_ENV = "HWGEN_PROGRESS"
+"""Environment variable: ``off`` turns the CLI's progress output off (default ``auto``)."""
 LINE_MIN_S = 1.0
 """Shortest step that gets a line of its own when stderr is not a terminal."""
 
@@ -69,6 +80,13 @@ class ConsoleReporter:
 
 
 _reporter: Reporter = _Silent()
+
+
+def console_reporter() -> Reporter | None:
+    """The CLI's reporter: a :class:`ConsoleReporter`, or ``None`` when ``$HWGEN_PROGRESS=off``."""
+    if os.environ.get(PROGRESS_ENV, "auto").strip().lower() == "off":
+        return None
+    return ConsoleReporter()
 
 
 def set_reporter(reporter: Reporter | None) -> Reporter:
