@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hwgen._validate import check_enum, check_int
+from hwgen._validate import check_enum, check_identifier, check_int
 from hwgen.errors import HwgenError
 from hwgen.tools.lint import DesignSources, design_sources
 from hwgen.tools.scratch import scratch_dir
@@ -59,7 +59,6 @@ __all__ = [
 
 #: Runs are bounded so a pathological design cannot hang a bench or test suite.
 _DEFAULT_TIMEOUT_S = TIMEOUT_S
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _STAT_FILE = "stat.json"
 _SCRIPT_FILE = "synth.ys"
 _SOURCE_DIR = "src"
@@ -351,8 +350,7 @@ def _as_target(target: SynthTarget | str) -> SynthTarget:
 
 
 def _check_identifier(what: str, name: str) -> None:
-    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
-        raise HwgenError(f"{what} must be a Verilog identifier, not {name!r}")
+    check_identifier(what, name)
 
 
 def _check_params(params: Mapping[str, int] | None) -> dict[str, int]:

@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import enum
 import numbers
+import re
+from pathlib import PurePosixPath
 from typing import TypeVar
 
 from hwgen.errors import HwgenError
 
-__all__ = ["check_enum", "check_int"]
+__all__ = ["check_enum", "check_identifier", "check_int", "check_relative_path"]
 
 E = TypeVar("E", bound=enum.Enum)
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+"""A Verilog simple identifier without ``$``: safe in a tool script and a command line."""
+_PATH_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
+MAX_NAME_CHARS = 255
 
 
 def check_int(name: str, value: object, lo: int | None = None, hi: int | None = None) -> int:
@@ -59,3 +66,48 @@ def check_enum(name: str, cls: type[E], value: object) -> E:
     except (ValueError, TypeError):
         allowed = ", ".join(str(m.value) for m in cls)
         raise HwgenError(f"{name} must be one of {allowed}, not {value!r}") from None
+
+
+def check_identifier(name: str, value: object) -> str:
+    """``value`` if it is a Verilog simple identifier (letters, digits, ``_``; no ``$``).
+
+    Every name that reaches a tool script or command line (a top or module name, a port,
+    a parameter) passes here first: ``x; touch PWNED`` or ``!rm`` cannot split a Yosys
+    command or run a shell line.
+
+    Raises
+    ------
+    HwgenError
+        Not a string, empty, longer than 255 characters, or any other character.
+    """
+    if not isinstance(value, str):
+        raise HwgenError(f"{name} must be a Verilog identifier (a string), not {value!r}")
+    if len(value) > MAX_NAME_CHARS or not _IDENTIFIER.match(value):
+        raise HwgenError(f"{name} must be a Verilog identifier (letters, digits, _), not {value!r}")
+    return value
+
+
+def check_relative_path(name: str, value: object) -> str:
+    """``value`` if it is a safe relative file path inside a directory.
+
+    Parts of letters, digits and ``_ . + -`` joined by ``/``, none starting with ``.`` or
+    ``-`` (no ``..``, no hidden files, nothing a tool reads as an option); not absolute.
+
+    Raises
+    ------
+    HwgenError
+        Not a string, absolute, escaping the directory, or an unsafe character.
+    """
+    if not isinstance(value, str):
+        raise HwgenError(f"{name} must be a relative file path (a string), not {value!r}")
+    if value.startswith("/"):
+        raise HwgenError(f"{name} must be a path relative to the design directory, not {value!r}")
+    parts = PurePosixPath(value).parts
+    if not parts or ".." in parts:
+        raise HwgenError(f"{name} must stay inside the design directory, not {value!r}")
+    if len(value) > 4 * MAX_NAME_CHARS or not all(_PATH_PART.match(p) for p in parts):
+        raise HwgenError(
+            f"{name} must be a relative path of letters, digits and _ . + - (no part "
+            f"starting with . or -), not {value!r}"
+        )
+    return value

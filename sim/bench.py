@@ -57,6 +57,10 @@ class Bench(ABC):
     ) -> tuple[Any, list[tuple[str, int]]]:
         """The stimulus for ``options`` and its phases ``(name, checks)``."""
 
+    def skipped_phases(self, config: DesignConfig, options: VerifyOptions) -> list[tuple[str, str]]:
+        """``(name, reason)`` of each phase :meth:`stimulus` leaves out for ``config``."""
+        return []
+
     @abstractmethod
     def expected(self, config: DesignConfig, stim: Any) -> Any:
         """Golden outputs of ``stim``."""

@@ -91,6 +91,30 @@ class MacBench(Bench):
             out = out.concat(p)
         return out, [(n, p.lanes * p.cycles) for n, p in parts]
 
+    def skipped_phases(self, config: Any, options: VerifyOptions) -> list[tuple[str, str]]:
+        cfg = _mac(config)
+        out = []
+        bits = cfg.a.bits + cfg.w.bits
+        if not options.exhaustive:
+            out.append(("exhaustive", "turned off"))
+        elif bits > EXHAUSTIVE_MAX_BITS:
+            out.append(
+                (
+                    "exhaustive",
+                    f"{cfg.a.name} x {cfg.w.name} has 2^{bits} operand pairs "
+                    f"(runs up to 2^{EXHAUSTIVE_MAX_BITS})",
+                )
+            )
+        if cfg.max_terms > EXTREME_MAX_TERMS:
+            out.append(
+                (
+                    "extreme",
+                    f"max_terms {cfg.max_terms} > {EXTREME_MAX_TERMS} (the phase takes "
+                    "2 x max_terms clocks); overflow handling is checked by the random phase only",
+                )
+            )
+        return out
+
     def expected(self, config: Any, stim: MacStimulus) -> MacExpected:
         return mac_expected(_mac(config).golden(), stim)
 

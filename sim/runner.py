@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hwgen.emit.check import check_design_dir
 from hwgen.emit.manifest import Manifest
-from hwgen.tools import cache, icarus, process, verilator
+from hwgen.tools import cache, icarus, process, progress, verilator
 
 if TYPE_CHECKING:
     from cocotb_tools.runner import Runner
@@ -300,6 +301,7 @@ def build(
 
     ddir = Path(design_dir).resolve()
     man = Manifest.load(ddir)
+    check_design_dir(ddir, man)  # before any name reaches a tool
     tool_path(sim)
     harness = harness_verilog(manifest=man, lanes=lanes, fault=fault)
     build_args = _build_args(sim)
@@ -341,15 +343,16 @@ def build(
             else:
                 runner = _icarus_runner(icarus.COMPILE_TIMEOUT_S)
             try:
-                runner.build(
-                    sources=sources,
-                    hdl_toplevel=top,
-                    build_dir=bdir,
-                    build_args=build_args,
-                    waves=waves,
-                    timescale=("1ns", "1ps"),
-                    log_file=log,
-                )
+                with progress.phase(f"{sim} build of {top}"):
+                    runner.build(
+                        sources=sources,
+                        hdl_toplevel=top,
+                        build_dir=bdir,
+                        build_args=build_args,
+                        waves=waves,
+                        timescale=("1ns", "1ps"),
+                        log_file=log,
+                    )
             except (RuntimeError, SystemExit) as e:
                 raise SimulationError(f"{sim} build of {top} failed ({e}); see {log}") from None
             if runtime is not None and not runtime.is_dir():

@@ -14,6 +14,7 @@ passing runs never pay for it).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import shutil
@@ -29,16 +30,19 @@ import numpy as np
 from hwgen._validate import check_enum, check_int
 from hwgen.design.base import DesignConfig, canonical_json, config_hash
 from hwgen.design.families import family
+from hwgen.emit.check import check_design_dir
 from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
 from hwgen.sim.bench import Bench
 from hwgen.sim.fault import Fault
 from hwgen.sim.job import JOB_ENV, Job
 from hwgen.sim.runner import SimBuild, Simulator, build, default_build_root, run
+from hwgen.tools import cache, progress
 
 __all__ = [
     "DEFAULT_VECTORS",
     "MAX_LANES",
+    "MAX_VECTORS",
     "VerifyOptions",
     "VerifyReport",
     "Waves",
@@ -47,6 +51,10 @@ __all__ = [
 ]
 
 DEFAULT_VECTORS = 1 << 18
+MAX_VECTORS = 1 << 24
+"""Largest ``vectors`` one run takes: the stimulus, the golden outputs and the capture are
+held in memory (about 100 bytes per vector, so 1.6 GiB at the limit); split longer
+verifications into several seeds."""
 """Random MAC cycles (MAC designs) or MACs (arrays) checked by default."""
 MAX_LANES = 256
 """Most instances a harness may hold."""
@@ -110,7 +118,7 @@ class VerifyOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "sim", check_enum("sim", Simulator, self.sim))
         object.__setattr__(self, "waves", check_enum("waves", Waves, self.waves))
-        object.__setattr__(self, "vectors", check_int("vectors", self.vectors, 0))
+        object.__setattr__(self, "vectors", check_int("vectors", self.vectors, 0, MAX_VECTORS))
         object.__setattr__(self, "seed", check_int("seed", self.seed, 0))
         if self.lanes is not None:
             object.__setattr__(self, "lanes", check_int("lanes", self.lanes, 1, MAX_LANES))
@@ -167,6 +175,12 @@ class VerifyReport:
         The first mismatches, decoded, one line each.
     phases
         ``(name, checks)`` of each stimulus phase.
+    skipped
+        ``(name, reason)`` of each phase of the bench that did not run.
+    requested
+        The random vectors asked for (``None`` when the caller gave the stimulus); a phase
+        is whole clocks of ``lanes`` lanes, so its count is rounded up and depends on the
+        lane count (which differs between simulators unless ``--lanes`` fixes it).
     build_seconds, build_cached
         Harness build time (0 when reused from the cache).
     run_seconds
@@ -191,6 +205,8 @@ class VerifyReport:
     by_signal: Mapping[str, int] = field(default_factory=dict)
     first_mismatches: tuple[str, ...] = ()
     phases: tuple[tuple[str, int], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    requested: int | None = None
     build_seconds: float = 0.0
     build_cached: bool = False
     run_seconds: float = 0.0
@@ -214,13 +230,38 @@ class VerifyReport:
         """MAC checks per second of the clock loop (the sustained rate of long runs)."""
         return self.checks / self.loop_seconds if self.loop_seconds > 0 else 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (``hwgen verify --json``): every attribute, plus ``passed``."""
+        return {
+            "design": self.design,
+            "kind": self.kind,
+            "sim": str(self.sim),
+            "lanes": self.lanes,
+            "seed": self.seed,
+            "passed": self.passed,
+            "checks": self.checks,
+            "requested_vectors": self.requested,
+            "mismatches": self.mismatches,
+            "by_signal": dict(self.by_signal),
+            "first_mismatches": list(self.first_mismatches),
+            "phases": [{"name": n, "checks": c} for n, c in self.phases],
+            "skipped": [{"name": n, "reason": r} for n, r in self.skipped],
+            "build_seconds": self.build_seconds,
+            "build_cached": self.build_cached,
+            "run_seconds": self.run_seconds,
+            "loop_seconds": self.loop_seconds,
+            "check_seconds": self.check_seconds,
+            "waves": None if self.waves is None else str(self.waves),
+            "run_dir": None if self.run_dir is None else str(self.run_dir),
+        }
+
     def summary(self) -> str:
         """Multi-line human summary."""
         build = "cached" if self.build_cached else f"{self.build_seconds:.2f} s"
         phases = ", ".join(f"{n} {c:,}" for n, c in self.phases)
         lines = [
             f"design      {self.design} ({self.kind})",
-            f"simulator   {self.sim} ({self.lanes} lanes)",
+            f"simulator   {self.sim} ({self.lanes} lane{'' if self.lanes == 1 else 's'})",
             f"vectors     {self.checks:,} MAC checks ({phases}), seed {self.seed}",
             f"mismatches  {self.mismatches:,}"
             + (
@@ -234,6 +275,16 @@ class VerifyReport:
             f"golden      {self.check_seconds:.2f} s",
             f"result      {'PASS' if self.passed else 'FAIL'}",
         ]
+        for name, reason in self.skipped:
+            lines.insert(3, f"skipped     {name} phase: {reason}")
+        random = dict(self.phases).get("random")
+        if self.requested is not None and random is not None and random != self.requested:
+            lines.insert(
+                3,
+                f"note        random phase: {self.requested:,} vectors rounded up to whole "
+                f"clocks of {self.lanes} lanes ({random:,}); phase sizes follow the lane "
+                "count, which differs between simulators unless --lanes is given",
+            )
         if self.first_mismatches:
             lines.append("first mismatches:")
             lines += [f"  {m}" for m in self.first_mismatches]
@@ -254,7 +305,8 @@ def _simulate(
     )
     path = job.write(run_dir, arrays)
     t0 = time.perf_counter()
-    wave = run(b, test_module=test_module, run_dir=run_dir, env={JOB_ENV: str(path)})
+    with progress.phase(f"{b.sim} run of {b.toplevel}"):
+        wave = run(b, test_module=test_module, run_dir=run_dir, env={JOB_ENV: str(path)})
     return job, wave, time.perf_counter() - t0
 
 
@@ -267,27 +319,8 @@ def _load(design_dir: str | os.PathLike[str]) -> tuple[Path, Manifest, DesignCon
             f"{ddir} holds no manifest.json: not a design directory from hwgen generate"
         )
     man = Manifest.load(ddir)
-    config = man.design()
-    _check_consistent(man, config, ddir)
+    config = check_design_dir(ddir, man)
     return ddir, man, config, family(man.kind).bench()
-
-
-def _check_consistent(man: Manifest, config: DesignConfig, ddir: Path) -> None:
-    """The manifest's restated ports and latency must be what its config derives.
-
-    The harness drives the Verilog by the manifest's ports while the bench reads the
-    config; a manifest edited by hand so that the two disagree is refused.
-    """
-    want = [(p.name, str(p.dir), p.width, str(p.role)) for p in config.ports()]
-    got = [(p.name, str(p.dir), p.width, str(p.role)) for p in man.ports]
-    if want != got:
-        raise HwgenError(
-            f"{ddir}/manifest.json: its ports {got} are not those of its config {want}"
-        )
-    if man.latency != config.latency:
-        raise HwgenError(
-            f"{ddir}/manifest.json: latency {man.latency} is not its config's {config.latency}"
-        )
 
 
 def verify(
@@ -322,7 +355,12 @@ def verify(
     ddir, _, config, bench = _load(design_dir)
     lanes = opts.lanes or bench.default_lanes(opts.sim)
     stim, phases = bench.stimulus(config, opts, lanes)
-    return check(ddir, stim, opts, build_root=build_root, phases=phases)
+    report = check(ddir, stim, opts, build_root=build_root, phases=phases)
+    return dataclasses.replace(
+        report,
+        skipped=tuple(bench.skipped_phases(config, opts)),
+        requested=opts.vectors if any(n == "random" for n, _ in phases) else None,
+    )
 
 
 def check(
@@ -364,6 +402,7 @@ def check(
     lanes = bench.lanes_of(stimulus)
     check_int("lanes", lanes, 1, MAX_LANES)
     root = (Path(build_root) if build_root is not None else default_build_root()).resolve()
+    cache.prepare_dir(root, "the simulator build directory")
     sim, waves, fault = opts.sim, opts.waves, opts.fault
     t0 = time.perf_counter()
     expected = bench.expected(config, stimulus)

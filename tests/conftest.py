@@ -18,6 +18,7 @@ import pytest
 from helpers import SWEEP_SMALL, CliResult, invoke_cli, run_hwgen_subprocess
 
 from hwgen.tools.cache import CACHE_ENV
+from hwgen.tools.progress import PROGRESS_ENV
 from hwgen.tools.scratch import make_scratch
 
 _OWNED_CACHE: list[str] = []
@@ -25,6 +26,8 @@ _OWNED_CACHE: list[str] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     """The controlling process makes the run's cache; workers inherit it by environment."""
+    # Commands' stderr is asserted exactly; progress lines depend on the machine's speed.
+    os.environ[PROGRESS_ENV] = "off"
     if os.environ.get("PYTEST_XDIST_WORKER") or hasattr(config, "workerinput"):
         return
     path = str(make_scratch("test-cache"))

@@ -101,7 +101,7 @@ def test_generate_spec(hwgen, tmp_path):
         (["array", "--rows", "2", "--cols", "-1", "--a-format", "int8", "--w-format", "int8"],
          "cols must be in 1..64, not -1"),
         (["--spec", "x.toml", "mac", "--a-format", "int8", "--w-format", "int8"],
-         "--spec/--out before a subcommand are not allowed with 'generate mac'"),
+         "--spec/--out/--force before a subcommand are not allowed with 'generate mac'"),
     ],
 )  # fmt: skip
 def test_errors_are_one_line_exit_2(hwgen, tmp_path, monkeypatch, args, message):

@@ -95,7 +95,8 @@ def test_usage_errors_exit_2(cli, args):
     code, out, err = cli(*args)
     assert code == 2
     assert out == ""
-    assert err.startswith("Usage: hwgen")
+    assert err.startswith("hwgen: error: ")
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize("args", [["formats", "table"], ["formats", "tabel", "int4"]])

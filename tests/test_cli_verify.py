@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -12,7 +11,7 @@ from helpers import invoke_cli
 from hwgen.cli.main import HwgenGroup
 from hwgen.cli.verify_cmd import verify
 from hwgen.design.mac import MacConfig
-from hwgen.emit import emit
+from hwgen.emit import build_manifest, emit
 from hwgen.emit.manifest import Manifest
 
 
@@ -52,9 +51,12 @@ def test_mismatch_exits_1_with_decoded_operands_and_waves(int8_mac: Path, tmp_pa
     liar = tmp_path / "liar"
     liar.mkdir()
     man = Manifest.load(int8_mac)
-    for name in (*man.verilog, man.filelist):
-        (liar / name).write_bytes((int8_mac / name).read_bytes())
-    wrong = dataclasses.replace(man, a_format="uint8", config={**man.config, "a_format": "uint8"})
+    # A consistent lie: manifest, file and module name all claim uint8, the logic is int8's
+    # (the manifest checks pass; only simulation can tell).
+    wrong = build_manifest(MacConfig.from_dict({**man.config, "a_format": "uint8"}))
+    text = (int8_mac / man.verilog[0]).read_text().replace(man.top, wrong.top)
+    (liar / wrong.verilog[0]).write_text(text)
+    (liar / wrong.filelist).write_text(f"{wrong.verilog[0]}\n")
     (liar / "manifest.json").write_text(wrong.to_json())
     code, out, _ = invoke_cli(
         ["verify", str(liar), "--vectors", "256", "--lanes", "8"],

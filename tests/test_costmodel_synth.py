@@ -188,10 +188,16 @@ def test_unknown_parameter_raises_with_yosys_message() -> None:
     [
         ({"target": "asic"}, "target must be one of generic, xilinx, ice40, ecp5, not 'asic'"),
         ({"dsp": True}, "dsp=True is not supported by target 'generic': it maps to gates only"),
-        ({"top": "a b"}, "top must be a Verilog identifier, not 'a b'"),
+        (
+            {"top": "a b"},
+            "top must be a Verilog identifier (letters, digits, _), not 'a b'",
+        ),
         ({"params": {"ACC_BITS": "12"}}, "parameter ACC_BITS must be an integer, not '12'"),
         ({"params": {"ACC_BITS": True}}, "parameter ACC_BITS must be an integer, not True"),
-        ({"params": {"1X": 1}}, "parameter name must be a Verilog identifier, not '1X'"),
+        (
+            {"params": {"1X": 1}},
+            "parameter name must be a Verilog identifier (letters, digits, _), not '1X'",
+        ),
         ({"timeout_s": 0}, "timeout_s must be > 0, not 0"),
     ],
 )

@@ -76,7 +76,7 @@ def test_spec_round_trips_every_config_key():
                     "cols": 1,
                 }
             },
-            r"^rows must be in 1..64, not 0$",
+            r"^spec: \[design\] rows must be in 1..64, not 0$",
         ),
     ],
 )

@@ -144,7 +144,7 @@ def test_load_rejects_tampered_config(tmp_path):
 def test_load_rejects_malformed_parts(tmp_path):
     d = _manifest().to_dict()
     d["ports"][0]["dir"] = "sideways"
-    with pytest.raises(HwgenError, match=r"malformed manifest: 'sideways' is not a valid PortDir"):
+    with pytest.raises(HwgenError, match=r"port 'clk' dir must be one of in, out, not 'sideways'$"):
         Manifest.load(_write(tmp_path, d))
 
 

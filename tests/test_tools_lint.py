@@ -139,7 +139,10 @@ def test_icarus_unknown_top_raises() -> None:
     ("kwargs", "message"),
     [
         ({"generation": "1995"}, "generation must be one of 2001, 2005, 2009, 2012, not '1995'"),
-        ({"top": "1bad"}, "top must be a Verilog identifier, not '1bad'"),
+        (
+            {"top": "1bad"},
+            "top must be a Verilog identifier (letters, digits, _), not '1bad'",
+        ),
     ],
 )
 def test_icarus_bad_arguments(kwargs: dict, message: str) -> None:

@@ -29,6 +29,12 @@ DEFAULT_ROOT = Path("rtl_out")
 """Parent of the default output directory ``rtl_out/<name>/``."""
 
 
+FORCE_HELP = (
+    "Replace an output directory that holds a different design (the same design is "
+    "always regenerated in place)."
+)
+
+
 def default_out_dir(config: DesignConfig) -> Path:
     """``rtl_out/<name>`` relative to the working directory."""
     return DEFAULT_ROOT / config.name
@@ -55,11 +61,11 @@ def summary(manifest: Manifest, out_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _generate(config: DesignConfig, out: Path | None) -> None:
+def _generate(config: DesignConfig, out: Path | None, force: bool) -> None:
     from hwgen.emit import emit
 
     out_dir = out if out is not None else default_out_dir(config)
-    manifest = emit(config, out_dir)
+    manifest = emit(config, out_dir, force=force)
     click.echo(summary(manifest, out_dir), nl=False)
 
 
@@ -92,27 +98,28 @@ def _given(**kwargs: Any) -> dict[str, Any]:
     default=None,
     help="Output directory for --spec [rtl_out/<name>].",
 )
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
-def generate(ctx: click.Context, spec: Path | None, out: Path | None) -> None:
+def generate(ctx: click.Context, spec: Path | None, out: Path | None, force: bool) -> None:
     """Generate Verilog + filelist + manifest.json for a MAC unit or a PE array."""
     if ctx.invoked_subcommand is not None:
-        if spec is not None or out is not None:
+        if spec is not None or out is not None or force:
             raise HwgenError(
-                f"--spec/--out before a subcommand are not allowed with "
-                f"'generate {ctx.invoked_subcommand}'; put --out after the subcommand"
+                f"--spec/--out/--force before a subcommand are not allowed with "
+                f"'generate {ctx.invoked_subcommand}'; put them after the subcommand"
             )
         return
     if spec is None:
         kinds = ", ".join(f.kind for f in families())
         raise click.UsageError(f"give --spec FILE or a subcommand: {kinds}", ctx=ctx)
-    _generate(load_design(spec), out)
+    _generate(load_design(spec), out, force)
 
 
 def _family_command(fam: Family) -> click.Command:
     """``hwgen generate <kind>``: one option per config key of the family (from the table)."""
 
-    def callback(out: Path | None, **options: Any) -> None:
-        _generate(fam.config.from_dict(_given(**options)), out)
+    def callback(out: Path | None, force: bool, **options: Any) -> None:
+        _generate(fam.config.from_dict(_given(**options)), out, force)
 
     params: list[click.Parameter] = [_click_option(o) for o in fam.config.options()]
     params.append(
@@ -123,6 +130,7 @@ def _family_command(fam: Family) -> click.Command:
             help="Output directory [rtl_out/<name>].",
         )
     )
+    params.append(click.Option(["--force"], is_flag=True, help=FORCE_HELP))
     return click.Command(name=fam.kind, callback=callback, params=params, help=fam.summary)
 
 

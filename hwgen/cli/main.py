@@ -16,6 +16,7 @@ import click
 
 from hwgen import __version__
 from hwgen.cli import (
+    cache_cmd,
     cost_cmd,
     demo_cmd,
     formats_cmd,
@@ -24,7 +25,9 @@ from hwgen.cli import (
     sweep_cmd,
     verify_cmd,
 )
+from hwgen.cli.oneline import OneLineGroup, one_line
 from hwgen.errors import HwgenError
+from hwgen.tools import progress
 
 EXIT_USAGE = 2
 """Exit code for bad input (the same code click uses for usage errors)."""
@@ -38,24 +41,43 @@ def error_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-class HwgenGroup(click.Group):
+class HwgenGroup(OneLineGroup):
     """A click group whose subcommands fail with one line on stderr, never a traceback.
 
     ``HwgenError`` -> ``hwgen: error: <message>`` and exit 2; Ctrl-C -> ``hwgen: interrupted``
-    and exit 130. Other exceptions are bugs and keep their traceback (click itself already
+    and exit 130. Click usage errors of every command below (a bad option value, a missing
+    argument, an unknown subcommand) and of ``hwgen`` itself are one line of the same form
+    (no usage block). Other exceptions are bugs and keep their traceback (click itself already
     ends quietly when the reader of stdout goes away, as in ``hwgen ... | head``).
     """
 
+    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+        """Parse ``hwgen``'s own options; a usage error is one line and exit 2."""
+        try:
+            return super().make_context(info_name, args, **extra)
+        except HwgenError as exc:
+            click.echo(f"hwgen: error: {error_line(exc)}", err=True)
+            raise click.exceptions.Exit(EXIT_USAGE) from None
+
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the selected subcommand inside the error boundary."""
+        """Run the selected subcommand inside the error boundary (progress on stderr)."""
+        old = progress.set_reporter(progress.console_reporter())
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # ``hwgen formats`` alone prints its help, as click does
+        except click.UsageError as exc:
+            # Raised while a subcommand (at any depth) parses its arguments or by a callback.
+            click.echo(f"hwgen: error: {error_line(one_line(exc))}", err=True)
+            ctx.exit(EXIT_USAGE)
         except HwgenError as exc:
             click.echo(f"hwgen: error: {error_line(exc)}", err=True)
             ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("hwgen: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        finally:
+            progress.set_reporter(old)
 
 
 @click.group(cls=HwgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,6 +98,7 @@ COMMANDS: list[click.Command] = [
     verify_cmd.verify,
     cost_cmd.cost,
     sweep_cmd.sweep,
+    cache_cmd.cache_group,
 ]
 """Every subcommand of ``hwgen`` (``--help`` lists them alphabetically)."""
 

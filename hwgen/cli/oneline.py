@@ -15,7 +15,8 @@ import click
 from hwgen.errors import HwgenError
 
 
-def _one_line(exc: click.UsageError) -> HwgenError:
+def one_line(exc: click.UsageError) -> HwgenError:
+    """The usage error as a one-line :class:`HwgenError` naming the command's ``--help``."""
     where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
     return HwgenError(" ".join(exc.format_message().split()) + where)
 
@@ -32,8 +33,10 @@ class OneLineCommand(click.Command):
     ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare group name asks for its help: click prints it
         except click.UsageError as exc:
-            raise _one_line(exc) from None
+            raise one_line(exc) from None
 
 
 class OneLineGroup(click.Group):
@@ -50,13 +53,17 @@ class OneLineGroup(click.Group):
     ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare group name asks for its help: click prints it
         except click.UsageError as exc:
-            raise _one_line(exc) from None
+            raise one_line(exc) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare group name asks for its help: click prints it
         except click.UsageError as exc:
-            raise _one_line(exc) from None
+            raise one_line(exc) from None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from hwgen.sim.runner import Simulator
-from hwgen.sim.verify import DEFAULT_VECTORS, VerifyOptions, Waves
+from hwgen.sim.verify import DEFAULT_VECTORS, MAX_VECTORS, VerifyOptions, Waves
 from hwgen.sim.verify import verify as run_verify
 
 EXIT_MISMATCH = 1
@@ -25,12 +26,14 @@ EXIT_MISMATCH = 1
 )
 @click.option(
     "--vectors",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_VECTORS),
     default=DEFAULT_VECTORS,
     show_default=True,
-    help="Random MAC cycles (MAC designs, on top of the exhaustive and extreme phases) "
-    "or MACs (arrays).",
+    help="Random MAC checks (MAC designs, on top of the exhaustive and extreme phases, "
+    "rounded up to whole clocks of --lanes) or MACs (arrays); at most "
+    f"{MAX_VECTORS:,} (2^24) per run: use several --seed values for more.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(
     "--waves/--no-waves",
@@ -60,6 +63,7 @@ def verify(
     waves: bool | None,
     lanes: int | None,
     build_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Check the design in DESIGN_DIR (a `hwgen generate` output) in a simulator.
 
@@ -68,8 +72,11 @@ def verify(
     mode = Waves.ON_FAILURE if waves is None else (Waves.ALWAYS if waves else Waves.NEVER)
     options = VerifyOptions(sim=Simulator(sim), vectors=vectors, seed=seed, waves=mode, lanes=lanes)
     report = run_verify(design_dir, options, build_root=build_dir)
-    click.echo(report.summary())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(report.summary())
     if not report.passed:
-        if report.run_dir is not None:
+        if report.run_dir is not None and not as_json:
             click.echo(f"logs        {report.run_dir}")
         ctx.exit(EXIT_MISMATCH)

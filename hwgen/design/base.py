@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from hwgen._validate import check_enum, check_int
 from hwgen.errors import HwgenError
 
 if TYPE_CHECKING:
@@ -150,14 +151,22 @@ class Port:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Port:
         """Inverse of :meth:`to_dict` (``signed`` / ``elements`` optional: older manifests)."""
+        name = d["name"]
         return cls(
-            name=str(d["name"]),
-            dir=PortDir(d["dir"]),
-            width=int(d["width"]),
-            role=Role(d["role"]),
-            signed=bool(d.get("signed", False)),
-            elements=int(d.get("elements", 1)),
+            name=name,
+            dir=check_enum(f"port {name!r} dir", PortDir, d["dir"]),
+            # Strict: a width given as "4" or 4.0 is a hand edit, refused (not coerced).
+            width=check_int(f"port {name!r} width", d["width"], 1),
+            role=check_enum(f"port {name!r} role", Role, d["role"]),
+            signed=_check_bool(f"port {name!r} signed", d.get("signed", False)),
+            elements=check_int(f"port {name!r} elements", d.get("elements", 1), 1),
         )
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise HwgenError(f"{name} must be true or false, not {value!r}")
+    return value
 
 
 def clock_and_reset() -> tuple[Port, Port]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from hwgen.design.base import DesignConfig
 from hwgen.design.families import family, kinds
-from hwgen.errors import HwgenError
+from hwgen.errors import HwgenError, os_error_line
 
 TABLE = "design"
 """The only table a spec may hold."""
@@ -82,7 +82,11 @@ def parse_design(doc: Mapping[str, Any], *, source: str = "spec") -> DesignConfi
             f"{source}: unknown keys for kind {kind!r}: {', '.join(unknown)}; "
             f"allowed: {', '.join(allowed)}"
         )
-    return family(kind).config.from_dict(spec)
+    try:
+        return family(kind).config.from_dict(spec)
+    except HwgenError as e:
+        # The config names the key; the file is named here (one line: "<file>: <key> ...").
+        raise HwgenError(f"{source}: [{TABLE}] {e}") from None
 
 
 def load_design(path: str | Path) -> DesignConfig:
@@ -94,6 +98,13 @@ def load_design(path: str | Path) -> DesignConfig:
         raise HwgenError(f"design spec not found: {p}") from None
     except IsADirectoryError:
         raise HwgenError(f"design spec {p} is a directory; give a .toml file") from None
+    except UnicodeDecodeError as e:
+        raise HwgenError(
+            f"{p}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+            "a design spec is a UTF-8 TOML file"
+        ) from None
+    except OSError as e:
+        raise HwgenError(os_error_line(e, "read the design spec", p)) from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwgen._validate import check_identifier, check_int, check_relative_path
 from hwgen.design.base import (
     AccumulatorInfo,
     ArrayInfo,
@@ -31,7 +32,7 @@ from hwgen.design.base import (
     canonical_json,
     config_hash,
 )
-from hwgen.errors import HwgenError
+from hwgen.errors import HwgenError, os_error_line
 
 __all__ = [
     "SCHEMA",
@@ -46,6 +47,11 @@ __all__ = [
     "canonical_json",
     "config_hash",
 ]
+
+MAX_PORT_BITS = 1 << 16
+"""Widest port a manifest may declare (a 64 x 64 array's flattened buses fit many times)."""
+MAX_LATENCY = 1 << 12
+"""Largest latency a manifest may declare (a bound for the simulator's wait loops)."""
 
 SCHEMA = "hwgen.manifest/1"
 """The schema identifier written into (and required from) every manifest."""
@@ -131,6 +137,7 @@ class Manifest:
         from hwgen.design.families import family
 
         family(self.kind)  # a kind of the family table
+        self._check_names()
         # Freeze the containers so a manifest cannot drift from its config hash.
         object.__setattr__(self, "kind", str(self.kind))
         object.__setattr__(self, "verilog", tuple(self.verilog))
@@ -139,6 +146,24 @@ class Manifest:
         object.__setattr__(self, "config", json.loads(canonical_json(dict(self.config))))
         if self.flags is not None:
             object.__setattr__(self, "flags", dict(self.flags))
+
+    def _check_names(self) -> None:
+        """Every name that reaches a tool script or command line is safe (see _validate)."""
+        for key in ("name", "top", "clock"):
+            check_identifier(key, getattr(self, key))
+        check_identifier("reset.port", self.reset.port)
+        for i, v in enumerate(self.verilog):
+            check_relative_path(f"verilog[{i}]", v)
+        if not self.verilog:
+            raise HwgenError("verilog must list at least one file")
+        check_relative_path("filelist", self.filelist)
+        for i, v in enumerate(self.waivers):
+            check_relative_path(f"waivers[{i}]", v)
+        for i, p in enumerate(self.ports):
+            check_identifier(f"ports[{i}].name", p.name)
+            check_int(f"ports[{i}].width ({p.name})", p.width, 1, MAX_PORT_BITS)
+            check_int(f"ports[{i}].elements ({p.name})", p.elements, 1, MAX_PORT_BITS)
+        check_int("latency", self.latency, 0, MAX_LATENCY)
 
     @property
     def config_hash(self) -> str:
@@ -231,7 +256,7 @@ class Manifest:
                 a_format=d["a_format"],
                 w_format=d["w_format"],
                 config=d["config"],
-                latency=int(d["latency"]),
+                latency=check_int("latency", d["latency"], 0, MAX_LATENCY),
                 clock=d["clock"],
                 reset=ResetInfo(**d["reset"]),
                 accumulator=AccumulatorInfo(**d["accumulator"]),
@@ -242,7 +267,7 @@ class Manifest:
             )
         except (TypeError, ValueError, KeyError) as e:
             if isinstance(e, HwgenError):
-                raise
+                raise HwgenError(f"{source}: {e}") from None
             raise HwgenError(f"{source}: malformed manifest: {e}") from None
         if d["config_hash"] != m.config_hash:
             raise HwgenError(
@@ -261,6 +286,12 @@ class Manifest:
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise HwgenError(f"manifest not found: {p}") from None
+        except UnicodeDecodeError as e:
+            raise HwgenError(
+                f"{p}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})"
+            ) from None
+        except OSError as e:
+            raise HwgenError(os_error_line(e, "read the manifest", p)) from None
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:

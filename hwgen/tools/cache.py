@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "cache_root", "directory_bytes", "evict", "sim_build_root"]
+from hwgen.errors import os_errors
+
+__all__ = [
+    "CACHE_ENV",
+    "CacheEntry",
+    "cache_root",
+    "clean",
+    "directory_bytes",
+    "entries",
+    "evict",
+    "prepare_dir",
+    "sim_build_root",
+]
 
 CACHE_ENV = "HWGEN_CACHE_DIR"
 """Environment variable that moves the whole cache."""
@@ -36,6 +50,30 @@ def cache_root() -> Path:
 def sim_build_root() -> Path:
     """Default root of simulator builds: ``<cache>/sim``."""
     return cache_root() / "sim"
+
+
+def prepare_dir(path: Path, what: str) -> Path:
+    """Create ``path`` (a cache or build root) and prove it writable before any tool runs.
+
+    Parameters
+    ----------
+    path
+        The directory.
+    what
+        Names it in the message (``"the simulator build directory"``).
+
+    Raises
+    ------
+    HwgenError
+        The OS refuses to create or write it (read-only file system, a path under a regular
+        file, ``/proc``, no permission): one line naming the path and the OS's reason.
+    """
+    with os_errors(f"use {what}", path):
+        path.mkdir(parents=True, exist_ok=True)
+        # A directory can exist yet refuse writes (a read-only mount): probe with a file.
+        with tempfile.NamedTemporaryFile(prefix=".hwgen-probe-", dir=path):
+            pass
+    return path
 
 
 def directory_bytes(path: Path) -> int:
@@ -81,4 +119,74 @@ def evict(root: Path, *, stamp: str, limit_bytes: int | None = None) -> list[Pat
         shutil.rmtree(d, ignore_errors=True)
         total -= size
         removed.append(d)
+    return removed
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One top-level item of the cache: a simulator build, a runtime cache or run logs.
+
+    Attributes
+    ----------
+    path
+        The directory (or file).
+    size_bytes
+        Bytes of its regular files.
+    last_used
+        Seconds since the epoch of its last use (its build stamp, else its mtime).
+    """
+
+    path: Path
+    size_bytes: int
+    last_used: float
+
+
+def entries(root: Path | None = None, *, stamp: str = "hwgen_build.json") -> list[CacheEntry]:
+    """The items of the cache below ``root`` (default :func:`cache_root`), largest first.
+
+    Builds one level down (``sim/<build>``) are listed one by one; lock files are skipped.
+    """
+    base = cache_root() if root is None else root
+    if not base.is_dir():
+        return []
+    out = []
+    for area in sorted(base.iterdir()):
+        items = sorted(area.iterdir()) if area.is_dir() and area.name == "sim" else [area]
+        for item in items:
+            if item.name.startswith(".") and item.name.endswith(".lock"):
+                continue
+            s = item / stamp
+            used = (s if s.is_file() else item).stat().st_mtime
+            size = directory_bytes(item) if item.is_dir() else item.stat().st_size
+            out.append(CacheEntry(path=item, size_bytes=size, last_used=used))
+    return sorted(out, key=lambda e: (-e.size_bytes, str(e.path)))
+
+
+def clean(root: Path | None = None, *, keep_recent: bool = True) -> list[CacheEntry]:
+    """Remove the cache's items; return what was removed.
+
+    Parameters
+    ----------
+    root
+        The cache (default :func:`cache_root`).
+    keep_recent
+        Keep items used within the last ten minutes (another hwgen process may be using
+        them); ``False`` removes everything.
+
+    Raises
+    ------
+    HwgenError
+        The OS refuses to remove an item (one line naming it).
+    """
+    now = time.time()
+    removed = []
+    for e in entries(root):
+        if keep_recent and now - e.last_used < _KEEP_RECENT_S:
+            continue
+        with os_errors("remove the cache entry", e.path):
+            if e.path.is_dir() and not e.path.is_symlink():
+                shutil.rmtree(e.path)
+            else:
+                e.path.unlink()
+        removed.append(e)
     return removed

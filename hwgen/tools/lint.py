@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwgen._validate import check_enum
+from hwgen._validate import check_enum, check_identifier
 from hwgen.errors import HwgenError
 from hwgen.tools import icarus, process, verilator
 from hwgen.tools.scratch import scratch_dir
@@ -81,8 +81,7 @@ class LintResult:
 
 
 def _check_top(top: str) -> None:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", top):
-        raise HwgenError(f"top must be a Verilog identifier, not {top!r}")
+    check_identifier("top", top)
 
 
 def _run(
