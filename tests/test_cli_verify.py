@@ -99,4 +99,4 @@ def test_bad_option_values_are_usage_errors(int8_mac: Path) -> None:
     code, _, err = invoke_cli(["verify", str(int8_mac), "--sim", "vcs"], command=_group())
     assert code == 2 and "'vcs' is not one of 'verilator', 'icarus'" in err
     code, _, err = invoke_cli(["verify", str(int8_mac), "--vectors", "-1"], command=_group())
-    assert code == 2 and "-1 is not in the range x>=0" in err
+    assert code == 2 and "-1 is not in the range 0<=x<=16777216" in err

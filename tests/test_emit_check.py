@@ -150,7 +150,7 @@ def test_verilog_without_the_top_module(design, tmp_path):
 def test_generated_design_passes_and_ports_parse(design):
     assert _check(design) is None
     ports = verilog_ports((design / f"{TOP}.v").read_text(), TOP)
-    want = [(p.name, str(p.dir), p.width * p.elements, p.signed) for p in CONFIG.ports()]
+    want = [(p.name, str(p.dir), p.width, p.signed) for p in CONFIG.ports()]
     assert sorted(ports) == sorted(want)
 
 

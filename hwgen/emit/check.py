@@ -151,7 +151,7 @@ def check_design_dir(ddir: Path, man: Manifest) -> DesignConfig:
         found = verilog_ports("\n".join(texts), man.top)
     except HwgenError as e:
         raise HwgenError(f"{ddir}: {e}") from None
-    want = [(p.name, str(p.dir), p.width * p.elements, p.signed) for p in man.ports]
+    want = [(p.name, str(p.dir), p.width, p.signed) for p in man.ports]
     if sorted(found) != sorted(want):
         have = {f[0]: f for f in found}
         for w in want:
