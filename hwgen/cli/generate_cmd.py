@@ -103,12 +103,17 @@ def generate(ctx: click.Context, spec: Path | None, out: Path | None) -> None:
             )
         return
     if spec is None:
-        kinds = ", ".join(f.kind for f in families())
+        kinds = ", ".join(command_name(f.kind) for f in families())
         raise click.UsageError(f"give --spec FILE or a subcommand: {kinds}", ctx=ctx)
     _generate(load_design(spec), out)
 
 
-def _family_command(fam: Family) -> click.Command:
+def command_name(kind: str) -> str:
+    """The subcommand of a kind: ``bitmod_pe`` -> ``bitmod-pe`` (click's dashed style)."""
+    return kind.replace("_", "-")
+
+
+def _family_command(fam: Family, *, name: str, hidden: bool = False) -> click.Command:
     """``hwgen generate <kind>``: one option per config key of the family (from the table)."""
 
     def callback(out: Path | None, **options: Any) -> None:
@@ -123,8 +128,12 @@ def _family_command(fam: Family) -> click.Command:
             help="Output directory [rtl_out/<name>].",
         )
     )
-    return click.Command(name=fam.kind, callback=callback, params=params, help=fam.summary)
+    return click.Command(
+        name=name, callback=callback, params=params, help=fam.summary, hidden=hidden
+    )
 
 
 for _family in families():
-    generate.add_command(_family_command(_family))
+    generate.add_command(_family_command(_family, name=command_name(_family.kind)))
+    if command_name(_family.kind) != _family.kind:  # the kind's own spelling works too
+        generate.add_command(_family_command(_family, name=_family.kind, hidden=True))
