@@ -29,7 +29,7 @@ EXIT_MISMATCH = 1
     default=DEFAULT_VECTORS,
     show_default=True,
     help="Random MAC cycles (MAC designs, on top of the exhaustive and extreme phases) "
-    "or MACs (arrays).",
+    "or MACs (arrays; BitMoD PEs: MACs of the random groups, after the directed ones).",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(
@@ -42,7 +42,8 @@ EXIT_MISMATCH = 1
     "--lanes",
     type=click.IntRange(min=1),
     default=None,
-    help="Design instances checked per clock (MAC: 256 on Verilator, 16 on Icarus; array: 1).",
+    help="Design instances checked per clock (MAC: 256 on Verilator, 16 on Icarus; array: 1; "
+    "BitMoD PE: 8 on Verilator, 2 on Icarus).",
 )
 @click.option(
     "--build-dir",

@@ -76,7 +76,7 @@ class BitmodPEConfig(BitmodPEParams, DesignConfig):
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
         """Rebuild from :meth:`to_dict` output (unknown keys rejected, lists as tuples)."""
-        return DesignConfig.from_dict.__func__(cls, d)  # type: ignore[attr-defined,no-any-return]
+        return DesignConfig.from_dict.__func__(cls, d)  # type: ignore[attr-defined]
 
     @classmethod
     def _build(cls, d: Mapping[str, Any]) -> Self:
