@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from hwgen.costmodel.synth import SynthTarget, synthesize
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
 from hwgen.emit import to_verilog
-from hwgen.golden.bitmod import BitmodPEConfig
 
 
 def _designs() -> list[tuple[str, object, dict[str, float]]]:

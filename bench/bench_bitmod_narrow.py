@@ -30,8 +30,9 @@ import time
 
 import numpy as np
 
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.formats import get
-from hwgen.golden.bitmod import BitmodPEConfig, gemm_from_floats, quantize_weights
+from hwgen.golden.bitmod import gemm_from_floats, quantize_weights
 
 TYPES = ("bitmod_fp4", "bitmod_fp3", "int8", "int6", "int4")
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from amaranth.sim import Simulator
 
-from hwgen.golden.bitmod import BitmodPEConfig, PEMode
+from hwgen.design.bitmod import BitmodPEConfig
+from hwgen.golden.bitmod import PEMode
 from hwgen.rtl.bitmod import special_to_field
 
 

@@ -124,7 +124,7 @@ def test_out_is_a_file(hwgen, tmp_path):
 def test_no_spec_no_subcommand_is_a_usage_error(hwgen):
     code, _, stderr = hwgen()
     assert code == 2
-    assert "give --spec FILE or a subcommand: mac, array" in stderr
+    assert "give --spec FILE or a subcommand: mac, array, bitmod-pe" in stderr
 
 
 def test_unknown_overflow_choice_is_a_usage_error(hwgen):

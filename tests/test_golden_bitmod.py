@@ -9,11 +9,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
 from hwgen.formats import get
 from hwgen.golden.bitmod import (
     AccRounding,
-    BitmodPEConfig,
     GroupFlag,
     PEMode,
     WeightType,
@@ -79,7 +79,7 @@ def test_config_facts() -> None:
     only8 = BitmodPEConfig(weight_types=("int8",), group_size=8)
     assert only8.min_group_size == 8 and only8.sigma_max == 6
     assert BitmodPEConfig.from_dict(cfg.to_dict()) == cfg
-    with pytest.raises(HwgenError, match="unknown BitMoD PE config keys: rows"):
+    with pytest.raises(HwgenError, match="unknown bitmod_pe config keys: rows"):
         BitmodPEConfig.from_dict({"rows": 2})
     assert default_special_values("bitmod_fp3") == (3, -3, 6, -6)
     assert default_special_values("bitmod_fp4") == cfg.special_values

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
 from hwgen.formats import get
-from hwgen.golden.bitmod import BitmodPEConfig, WeightType
+from hwgen.golden.bitmod import WeightType
 from hwgen.golden.bitmod.stream import (
     HEADER_BYTES,
     PackedWeights,

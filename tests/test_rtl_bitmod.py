@@ -10,10 +10,10 @@ import pytest
 from bitmod_sim import Group, run_pe
 from helpers import comb_eval
 
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
 from hwgen.formats import get
 from hwgen.golden.bitmod import (
-    BitmodPEConfig,
     PEMode,
     WeightType,
     encode_terms,
@@ -164,7 +164,7 @@ def test_minimum_group_size_never_stalls(wt: WeightType) -> None:
     # Metadata in cycle 0, the first beat in cycle 1, then one beat per `cycles` cycles;
     # the last result shows `latency` edges after the last beat (+1: that cycle counts).
     beats = 6 * cfg.beats_per_group
-    assert run.cycles == 1 + (beats - 1) * wt.cycles + cfg.latency(wt) + 1
+    assert run.cycles == 1 + (beats - 1) * wt.cycles + cfg.group_latency(wt) + 1
 
 
 @pytest.mark.parametrize("wt", list(WeightType))

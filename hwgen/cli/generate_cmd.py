@@ -110,12 +110,17 @@ def generate(ctx: click.Context, spec: Path | None, out: Path | None, force: boo
             )
         return
     if spec is None:
-        kinds = ", ".join(f.kind for f in families())
+        kinds = ", ".join(command_name(f.kind) for f in families())
         raise click.UsageError(f"give --spec FILE or a subcommand: {kinds}", ctx=ctx)
     _generate(load_design(spec), out, force)
 
 
-def _family_command(fam: Family) -> click.Command:
+def command_name(kind: str) -> str:
+    """The subcommand of a kind: ``bitmod_pe`` -> ``bitmod-pe`` (click's dashed style)."""
+    return kind.replace("_", "-")
+
+
+def _family_command(fam: Family, *, name: str, hidden: bool = False) -> click.Command:
     """``hwgen generate <kind>``: one option per config key of the family (from the table)."""
 
     def callback(out: Path | None, force: bool, **options: Any) -> None:
@@ -131,8 +136,12 @@ def _family_command(fam: Family) -> click.Command:
         )
     )
     params.append(click.Option(["--force"], is_flag=True, help=FORCE_HELP))
-    return click.Command(name=fam.kind, callback=callback, params=params, help=fam.summary)
+    return click.Command(
+        name=name, callback=callback, params=params, help=fam.summary, hidden=hidden
+    )
 
 
 for _family in families():
-    generate.add_command(_family_command(_family))
+    generate.add_command(_family_command(_family, name=command_name(_family.kind)))
+    if command_name(_family.kind) != _family.kind:  # the kind's own spelling works too
+        generate.add_command(_family_command(_family, name=_family.kind, hidden=True))

@@ -30,7 +30,8 @@ EXIT_MISMATCH = 1
     default=DEFAULT_VECTORS,
     show_default=True,
     help="Random MAC checks (MAC designs, on top of the exhaustive and extreme phases, "
-    "rounded up to whole clocks of --lanes) or MACs (arrays); at most "
+    "rounded up to whole clocks of --lanes), MACs (arrays) or MACs of the random groups "
+    "after the directed ones (BitMoD PEs); at most "
     f"{MAX_VECTORS:,} (2^24) per run: use several --seed values for more.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -45,7 +46,8 @@ EXIT_MISMATCH = 1
     "--lanes",
     type=click.IntRange(min=1),
     default=None,
-    help="Design instances checked per clock (MAC: 256 on Verilator, 16 on Icarus; array: 1).",
+    help="Design instances checked per clock (MAC: 256 on Verilator, 16 on Icarus; array: 1; "
+    "BitMoD PE: 8 on Verilator, 2 on Icarus).",
 )
 @click.option(
     "--build-dir",

@@ -94,6 +94,16 @@ class Role(enum.StrEnum):
     OUT_VALID = "out_valid"
     OUT_READY = "out_ready"
     OUT_FLAGS = "out_flags"
+    META_VALID = "meta_valid"
+    META_READY = "meta_ready"
+    DTYPE = "dtype"
+    SELECTOR = "selector"
+    SCALE = "scale"
+    SV_WE = "sv_we"
+    SV_ADDR = "sv_addr"
+    SV_DATA = "sv_data"
+    OUT_MAN = "out_man"
+    OUT_EXP = "out_exp"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,6 +306,7 @@ class DesignFacts:
     array: ArrayInfo | None = None
     flags: Mapping[str, int] | None = None
     reset: ResetInfo = field(default_factory=ResetInfo)
+    bitmod: Mapping[str, Any] | None = None
 
 
 class DesignConfig(ABC):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hwgen.design.array import ArrayConfig
 from hwgen.design.base import DesignConfig
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 
@@ -80,6 +81,12 @@ FAMILIES: Mapping[str, Family] = {
             "hwgen.rtl.array:PEArray",
             "hwgen.sim.bench_array:ArrayBench",
             "An R x C output-stationary systolic PE array.",
+        ),
+        Family(
+            BitmodPEConfig,
+            "hwgen.rtl.bitmod:BitmodPE",
+            "hwgen.sim.bench_bitmod:BitmodBench",
+            "A BitMoD bit-serial mixture-of-datatype PE (INT8/6/4/3, FP4/3 weights).",
         ),
     )
 }

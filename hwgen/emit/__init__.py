@@ -85,6 +85,7 @@ def build_manifest(config: DesignConfig, *, waivers: Sequence[str] = ()) -> Mani
         output=facts.output,
         array=facts.array,
         flags=facts.flags,
+        bitmod=facts.bitmod,
         ports=config.ports(),
     )
 

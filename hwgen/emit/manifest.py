@@ -7,7 +7,8 @@ config, from which :meth:`Manifest.design` rebuilds the config through the famil
 (hwgen's own benches read everything else from that config, not from restated fields).
 The schema is documented in ``docs/hardware.md``; :class:`Manifest` mirrors it field by
 field. Fields added since the first release (``reset.clears``, ``reset.drops_in_flight``,
-``array.pe_latency``, ``ports[].signed``, ``ports[].elements``) are optional on load, so
+``array.pe_latency``, ``ports[].signed``, ``ports[].elements``, ``bitmod``) are optional on
+load, so
 older manifests still load.
 """
 
@@ -78,7 +79,10 @@ _KEYS = (
     "array",
     "flags",
     "ports",
+    "bitmod",
 )
+#: Keys a manifest may omit (added after the first release; ``None`` when absent).
+_OPTIONAL_KEYS = ("bitmod",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +109,8 @@ class Manifest:
         the output buffer is free).
     accumulator, output, array, flags, ports
         See ``docs/hardware.md``.
+    bitmod
+        BitMoD PE facts (``docs/bitmod.md``, "Manifest"); ``None`` for other kinds.
     """
 
     kind: str
@@ -122,6 +128,7 @@ class Manifest:
     array: ArrayInfo | None
     flags: Mapping[str, int] | None
     ports: tuple[Port, ...]
+    bitmod: Mapping[str, Any] | None = None
     clock: str = "clk"
     reset: ResetInfo = field(default_factory=ResetInfo)
     hwgen_version: str = ""
@@ -146,6 +153,8 @@ class Manifest:
         object.__setattr__(self, "config", json.loads(canonical_json(dict(self.config))))
         if self.flags is not None:
             object.__setattr__(self, "flags", dict(self.flags))
+        if self.bitmod is not None:
+            object.__setattr__(self, "bitmod", json.loads(canonical_json(dict(self.bitmod))))
 
     def _check_names(self) -> None:
         """Every name that reaches a tool script or command line is safe (see _validate)."""
@@ -190,7 +199,7 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form with exactly the schema's keys."""
-        return {
+        out = {
             "schema": self.schema,
             "hwgen_version": self.hwgen_version,
             "kind": str(self.kind),
@@ -212,6 +221,9 @@ class Manifest:
             "flags": None if self.flags is None else dict(self.flags),
             "ports": [p.to_dict() for p in self.ports],
         }
+        if self.bitmod is not None:  # only BitMoD designs: other manifests stay unchanged
+            out["bitmod"] = dict(self.bitmod)
+        return out
 
     def to_json(self) -> str:
         """The manifest as JSON text: sorted keys, 2-space indent, trailing newline."""
@@ -234,7 +246,7 @@ class Manifest:
             raise HwgenError(
                 f"{source}: unsupported manifest schema {schema!r}; expected {SCHEMA!r}"
             )
-        missing = [k for k in _KEYS if k not in d]
+        missing = [k for k in _KEYS if k not in d and k not in _OPTIONAL_KEYS]
         if missing:
             raise HwgenError(f"{source}: manifest is missing keys: {', '.join(missing)}")
         unknown = sorted(set(d) - set(_KEYS))
@@ -264,6 +276,7 @@ class Manifest:
                 array=None if d["array"] is None else ArrayInfo(**d["array"]),
                 flags=d["flags"],
                 ports=tuple(Port.from_dict(p) for p in d["ports"]),
+                bitmod=d.get("bitmod"),
             )
         except (TypeError, ValueError, KeyError) as e:
             if isinstance(e, HwgenError):

@@ -1,6 +1,6 @@
 """BitMoD-style bit-serial mixture-of-datatype PE: configuration and bit-exact golden model.
 
-* :mod:`~hwgen.golden.bitmod.config` -- :class:`BitmodPEConfig`, :class:`WeightType`,
+* :mod:`~hwgen.golden.bitmod.config` -- :class:`BitmodPEParams`, :class:`WeightType`,
   :class:`PEMode`, :class:`GroupFlag`.
 * :mod:`~hwgen.golden.bitmod.terms` -- the weight term encoder (:func:`encode_terms`).
 * :mod:`~hwgen.golden.bitmod.pe` -- the vectorised PE model (:func:`group_results`) and
@@ -18,7 +18,7 @@ from hwgen.golden.bitmod.config import (
     MAX_GROUP_SIZE,
     SCALE_BITS,
     AccRounding,
-    BitmodPEConfig,
+    BitmodPEParams,
     GroupFlag,
     PEMode,
     WeightType,
@@ -41,7 +41,7 @@ __all__ = [
     "MAX_GROUP_SIZE",
     "SCALE_BITS",
     "AccRounding",
-    "BitmodPEConfig",
+    "BitmodPEParams",
     "GroupFlag",
     "GroupResults",
     "PEMode",

@@ -1,7 +1,9 @@
-"""``BitmodPEConfig``: the frozen, validated description of one BitMoD-style PE.
+"""``BitmodPEParams``: the validated arithmetic parameters of one BitMoD-style PE.
 
 Pure Python (no Amaranth import): the golden model, the packer and the hardware generator
-all read their widths from here, never restating them.
+all read their widths from here, never restating them. The design layer's
+:class:`hwgen.design.bitmod.BitmodPEConfig` (the family config users build) derives from
+:class:`BitmodPEParams` and adds the family protocol (ports, manifest facts, ``create()``).
 
 Facts relied on (``shared/reference/bitmod.md``, BitMoD, HPCA 2025): weights are served
 bit-serially as terms (sign, 2-bit exponent, 1-bit mantissa, bit-significance); INT8/INT6
@@ -20,23 +22,25 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, get_format
 from hwgen.formats.base import signed_width
 
-if TYPE_CHECKING:
-    from hwgen.rtl.bitmod.pe import BitmodPE
-
 __all__ = [
     "ACT_FORMATS",
     "DOT_SIZES",
+    "DTYPE_BITS",
+    "GROUP_FLAG_BITS",
     "MAX_GROUP_SIZE",
     "SCALE_BITS",
+    "SEL_BITS",
     "SPECIAL_MAG_BITS",
+    "SV_FIELD_BITS",
+    "WEIGHT_CODE_BITS",
     "AccRounding",
-    "BitmodPEConfig",
+    "BitmodPEParams",
     "GroupFlag",
     "PEMode",
     "WeightType",
@@ -59,6 +63,16 @@ SPECIAL_MAG_BITS = 5
 TERM_EXP_BITS = 2
 #: Booth digit significance step (radix 4).
 _BOOTH_STEP = 2
+#: Width of one weight code field of the data stream (every datatype, LSB-aligned).
+WEIGHT_CODE_BITS = 8
+#: Width of the group datatype code (:attr:`WeightType.code`).
+DTYPE_BITS = 3
+#: Width of the special-value selector (4 register entries).
+SEL_BITS = 2
+#: Width of a special-value register entry: sign + :data:`SPECIAL_MAG_BITS` magnitude.
+SV_FIELD_BITS = SPECIAL_MAG_BITS + 1
+#: Width of the per-group flag word (:class:`GroupFlag`).
+GROUP_FLAG_BITS = 4
 
 
 class PEMode(enum.StrEnum):
@@ -245,8 +259,8 @@ NARROW_DEFAULTS: dict[str, Any] = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class BitmodPEConfig:
-    """One bit-serial mixture-of-datatype PE (ports and arithmetic in ``docs/bitmod.md``).
+class BitmodPEParams:
+    """Arithmetic parameters of one bit-serial mixture-of-datatype PE (``docs/bitmod.md``).
 
     Parameters
     ----------
@@ -402,7 +416,7 @@ class BitmodPEConfig:
         """Registers between a term step's operands and the accumulator (1: the cycle sum)."""
         return 1
 
-    def latency(self, wt: WeightType | str) -> int:
+    def group_latency(self, wt: WeightType | str) -> int:
         """Rising edges from the edge accepting a group's last beat to ``out_valid``.
 
         ``cycles`` term steps (the last one's cycle sum is registered at the ``cycles``-th
@@ -605,7 +619,7 @@ class BitmodPEConfig:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> BitmodPEConfig:
+    def from_dict(cls, d: Mapping[str, Any]) -> BitmodPEParams:
         """Rebuild from :meth:`to_dict` output (unknown keys rejected)."""
         if not isinstance(d, Mapping):
             raise HwgenError(f"a BitMoD PE config must be a mapping, not {type(d).__name__}")
@@ -620,12 +634,6 @@ class BitmodPEConfig:
             if isinstance(kw.get(k), list):
                 kw[k] = tuple(kw[k])
         return cls(**kw)
-
-    def create(self) -> BitmodPE:
-        """Build the Amaranth :class:`~hwgen.rtl.bitmod.pe.BitmodPE` for this config."""
-        from hwgen.rtl.bitmod.pe import BitmodPE
-
-        return BitmodPE(config=self)
 
     # ------------------------------------------------------------------ run-time checks
     def check_weight_type(self, wt: object) -> WeightType:

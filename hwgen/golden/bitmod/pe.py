@@ -7,7 +7,7 @@ steps each. Per cycle (lane ``i`` = one weight term times one activation):
    (``0`` otherwise: zero lanes, NaN/inf activations and zero terms take no part in the
    max); ``x_max = max_i x_i``; ``delta_i = x_max - x_i``.
 2. **Term multiply and shift.** ``P_i = |act sig_i| * man_i``;
-   ``Q_i = (P_i << F) >> delta_i`` with ``F`` = :attr:`BitmodPEConfig.lane_frac_bits`
+   ``Q_i = (P_i << F) >> delta_i`` with ``F`` = :attr:`BitmodPEParams.lane_frac_bits`
    (*lane truncation*: the bits shifted out are dropped, i.e. the magnitude rounds toward
    zero; exact mode has ``F = x_max`` so nothing is dropped); then the sign
    ``act sign ^ term sign`` (two's complement).
@@ -54,7 +54,7 @@ from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import (
     SCALE_BITS,
     AccRounding,
-    BitmodPEConfig,
+    BitmodPEParams,
     GroupFlag,
     PEMode,
     WeightType,
@@ -119,7 +119,7 @@ def _act_tables(fmt_name: str) -> tuple[np.ndarray, ...]:
     return out
 
 
-def act_fields(cfg: BitmodPEConfig, codes: npt.ArrayLike) -> tuple[np.ndarray, ...]:
+def act_fields(cfg: BitmodPEParams, codes: npt.ArrayLike) -> tuple[np.ndarray, ...]:
     """(|significand|, exponent offset, negative, is NaN, is inf) of activation codes.
 
     Finite codes: value = ``sig * 2**(exp + act.lsb_exp)``; special codes have sig 0.
@@ -168,7 +168,7 @@ def _check_dtype_codes(codes: npt.ArrayLike) -> np.ndarray:
 
 
 def _cycle_sums(
-    cfg: BitmodPEConfig,
+    cfg: BitmodPEParams,
     mag: np.ndarray,
     aexp: np.ndarray,
     aneg: np.ndarray,
@@ -197,7 +197,7 @@ def _cycle_sums(
 
 
 def _accumulate_exact(
-    cfg: BitmodPEConfig, s: np.ndarray, xmax: np.ndarray, sigma: np.ndarray
+    cfg: BitmodPEParams, s: np.ndarray, xmax: np.ndarray, sigma: np.ndarray
 ) -> np.ndarray:
     right = cfg.x_max - xmax
     if s.dtype == object:
@@ -208,7 +208,7 @@ def _accumulate_exact(
 
 
 def _accumulate_narrow(
-    cfg: BitmodPEConfig, s: np.ndarray, xmax: np.ndarray, sigma: np.ndarray
+    cfg: BitmodPEParams, s: np.ndarray, xmax: np.ndarray, sigma: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sequential floating accumulation over the cycle axis (last), vectorised over groups."""
     accb = cfg.acc_bits
@@ -245,7 +245,7 @@ def _accumulate_narrow(
 
 
 def _flags(
-    cfg: BitmodPEConfig,
+    cfg: BitmodPEParams,
     anan: np.ndarray,
     ainf: np.ndarray,
     aneg: np.ndarray,
@@ -263,7 +263,7 @@ def _flags(
 
 
 def group_results(
-    cfg: BitmodPEConfig,
+    cfg: BitmodPEParams,
     a_codes: npt.ArrayLike,
     w_codes: npt.ArrayLike,
     wtypes: npt.ArrayLike,
@@ -375,7 +375,7 @@ def group_results(
 
 
 def bitmod_gemm(
-    cfg: BitmodPEConfig,
+    cfg: BitmodPEParams,
     a_codes: npt.ArrayLike,
     w_codes: npt.ArrayLike,
     wtypes: npt.ArrayLike,

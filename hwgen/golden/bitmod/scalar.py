@@ -17,7 +17,7 @@ from hwgen.golden.bitmod.config import (
     FP_MAGNITUDES,
     SCALE_BITS,
     AccRounding,
-    BitmodPEConfig,
+    BitmodPEParams,
     GroupFlag,
     PEMode,
     WeightType,
@@ -28,7 +28,7 @@ __all__ = ["scalar_group"]
 Term = tuple[int, int, int]  # (sign, exp, man)
 
 
-def _decode_act(cfg: BitmodPEConfig, code: int) -> tuple[int, int, int, bool, bool]:
+def _decode_act(cfg: BitmodPEParams, code: int) -> tuple[int, int, int, bool, bool]:
     """(negative, |significand|, exponent offset, is NaN, is inf) from the bit fields."""
     fmt = cfg.act
     if isinstance(fmt, IntFormat):
@@ -96,7 +96,7 @@ def _sbits(v: int) -> int:
 
 
 def scalar_group(
-    cfg: BitmodPEConfig,
+    cfg: BitmodPEParams,
     a_codes: Sequence[int],
     w_codes: Sequence[int],
     wtype: int | str,

@@ -37,7 +37,7 @@ import numpy.typing as npt
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import (
     MAX_GROUP_SIZE,
-    BitmodPEConfig,
+    BitmodPEParams,
     WeightType,
     default_special_values,
 )
@@ -318,7 +318,7 @@ def quantize_weights(w: npt.ArrayLike, weight_type: str, *, group_size: int = 12
 
 
 def gemm_from_floats(
-    cfg: BitmodPEConfig, a_codes: npt.ArrayLike, pw: PackedWeights
+    cfg: BitmodPEParams, a_codes: npt.ArrayLike, pw: PackedWeights
 ) -> tuple[GroupResults, np.ndarray]:
     """What the hardware computes for ``A @ W.T`` with weights ``pw``.
 

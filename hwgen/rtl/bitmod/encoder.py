@@ -17,16 +17,18 @@ from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import (
     FP_MAGNITUDES,
     SPECIAL_MAG_BITS,
-    BitmodPEConfig,
+    SV_FIELD_BITS,
+    WEIGHT_CODE_BITS,
+    BitmodPEParams,
     WeightType,
 )
 
 __all__ = ["CODE_BITS", "STEP_BITS", "SV_BITS", "TermEncoder", "special_to_field"]
 
 #: Width of one weight code slot on the ``w`` bus (INT8 is the widest type).
-CODE_BITS = 8
+CODE_BITS = WEIGHT_CODE_BITS
 #: Width of a special-value register entry: sign (bit 5) + 5-bit magnitude.
-SV_BITS = SPECIAL_MAG_BITS + 1
+SV_BITS = SV_FIELD_BITS
 #: Width of the term-step counter (at most 4 steps).
 STEP_BITS = 2
 
@@ -79,9 +81,9 @@ class TermEncoder(wiring.Component):
         weight takes ``min_cycles`` steps).
     """
 
-    def __init__(self, *, config: BitmodPEConfig) -> None:
-        if not isinstance(config, BitmodPEConfig):
-            raise HwgenError(f"config must be a BitmodPEConfig, not {type(config).__name__}")
+    def __init__(self, *, config: BitmodPEParams) -> None:
+        if not isinstance(config, BitmodPEParams):
+            raise HwgenError(f"config must be a BitmodPEParams, not {type(config).__name__}")
         self.config = config
         d = config.dot
         super().__init__(

@@ -16,22 +16,20 @@ finished group waits for the dequantizer; with groups of at least ``min_group_si
 
 from __future__ import annotations
 
-from typing import Any
-
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
-from hwgen.golden.bitmod.config import SCALE_BITS, AccRounding, BitmodPEConfig, PEMode
+from hwgen.golden.bitmod.config import GROUP_FLAG_BITS, SCALE_BITS, AccRounding, PEMode
 from hwgen.rtl.bitmod.encoder import CODE_BITS, STEP_BITS, SV_BITS, TermEncoder, special_to_field
 from hwgen.rtl.common.decoder import Decoder
-from hwgen.rtl.common.util import shift_left
+from hwgen.rtl.common.util import shift_left, signature_of
 
 __all__ = ["FLAG_BITS", "BitmodPE"]
 
 #: Width of ``out_flags`` (bit positions: :class:`GroupFlag`).
-FLAG_BITS = 4
+FLAG_BITS = GROUP_FLAG_BITS
 
 
 def _max(m: Module, values: list[Value], width: int, name: str) -> Value:
@@ -80,7 +78,7 @@ def _signed_bits(m: Module, r: Value, name: str) -> Signal:
 
 
 class BitmodPE(wiring.Component):
-    """One BitMoD PE built from a :class:`~hwgen.golden.bitmod.config.BitmodPEConfig`.
+    """One BitMoD PE built from a :class:`~hwgen.design.bitmod.BitmodPEConfig`.
 
     Ports (Amaranth adds ``clk`` and a synchronous active-high ``rst``)
     ------------------------------------------------------------------
@@ -101,32 +99,7 @@ class BitmodPE(wiring.Component):
         if not isinstance(config, BitmodPEConfig):
             raise HwgenError(f"config must be a BitmodPEConfig, not {type(config).__name__}")
         self.config = config
-        d = config.dot
-        members: dict[str, Any] = {
-            "meta_valid": In(1),
-            "meta_ready": Out(1),
-            "meta_dtype": In(3),
-            "meta_sel": In(2),
-            "meta_scale": In(SCALE_BITS),
-            "valid": In(1),
-            "ready": Out(1),
-            "w": In(d * CODE_BITS),
-            "a": In(d * config.act_bits),
-            "sv_we": In(1),
-            "sv_addr": In(2),
-            "sv_data": In(SV_BITS),
-            "out_valid": Out(1),
-            "out_ready": In(1),
-            "out_man": Out(signed(config.out_man_bits)),
-        }
-        if config.mode is PEMode.NARROW:
-            members["out_exp"] = Out(unsigned(config.out_exp_bits))
-        members["out_flags"] = Out(FLAG_BITS)
-        super().__init__(members)
-
-    def port_roles(self) -> dict[str, str]:
-        """Role of every signature port (equal to its name)."""
-        return {name: name for name in self.signature.members}
+        super().__init__(signature_of(config.ports()))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -223,9 +196,14 @@ class BitmodPE(wiring.Component):
             p = Signal(cfg.act_sig_bits, name=f"p_{i}")
             m.d.comb += p.eq(mag & enc.t_man[i].replicate(cfg.act_sig_bits))
             x = Signal(xw, name=f"x_{i}")
-            aexp = dec.exp if dec.exp_width else Const(0, 1)
+            t_exp = enc.t_exp[2 * i : 2 * i + 2]
             with m.If(p.any()):
-                m.d.comb += x.eq(aexp + enc.t_exp[2 * i : 2 * i + 2])
+                # An integer activation has no exponent field (a zero-width signal would
+                # reach the Verilog as an empty wire): x is the term exponent alone.
+                if dec.exp_width and len(dec.exp):
+                    m.d.comb += x.eq(dec.exp + t_exp)
+                else:
+                    m.d.comb += x.eq(t_exp)
             prods.append((p, dec.sig < 0, enc.t_sign[i]))
             xs.append(x)
             if dec.specials:

@@ -1,0 +1,67 @@
+"""Verification throughput of the BitMoD PE against the bit-parallel MAC, in one run.
+
+Each design is emitted to a temporary directory and verified on Verilator with
+:func:`hwgen.sim.verify.verify` (build excluded from the figures; the build cache is a
+temporary directory too). Rows:
+
+- the BitMoD PE (FP16 activations, dot 4, group 128), exact and narrow, default lanes;
+- reference measured in the same run: hwgen's FP16 x INT8 exact MAC (``max_terms`` 128,
+  default lanes), random phase only.
+
+Figures: checked MACs per second of the whole simulator run and of the clock loop alone,
+and their ratio to the MAC's.
+
+Run: ``python bench/bench_bitmod_verify.py [--vectors N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from hwgen.design.base import DesignConfig
+from hwgen.design.bitmod import BitmodPEConfig
+from hwgen.design.mac import MacConfig
+from hwgen.emit import emit
+from hwgen.sim.verify import VerifyOptions, Waves, verify
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vectors", type=int, default=1 << 16)
+    args = ap.parse_args()
+    designs: list[tuple[str, DesignConfig, VerifyOptions]] = [
+        (
+            "fp16 x int8 MAC (reference)",
+            MacConfig(a_format="fp16", w_format="int8", max_terms=128),
+            VerifyOptions(vectors=args.vectors, exhaustive=False, waves=Waves.NEVER),
+        ),
+        (
+            "bitmod_pe exact",
+            BitmodPEConfig(mode="exact"),
+            VerifyOptions(vectors=args.vectors, waves=Waves.NEVER),
+        ),
+        (
+            "bitmod_pe narrow",
+            BitmodPEConfig(mode="narrow"),
+            VerifyOptions(vectors=args.vectors, waves=Waves.NEVER),
+        ),
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="hwgen_bench_") as tmp:
+        for label, cfg, opts in designs:
+            d = Path(tmp) / cfg.name
+            emit(cfg, d)
+            r = verify(d, opts, build_root=Path(tmp) / "build")
+            assert r.passed, r.summary()
+            rows.append((label, r.checks, r.checks_per_second, r.loop_checks_per_second))
+    ref_run, ref_loop = rows[0][2], rows[0][3]
+    print(f"{'design':30} {'checks':>10} {'MAC/s run':>12} {'MAC/s loop':>12} {'x ref run':>9}")
+    for label, checks, run, loop in rows:
+        print(f"{label:30} {checks:>10,} {run:>12,.0f} {loop:>12,.0f} {run / ref_run:>9.3f}")
+    print(f"(loop ratio to reference: {', '.join(f'{r[3] / ref_loop:.3f}' for r in rows)})")
+
+
+if __name__ == "__main__":
+    main()
