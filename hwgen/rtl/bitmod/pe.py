@@ -25,8 +25,8 @@ from amaranth.lib.wiring import In, Out
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import SCALE_BITS, AccRounding, BitmodPEConfig, PEMode
 from hwgen.rtl.bitmod.encoder import CODE_BITS, STEP_BITS, SV_BITS, TermEncoder, special_to_field
-from hwgen.rtl.common.util import shift_left
 from hwgen.rtl.common.decoder import Decoder
+from hwgen.rtl.common.util import shift_left
 
 __all__ = ["FLAG_BITS", "BitmodPE"]
 
