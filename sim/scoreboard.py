@@ -88,7 +88,9 @@ class Score:
 def code_text(fmt: Format, code: int) -> str:
     """``0x3c (1.5)``: a raw code with its value in ``fmt``."""
     digits = (fmt.bits + 3) // 4
-    return f"0x{int(code):0{digits}x} ({float(fmt.values()[int(code)])!r})"
+    # decode, not a value table: formats wider than 16 bits (fp32 accumulators) have none.
+    value = float(np.asarray(fmt.decode(np.array([int(code)]))).ravel()[0])
+    return f"0x{int(code):0{digits}x} ({value!r})"
 
 
 def acc_text(value: int, lsb_exp: int) -> str:
