@@ -301,3 +301,22 @@ def test_arrays_refuse_float_accumulators() -> None:
     mac = MacConfig(**F, acc_format="fp32")
     with pytest.raises(HwgenError, match=r"^acc_format='fp32' is not supported for arrays yet"):
         ArrayConfig(rows=2, cols=2, mac=mac)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.sampled_from(["int8", "fp8_e4m3", "fp8_e5m2", "fp16", "fp4_e2m1", "flint4"]),
+    acc=st.sampled_from(["fp32", "fp16", "bf16", "fp8_e5m2", "fp8_e4m3"]),
+    rounding=st.sampled_from(["fused", "unfused"]),
+    sub=st.sampled_from(["keep", "flush"]),
+    stages=st.integers(0, 2),
+)
+def test_float_configs_round_trip(a, acc, rounding, sub, stages) -> None:
+    cfg = MacConfig(
+        a_format=a, w_format="int8", acc_format=acc, acc_rounding=rounding,
+        acc_subnormals=sub, stages=stages,
+    )  # fmt: skip
+    assert MacConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    assert re.fullmatch(r"[a-z0-9_]+", cfg.name) and f"_acc{acc}_" in cfg.name
+    assert cfg.accumulator.bits == cfg.float_acc.fmt.bits == cfg.ports()[6].width
+    assert cfg.latency == 1 + stages and not cfg.has_flags
