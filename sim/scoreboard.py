@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from hwgen.formats import Format
 from hwgen.golden import Flag
+from hwgen.golden.float_error import AccError, float_acc_error
 from hwgen.sim.expect import Arithmetic, GemmExpected, MacExpected
 from hwgen.sim.stimulus import GemmStimulus, MacStimulus
 
@@ -75,6 +76,8 @@ class Score:
     by_signal: dict[str, int] = field(default_factory=dict)
     first: tuple[Mismatch, ...] = ()
     first_position: int | None = None
+    acc_error: AccError | None = None
+    """A float accumulator's error against the exact sums over the stimulus (else None)."""
 
     @property
     def passed(self) -> bool:
@@ -85,7 +88,9 @@ class Score:
 def code_text(fmt: Format, code: int) -> str:
     """``0x3c (1.5)``: a raw code with its value in ``fmt``."""
     digits = (fmt.bits + 3) // 4
-    return f"0x{int(code):0{digits}x} ({float(fmt.values()[int(code)])!r})"
+    # decode, not a value table: formats wider than 16 bits (fp32 accumulators) have none.
+    value = float(np.asarray(fmt.decode(np.array([int(code)]))).ravel()[0])
+    return f"0x{int(code):0{digits}x} ({value!r})"
 
 
 def acc_text(value: int, lsb_exp: int) -> str:
@@ -154,7 +159,9 @@ def score_mac(
         want = exp[role]
         assert want is not None  # only roles with expectations produce mismatch rows
         e, g = want[lane, t], got[role][lane, t]
-        if role == "acc":
+        if role == "acc" and arith.float_acc is not None:
+            es, gs = code_text(arith.float_acc.fmt, e), code_text(arith.float_acc.fmt, g)
+        elif role == "acc":
             es, gs = acc_text(e, arith.spec.lsb_exp), acc_text(g, arith.spec.lsb_exp)
         elif role == "flags":
             es, gs = flags_text(e), flags_text(g)
@@ -164,12 +171,19 @@ def score_mac(
         first.append(
             Mismatch(role, lane, f"cycle {t}", es, gs, _mac_operands(arith, stim, lane, t))
         )
+    error = None
+    if arith.float_acc is not None:
+        error = float_acc_error(
+            arith.a, stim.a, arith.w, stim.w, stim.valid, stim.clear,
+            spec=arith.float_acc, multiplier=arith.multiplier,
+        )  # fmt: skip
     return Score(
         checks=stim.lanes * stim.cycles,
         mismatches=total,
         by_signal=by_signal,
         first=tuple(first),
         first_position=rows[0][0] if rows else None,
+        acc_error=error,
     )
 
 

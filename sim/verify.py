@@ -33,6 +33,7 @@ from hwgen.design.families import family
 from hwgen.emit.check import check_design_dir
 from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
+from hwgen.golden.float_error import AccError
 from hwgen.sim.bench import Bench
 from hwgen.sim.fault import Fault
 from hwgen.sim.job import JOB_ENV, Job
@@ -189,6 +190,9 @@ class VerifyReport:
         Wall time of the bench's clock loop alone (no process start, packing or saving).
     check_seconds
         Golden model + scoring time.
+    acc_error
+        A float accumulator's relative error against the exact sums over the vectors
+        run (:class:`hwgen.golden.float_error.AccError`); ``None`` for fixed point.
     waves
         Waveform file, if one was recorded.
     run_dir
@@ -212,6 +216,7 @@ class VerifyReport:
     run_seconds: float = 0.0
     loop_seconds: float = 0.0
     check_seconds: float = 0.0
+    acc_error: AccError | None = None
     waves: Path | None = None
     run_dir: Path | None = None
 
@@ -273,6 +278,7 @@ class VerifyReport:
             f"run         {self.run_seconds:.2f} s ({self.checks_per_second:,.0f} checks/s; "
             f"clock loop {self.loop_seconds:.2f} s, {self.loop_checks_per_second:,.0f} checks/s)",
             f"golden      {self.check_seconds:.2f} s",
+            *self._acc_error_lines(),
             f"result      {'PASS' if self.passed else 'FAIL'}",
         ]
         for name, reason in self.skipped:
@@ -291,6 +297,16 @@ class VerifyReport:
         if self.waves is not None:
             lines.append(f"waves       {self.waves}")
         return "\n".join(lines)
+
+    def _acc_error_lines(self) -> list[str]:
+        e = self.acc_error
+        if e is None:
+            return []
+        return [
+            f"acc error   max rel {e.max_rel:.3e}, mean rel {e.mean_rel:.3e} vs the exact sum"
+            f" ({e.count:,} cycles; {e.nonfinite:,} overflowed, {e.exact_zero_missed:,} of"
+            f" {e.exact_zero:,} exact zeros missed, {e.special:,} special)"
+        ]
 
 
 def _simulate(
@@ -453,6 +469,7 @@ def check(
         run_seconds=run_s,
         loop_seconds=loop_s,
         check_seconds=check_s,
+        acc_error=score.acc_error,
         waves=wave,
         run_dir=run_dir if keep else None,
     )

@@ -56,6 +56,37 @@ def test_generate_mac_all_options(hwgen, tmp_path):
     assert "output:      fp16 (rne)" in stdout
 
 
+def test_generate_mac_float_accumulator(hwgen, tmp_path):
+    out = tmp_path / "m"
+    args = [
+        "mac", "--a-format", "fp16", "--w-format", "int8", "--acc-format", "fp16",
+        "--acc-rounding", "unfused", "--acc-subnormals", "flush", "--stages", "1",
+        "--out", str(out),
+    ]  # fmt: skip
+    code, stdout, stderr = hwgen(*args)
+    assert (code, stderr) == (0, "")
+    want = MacConfig(
+        a_format="fp16", w_format="int8", acc_format="fp16", acc_rounding="unfused",
+        acc_subnormals="flush", stages=1,
+    )  # fmt: skip
+    m = Manifest.load(out)
+    assert m.config == want.to_dict() and m.top == want.name
+    assert "accumulator: float fp16, unfused, subnormals flush" in stdout
+
+
+def test_generate_spec_float_accumulator(hwgen, tmp_path):
+    spec = tmp_path / "d.toml"
+    spec.write_text(
+        '[design]\nkind = "mac"\na_format = "fp8_e4m3"\nw_format = "fp8_e4m3"\n'
+        'acc_format = "fp32"\n'
+    )
+    out = tmp_path / "o"
+    code, _, stderr = hwgen("--spec", str(spec), "--out", str(out))
+    assert (code, stderr) == (0, "")
+    want = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp32")
+    assert Manifest.load(out).config == want.to_dict()
+
+
 def test_generate_array_default_directory(hwgen, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, stdout, _ = hwgen(
@@ -100,6 +131,16 @@ def test_generate_spec(hwgen, tmp_path):
         (["mac", "--a-format", "fp8_e4m4", "--w-format", "int8"], "format 'fp8_e4m4'"),
         (["array", "--rows", "2", "--cols", "-1", "--a-format", "int8", "--w-format", "int8"],
          "cols must be in 1..64, not -1"),
+        (["mac", "--a-format", "fp16", "--w-format", "fp16", "--acc-format", "int8"],
+         "accumulator format 'int8' is int; a float accumulator needs a minifloat"),
+        (["mac", "--a-format", "fp16", "--w-format", "fp16", "--acc-format", "fp8_e4m3_nosub",
+          "--acc-subnormals", "flush"],
+         "subnormals='flush' needs a format with subnormals; fp8_e4m3_nosub has none"),
+        (["mac", "--a-format", "int8", "--w-format", "int8", "--acc-rounding", "unfused"],
+         "acc_rounding='unfused' needs a float accumulator: set acc_format"),
+        (["array", "--rows", "2", "--cols", "2", "--a-format", "int8", "--w-format", "int8",
+          "--acc-format", "fp32"],
+         "acc_format='fp32' is not supported for arrays yet"),
         (["--spec", "x.toml", "mac", "--a-format", "int8", "--w-format", "int8"],
          "--spec/--out/--force before a subcommand are not allowed with 'generate mac'"),
     ],

@@ -176,3 +176,147 @@ def test_valid_configs_round_trip(a, w, max_terms, overflow, narrow, stages, out
     assert cfg.accumulator.bits == (exact if acc_bits is None else acc_bits)
     assert cfg.latency == 1 + stages
     assert re.fullmatch(r"mac_[a-z0-9_]+", cfg.name)
+
+
+# ---------------------------------------------------------------------- float accumulator
+def test_float_accumulator_facts() -> None:
+    import numpy as np
+
+    from hwgen.design.base import Role
+    from hwgen.golden.float_acc import AccRounding, FloatAccSpec, Subnormals, float_mac_trace
+
+    cfg = MacConfig(
+        a_format="fp16", w_format="fp16", acc_format="fp16", acc_rounding="unfused", stages=3
+    )
+    assert cfg.acc_rounding is AccRounding.UNFUSED and cfg.acc_subnormals is Subnormals.KEEP
+    assert cfg.float_acc == FloatAccSpec(format="fp16", rounding="unfused")
+    assert cfg.name == "mac_fp16_x_fp16_acc16_s3_accfp16_unf"
+    acc = {p.role: p for p in cfg.ports()}[Role.ACC]
+    assert acc.width == 16 and not acc.signed
+    assert not cfg.has_flags and Role.FLAGS not in {p.role for p in cfg.ports()}
+    info = cfg.facts().accumulator.to_dict()
+    assert (info["format"], info["rounding"], info["subnormals"]) == ("fp16", "unfused", "keep")
+    assert info["bits"] == 16 and info["overflow"] == "inf"
+    d = json.loads(json.dumps(cfg.to_dict()))
+    assert MacConfig.from_dict(d) == cfg
+    rng = np.random.default_rng(1)
+    a, w = rng.integers(0, 1 << 16, 64), rng.integers(0, 1 << 16, 64)
+    v, c = rng.random(64) < 0.9, rng.random(64) < 0.1
+    got, flags = cfg.golden().trace(a, w, v, c)
+    want = float_mac_trace("fp16", a, "fp16", w, v, c, spec=cfg.float_acc).acc
+    assert np.array_equal(got, want) and not flags.any()
+    ftz = MacConfig(a_format="fp16", w_format="int8", acc_format="fp16", acc_subnormals="flush")
+    assert ftz.name == "mac_fp16_x_int8_acc16_s0_accfp16_fused_ftz"
+
+
+def test_fixed_point_dict_has_no_float_keys() -> None:
+    # Existing designs keep their dict, so their config hashes and names do not change.
+    d = MacConfig(a_format="int8", w_format="int8").to_dict()
+    assert not {"acc_format", "acc_rounding", "acc_subnormals"} & set(d)
+    assert config_hash_of(d) == "33b4ec731c0f"
+
+
+def config_hash_of(d: dict) -> str:
+    from hwgen.design.base import config_hash
+
+    return config_hash(d)[:12]
+
+
+def test_table_format_operand_forms_fused_products() -> None:
+    cfg = MacConfig(a_format="bitmod_fp4_er_pos", w_format="int8", acc_format="fp16")
+    assert cfg.float_acc is not None and cfg.float_acc.fused
+
+
+F = {"a_format": "fp8_e4m3", "w_format": "fp8_e4m3"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"acc_format": "int8"},
+            "accumulator format 'int8' is int; a float accumulator needs a minifloat"
+            " (fp32, fp16, bf16, fpN_eXmY)",
+        ),
+        (
+            {"acc_format": "fp8_e4m3_nosub", "acc_subnormals": "flush"},
+            "subnormals='flush' needs a format with subnormals; fp8_e4m3_nosub has none"
+            " (use 'keep')",
+        ),
+        (
+            {"acc_format": "fp32", "acc_bits": 32},
+            "acc_bits=32 does not apply to a float accumulator (acc_format='fp32': its width"
+            " is the format's); leave it unset",
+        ),
+        (
+            {"acc_format": "fp32", "overflow": "wrap"},
+            "overflow='wrap' does not apply to a float accumulator (overflow follows the"
+            " format: inf, NaN or saturation); leave it unset",
+        ),
+        (
+            {"acc_format": "fp32", "out_format": "fp16"},
+            "out_format='fp16' does not apply to a float accumulator: acc already is a float"
+            " code; leave it unset",
+        ),
+        (
+            {"acc_rounding": "unfused"},
+            "acc_rounding='unfused' needs a float accumulator: set acc_format",
+        ),
+        (
+            {"acc_subnormals": "flush"},
+            "acc_subnormals='flush' needs a float accumulator: set acc_format",
+        ),
+        (
+            {"acc_format": "fp32", "acc_rounding": "x"},
+            "acc_rounding must be one of fused, unfused, not 'x'",
+        ),
+        (
+            {"acc_format": "fp16", "acc_rounding": "unfused", "stages": 4},
+            "stages=4 is too many for a float accumulator with acc_rounding='unfused': at most"
+            " 3 (rounded, normalised, input)",
+        ),
+        (
+            {"acc_format": "fp32", "stages": 3},
+            "stages=3 is too many for a float accumulator with acc_rounding='fused': at most"
+            " 2 (normalised, input)",
+        ),
+        (
+            {"acc_format": "fp4_e2m1"},
+            "acc_format='fp4_e2m1' with fp8_e4m3 x fp8_e4m3: accumulator format fp4_e2m1 has"
+            " no NaN or inf codes, but fp8_e4m3 x fp8_e4m3 products can be NaN or infinite;"
+            " choose a format with specials",
+        ),
+        ({"acc_format": 3}, "acc_format must be a format name (str) or None, not 3"),
+    ],
+)
+def test_float_accumulator_bad_values(kwargs: dict, message: str) -> None:
+    with pytest.raises(HwgenError) as e:
+        MacConfig(**F, **kwargs)
+    assert str(e.value) == message
+
+
+def test_arrays_refuse_float_accumulators() -> None:
+    from hwgen.design.array import ArrayConfig
+
+    mac = MacConfig(**F, acc_format="fp32")
+    with pytest.raises(HwgenError, match=r"^acc_format='fp32' is not supported for arrays yet"):
+        ArrayConfig(rows=2, cols=2, mac=mac)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.sampled_from(["int8", "fp8_e4m3", "fp8_e5m2", "fp16", "fp4_e2m1", "flint4"]),
+    acc=st.sampled_from(["fp32", "fp16", "bf16", "fp8_e5m2", "fp8_e4m3"]),
+    rounding=st.sampled_from(["fused", "unfused"]),
+    sub=st.sampled_from(["keep", "flush"]),
+    stages=st.integers(0, 2),
+)
+def test_float_configs_round_trip(a, acc, rounding, sub, stages) -> None:
+    cfg = MacConfig(
+        a_format=a, w_format="int8", acc_format=acc, acc_rounding=rounding,
+        acc_subnormals=sub, stages=stages,
+    )  # fmt: skip
+    assert MacConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    assert re.fullmatch(r"[a-z0-9_]+", cfg.name) and f"_acc{acc}_" in cfg.name
+    assert cfg.accumulator.bits == cfg.float_acc.fmt.bits == cfg.ports()[6].width
+    assert cfg.latency == 1 + stages and not cfg.has_flags

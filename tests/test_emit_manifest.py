@@ -182,3 +182,24 @@ def test_manifests_written_before_the_added_fields_still_load():
     m = Manifest.from_dict(d)
     assert m.reset.drops_in_flight and m.array is not None and m.array.pe_latency is None
     assert all(p.elements == 1 and not p.signed for p in m.ports)
+
+
+def test_float_accumulator_manifest(tmp_path):
+    from hwgen.design.mac import MacConfig
+    from hwgen.emit import emit
+
+    cfg = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp32", stages=1)
+    emit(cfg, tmp_path / "d")
+    m = Manifest.load(tmp_path / "d")
+    acc = json.loads(m.to_json())["accumulator"]
+    assert acc["format"] == "fp32" and acc["rounding"] == "fused"
+    assert acc["subnormals"] == "keep" and acc["bits"] == 32
+    assert m.port("acc").width == 32 and not m.port("acc").signed
+    assert m.flags is None and m.design() == cfg
+
+
+def test_fixed_point_manifest_says_format_null():
+    d = json.loads(_manifest().to_json())["accumulator"]
+    assert d["format"] is None and d["rounding"] is None and d["subnormals"] is None
+    del d["format"], d["rounding"], d["subnormals"]  # written before the fields existed
+    assert AccumulatorInfo(**d).format is None

@@ -182,3 +182,26 @@ def test_verilog_is_lint_clean(key: str, tmp_path) -> None:
     path = tmp_path / f"{cfg.name}.v"
     path.write_text(to_verilog(cfg.create(), top=cfg.name))
     assert verilator_lint([path], cfg.name).warnings == []
+
+
+FLOAT_CONFIGS = {
+    "e4m3_fp32_fused": MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp32"),
+    "fp16_fp16_unf_s3": MacConfig(
+        a_format="fp16", w_format="fp16", acc_format="fp16", acc_rounding="unfused", stages=3
+    ),
+    "fp16_int8_ftz_s1": MacConfig(
+        a_format="fp16", w_format="int8", acc_format="fp16", acc_subnormals="flush", stages=1
+    ),
+    "e5m2_bf16_lmul": MacConfig(
+        a_format="fp8_e5m2", w_format="fp8_e5m2", acc_format="bf16", multiplier="lmul"
+    ),
+    "int4_e4m3acc_s2": MacConfig(
+        a_format="int4", w_format="fp4_e2m1", acc_format="fp8_e4m3", stages=2
+    ),
+}
+
+
+@pytest.mark.parametrize("key", list(FLOAT_CONFIGS))
+def test_float_accumulator_matches_golden(key: str) -> None:
+    cfg = FLOAT_CONFIGS[key]
+    check_mac(cfg, *_sequence(cfg, seed=len(key), n=120))

@@ -43,13 +43,18 @@ def default_out_dir(config: DesignConfig) -> Path:
 def summary(manifest: Manifest, out_dir: Path) -> str:
     """A short human-readable account of a generated design (ends with a newline)."""
     acc = manifest.accumulator
+    if acc.format is None:
+        acc_text = (
+            f"{acc.bits} bits x 2^{acc.lsb_exp}, overflow {acc.overflow}, max_terms {acc.max_terms}"
+        )
+    else:
+        acc_text = f"float {acc.format}, {acc.rounding}, subnormals {acc.subnormals}"
     lines = [
         f"wrote {out_dir}/",
         f"  top:         {manifest.top}",
         f"  kind:        {manifest.kind}",
         f"  latency:     {manifest.latency} cycle(s)",
-        f"  accumulator: {acc.bits} bits x 2^{acc.lsb_exp}, overflow {acc.overflow}, "
-        f"max_terms {acc.max_terms}",
+        f"  accumulator: {acc_text}",
     ]
     if manifest.array is not None:
         lines.append(f"  array:       {manifest.array.rows} x {manifest.array.cols}")

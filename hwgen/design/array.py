@@ -62,6 +62,11 @@ class ArrayConfig(DesignConfig):
             raise HwgenError(f"mac must be a MacConfig, not {type(self.mac).__name__}")
         object.__setattr__(self, "rows", check_int("rows", self.rows, 1, MAX_DIM))
         object.__setattr__(self, "cols", check_int("cols", self.cols, 1, MAX_DIM))
+        if self.mac.acc_format is not None:
+            raise HwgenError(
+                f"acc_format={self.mac.acc_format!r} is not supported for arrays yet; arrays"
+                " accumulate in fixed point (leave acc_format unset)"
+            )
         if self.mac.out_format is not None:
             raise HwgenError(
                 f"out_format={self.mac.out_format!r} is not supported for arrays; "

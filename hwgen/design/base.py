@@ -223,20 +223,33 @@ class ResetInfo:
 
 @dataclass(frozen=True, kw_only=True)
 class AccumulatorInfo:
-    """The accumulator actually built: value = signed ``bits``-bit integer x 2**``lsb_exp``."""
+    """The accumulator actually built.
+
+    Fixed point (``format`` is ``None``): value = signed ``bits``-bit integer x
+    2**``lsb_exp``. Float (``format`` a registry name): ``acc`` is a ``bits``-bit code of
+    that format, ``rounding`` (``fused`` / ``unfused``) and ``subnormals`` (``keep`` /
+    ``flush``) say how it adds, ``lsb_exp`` is the format's smallest step and
+    ``overflow`` what an overflowing sum becomes (``inf``, ``nan`` or ``saturate``).
+    """
 
     bits: int
     lsb_exp: int
     overflow: str
     max_terms: int
+    format: str | None = None
+    rounding: str | None = None
+    subnormals: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
+        """JSON-able form (``format`` is ``null`` for a fixed-point accumulator)."""
         return {
             "bits": self.bits,
             "lsb_exp": self.lsb_exp,
             "overflow": self.overflow,
             "max_terms": self.max_terms,
+            "format": self.format,
+            "rounding": self.rounding,
+            "subnormals": self.subnormals,
         }
 
 

@@ -9,6 +9,7 @@ format that benches and tests run traces through.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -30,7 +31,7 @@ from hwgen.design.base import (
     clock_and_reset,
 )
 from hwgen.errors import HwgenError
-from hwgen.formats import Format, FormatKind, MinifloatFormat, get, get_format
+from hwgen.formats import Format, FormatKind, MinifloatFormat, SpecialPolicy, get, get_format
 from hwgen.formats.table import MixtureFormat
 from hwgen.golden import (
     FLAG_BITS,
@@ -42,6 +43,8 @@ from hwgen.golden import (
     accumulator_spec,
     mac_trace,
 )
+from hwgen.golden.float_acc import AccRounding, FloatAccSpec, Subnormals, float_mac_trace
+from hwgen.golden.product_spec import product_spec
 
 MAX_STAGES = 4
 """Most pipeline registers between multiplier and accumulator."""
@@ -53,6 +56,16 @@ MAX_OPERAND_BITS = 16
 """Widest operand format (the decoders' limit too: they read it from here)."""
 
 DEFAULT_MAX_TERMS = 4096
+
+_FLOAT_ACC_KEYS = frozenset({"acc_format", "acc_rounding", "acc_subnormals"})
+"""Keys :meth:`MacConfig.to_dict` writes only for a float accumulator."""
+
+_FLOAT_OVERFLOW = {
+    SpecialPolicy.IEEE: "inf",
+    SpecialPolicy.FN: "nan",
+    SpecialPolicy.NONE: "saturate",
+}
+"""The manifest's ``overflow`` of a float accumulator: what an overflowing sum becomes."""
 
 
 def _operand(role: str, name: object) -> Format:
@@ -97,6 +110,7 @@ class MacArithmetic:
     multiplier: Multiplier
     out: Format | None
     has_flags: bool
+    float_acc: FloatAccSpec | None = None
 
     def trace(
         self,
@@ -105,7 +119,18 @@ class MacArithmetic:
         valid: npt.NDArray[np.bool_],
         clear: npt.NDArray[np.bool_],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Accumulator and flags after every cycle of one flat sequence (``mac_trace``)."""
+        """Accumulator and flags after every cycle of one flat sequence (``mac_trace``).
+
+        With a float accumulator the accumulator is its code (``float_mac_trace``; special
+        values live in the code) and the flags are all zero (the unit has no ``flags``).
+        """
+        if self.float_acc is not None:
+            ft = float_mac_trace(
+                self.a, a, self.w, w, valid, clear,
+                spec=self.float_acc, multiplier=self.multiplier,
+            )  # fmt: skip
+            codes = ft.acc.astype(np.int64)
+            return codes, np.zeros(codes.shape, dtype=np.uint8)
         t = mac_trace(
             self.a, a, self.w, w, valid, clear,
             acc=self.spec, overflow=self.overflow, multiplier=self.multiplier,
@@ -145,6 +170,19 @@ class MacConfig(DesignConfig):
     out_format
         Optional float format (with subnormals) the accumulator is also rounded to (RNE),
         on the ``out`` port.
+    acc_format
+        ``None`` (default): a fixed-point accumulator. Else the registry name of a float
+        format (``fp32``, ``fp16``, ``bf16``, any minifloat of
+        :class:`~hwgen.golden.float_acc.FloatAccSpec`): the accumulator holds a code of it
+        (:func:`hwgen.golden.float_acc.float_mac_trace`); ``acc_bits``, ``overflow`` and
+        ``out_format`` then do not apply, and the unit has no ``flags`` port (NaN and inf
+        are codes of ``acc``).
+    acc_rounding
+        :class:`~hwgen.golden.float_acc.AccRounding` of a float accumulator: ``fused`` (one
+        rounding per step) or ``unfused`` (the product is rounded first).
+    acc_subnormals
+        :class:`~hwgen.golden.float_acc.Subnormals` of a float accumulator: ``keep`` or
+        ``flush``.
 
     Raises
     ------
@@ -160,6 +198,9 @@ class MacConfig(DesignConfig):
     stages: int = 0
     multiplier: Multiplier = Multiplier.EXACT
     out_format: str | None = None
+    acc_format: str | None = None
+    acc_rounding: AccRounding = AccRounding.FUSED
+    acc_subnormals: Subnormals = Subnormals.KEEP
 
     kind: ClassVar[str] = "mac"
 
@@ -181,6 +222,23 @@ class MacConfig(DesignConfig):
                         f"multiplier='lmul' needs float formats: {role} {fmt.name} is"
                         f" {fmt.kind.value}"
                     )
+        object.__setattr__(
+            self, "acc_rounding", check_enum("acc_rounding", AccRounding, self.acc_rounding)
+        )
+        object.__setattr__(
+            self, "acc_subnormals", check_enum("acc_subnormals", Subnormals, self.acc_subnormals)
+        )
+        if self.acc_format is not None:
+            self._check_float_acc(a, w, multiplier)
+            return
+        for key, default in (
+            ("acc_rounding", AccRounding.FUSED),
+            ("acc_subnormals", Subnormals.KEEP),
+        ):
+            if getattr(self, key) is not default:
+                raise HwgenError(
+                    f"{key}={str(getattr(self, key))!r} needs a float accumulator: set acc_format"
+                )
         exact = self.exact_accumulator.bits
         if self.acc_bits is None:
             if exact > MAX_ACC_BITS:
@@ -215,7 +273,59 @@ class MacConfig(DesignConfig):
                 )
             object.__setattr__(self, "out_format", out.name)
 
+    def _check_float_acc(self, a: Format, w: Format, multiplier: Multiplier) -> None:
+        """Validate a float accumulator and the options it excludes (one-line errors)."""
+        if not isinstance(self.acc_format, str):
+            raise HwgenError(
+                f"acc_format must be a format name (str) or None, not {self.acc_format!r}"
+            )
+        if self.acc_bits is not None:
+            raise HwgenError(
+                f"acc_bits={self.acc_bits} does not apply to a float accumulator"
+                f" (acc_format={self.acc_format!r}: its width is the format's); leave it unset"
+            )
+        if self.overflow is not Overflow.EXACT:
+            raise HwgenError(
+                f"overflow={str(self.overflow)!r} does not apply to a float accumulator"
+                " (overflow follows the format: inf, NaN or saturation); leave it unset"
+            )
+        if self.out_format is not None:
+            raise HwgenError(
+                f"out_format={self.out_format!r} does not apply to a float accumulator: acc"
+                " already is a float code; leave it unset"
+            )
+        spec = FloatAccSpec(
+            format=self.acc_format, rounding=self.acc_rounding, subnormals=self.acc_subnormals
+        )
+        try:
+            spec.check_products(a, w)
+            prod = product_spec(a, w, multiplier)
+        except HwgenError as e:
+            raise HwgenError(f"acc_format={spec.format!r} with {a.name} x {w.name}: {e}") from None
+        if prod.mag_bits > 33:
+            raise HwgenError(
+                f"acc_format={spec.format!r}: {a.name} x {w.name} products have"
+                f" {prod.mag_bits}-bit significands; a float accumulator takes at most 33"
+            )
+        cuts = spec.cut_points
+        if self.stages > len(cuts):
+            raise HwgenError(
+                f"stages={self.stages} is too many for a float accumulator with acc_rounding="
+                f"{str(spec.rounding)!r}:"
+                f" at most {len(cuts)} ({', '.join(cuts)})"
+            )
+        object.__setattr__(self, "acc_format", spec.format)
+
     # ------------------------------------------------------------------ derived facts
+    @cached_property
+    def float_acc(self) -> FloatAccSpec | None:
+        """The float accumulator, or ``None`` for a fixed-point one."""
+        if self.acc_format is None:
+            return None
+        return FloatAccSpec(
+            format=self.acc_format, rounding=self.acc_rounding, subnormals=self.acc_subnormals
+        )
+
     @cached_property
     def a(self) -> Format:
         """The activation format object."""
@@ -245,13 +355,20 @@ class MacConfig(DesignConfig):
     @cached_property
     def accumulator(self) -> AccumulatorSpec:
         """The accumulator actually built: ``acc_bits`` (or the exact width) and its LSB."""
+        fa = self.float_acc
+        if fa is not None:
+            # The code's width; lsb_exp is the format's smallest step (its subnormal LSB).
+            return AccumulatorSpec(bits=fa.fmt.bits, lsb_exp=fa.fmt.lsb_exp)
         exact = self.exact_accumulator
         bits = exact.bits if self.acc_bits is None else self.acc_bits
         return AccumulatorSpec(bits=bits, lsb_exp=exact.lsb_exp)
 
     @property
     def has_flags(self) -> bool:
-        """Whether the unit has the ``flags`` port (a format has NaN or inf codes)."""
+        """Whether the unit has the ``flags`` port (a format has NaN or inf codes and the
+        accumulator is fixed point: a float accumulator holds NaN / inf as codes)."""
+        if self.acc_format is not None:
+            return False
         return self.a.has_specials or self.w.has_specials
 
     @property
@@ -269,7 +386,9 @@ class MacConfig(DesignConfig):
         """Stable module name, ``[a-z0-9_]`` only.
 
         ``mac_<a>_x_<w>_acc<bits>_s<stages>`` plus ``_n<max_terms>`` (when not 4096),
-        ``_wrap`` / ``_sat``, ``_lmul`` and ``_out_<format>`` for non-default options.
+        ``_wrap`` / ``_sat``, ``_lmul`` and ``_out_<format>`` for non-default options. A
+        float accumulator ends the name with ``_acc<format>_fused`` / ``_unf`` and ``_ftz``
+        (flushed subnormals).
         """
         parts = [f"mac_{self.a_format}_x_{self.w_format}_acc{self.accumulator.bits}"]
         parts.append(f"s{self.stages}")
@@ -283,15 +402,27 @@ class MacConfig(DesignConfig):
             parts.append("lmul")
         if self.out_format is not None:
             parts.append(f"out_{self.out_format}")
+        if self.acc_format is not None:
+            parts.append(f"acc{self.acc_format}")
+            parts.append("fused" if self.acc_rounding is AccRounding.FUSED else "unf")
+            if self.acc_subnormals is Subnormals.FLUSH:
+                parts.append("ftz")
         return re.sub(r"[^a-z0-9_]", "_", "_".join(parts).lower())
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict of every field (enums as their string values)."""
+        """JSON-able dict of every field (enums as their string values).
+
+        The float-accumulator keys (``acc_format``, ``acc_rounding``, ``acc_subnormals``)
+        appear only with a float accumulator, so that a fixed-point config keeps the dict,
+        and hence the :func:`~hwgen.design.base.config_hash`, it had before they existed.
+        """
         out: dict[str, Any] = {}
         for f in fields(self):
+            if f.name in _FLOAT_ACC_KEYS and self.acc_format is None:
+                continue
             v = getattr(self, f.name)
-            out[f.name] = v.value if isinstance(v, Overflow | Multiplier) else v
+            out[f.name] = v.value if isinstance(v, enum.Enum) else v
         return out
 
     @classmethod
@@ -328,6 +459,23 @@ class MacConfig(DesignConfig):
                 choices=tuple(str(x) for x in Multiplier),
             ),
             OptionSpec(key="out_format", type=str, help="Float format of the rounded `out` port."),
+            OptionSpec(
+                key="acc_format",
+                type=str,
+                help="Float accumulator format (fp32, fp16, bf16, ...) [fixed point].",
+            ),
+            OptionSpec(
+                key="acc_rounding",
+                type=str,
+                help="Float accumulator: fused or unfused product [fused].",
+                choices=tuple(str(x) for x in AccRounding),
+            ),
+            OptionSpec(
+                key="acc_subnormals",
+                type=str,
+                help="Float accumulator: keep or flush subnormals [keep].",
+                choices=tuple(str(x) for x in Subnormals),
+            ),
         )
 
     # ------------------------------------------------------------------ protocol
@@ -340,7 +488,11 @@ class MacConfig(DesignConfig):
             Port(name="valid", dir=PortDir.IN, width=1, role=Role.VALID),
             Port(name="clear", dir=PortDir.IN, width=1, role=Role.CLEAR),
             Port(
-                name="acc", dir=PortDir.OUT, width=self.accumulator.bits, role=Role.ACC, signed=True
+                name="acc",
+                dir=PortDir.OUT,
+                width=self.accumulator.bits,
+                role=Role.ACC,
+                signed=self.acc_format is None,
             ),
         ]
         if self.has_flags:
@@ -352,11 +504,22 @@ class MacConfig(DesignConfig):
     def accumulator_info(self) -> AccumulatorInfo:
         """The manifest's ``accumulator`` section."""
         acc = self.accumulator
+        fa = self.float_acc
+        if fa is None:
+            return AccumulatorInfo(
+                bits=acc.bits,
+                lsb_exp=acc.lsb_exp,
+                overflow=str(self.overflow),
+                max_terms=self.max_terms,
+            )
         return AccumulatorInfo(
             bits=acc.bits,
             lsb_exp=acc.lsb_exp,
-            overflow=str(self.overflow),
+            overflow=_FLOAT_OVERFLOW[fa.fmt.specials],
             max_terms=self.max_terms,
+            format=fa.format,
+            rounding=str(fa.rounding),
+            subnormals=str(fa.subnormals),
         )
 
     def facts(self) -> DesignFacts:
@@ -383,4 +546,5 @@ class MacConfig(DesignConfig):
             multiplier=Multiplier(self.multiplier),
             out=self.out,
             has_flags=self.has_flags,
+            float_acc=self.float_acc,
         )

@@ -155,6 +155,19 @@ class FloatAccSpec:
         """Whether the exact product is added (one rounding per step)."""
         return self.rounding is AccRounding.FUSED
 
+    @property
+    def cut_points(self) -> tuple[str, ...]:
+        """Where the hardware may put pipeline registers, closest to the loop first.
+
+        The accumulation loop itself is one cycle (``hwgen.rtl.common.fpacc``); the
+        registers go after product normalisation (``normalised``), after the multiplier
+        (``input``) and, unfused, after the product's rounding (``rounded``). The number of
+        cut points is the most ``stages`` a float-accumulating MAC takes.
+        """
+        if self.fused:
+            return ("normalised", "input")
+        return ("rounded", "normalised", "input")
+
     def check_products(self, a_format: str | Format, w_format: str | Format) -> None:
         """Raise when ``a x w`` products can be NaN / inf but the format has no such codes."""
         a = resolve_format(a_format, role="a_format")

@@ -110,9 +110,7 @@ class FloatAccumulator(wiring.Component):
             )
         if isinstance(stages, bool) or not isinstance(stages, int):
             raise HwgenError(f"stages must be an integer, not {stages!r}")
-        self.cut_points = (
-            ("normalised", "input") if spec.fused else ("rounded", "normalised", "input")
-        )
+        self.cut_points = spec.cut_points
         if not 0 <= stages <= len(self.cut_points):
             raise HwgenError(
                 f"stages must be in 0..{len(self.cut_points)} for a {spec.rounding} float"

@@ -20,10 +20,12 @@ from amaranth.lib import wiring
 from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 from hwgen.golden import Multiplier, Overflow
+from hwgen.golden.product_spec import product_spec
 from hwgen.rtl.common.accumulator import Accumulator
 from hwgen.rtl.common.aligner import Aligner
 from hwgen.rtl.common.decoder import Decoder
 from hwgen.rtl.common.flags import FlagRegister, ProductFlags
+from hwgen.rtl.common.fpacc import FloatAccumulator, operand_sign
 from hwgen.rtl.common.fpconvert import FloatConverter
 from hwgen.rtl.common.multipliers import MULTIPLIERS
 from hwgen.rtl.common.util import signature_of
@@ -49,7 +51,10 @@ class MacUnit(wiring.Component):
         ``valid`` accumulates ``a * w``; ``clear`` restarts (with ``valid``: ``acc := a*w``;
         alone: ``acc := 0``).
     acc : Out(signed(config.accumulator.bits))
-        The accumulator, value ``acc * 2**config.accumulator.lsb_exp``.
+        The accumulator, value ``acc * 2**config.accumulator.lsb_exp``; with
+        ``config.acc_format`` unsigned, the code of a
+        :class:`~hwgen.rtl.common.fpacc.FloatAccumulator` fed the exact products (its
+        ``stages`` registers replace the fixed-point pipeline).
     flags : Out(unsigned(3))
         Sticky special-value flags since the last clear, bit positions :data:`FLAG_BITS`;
         only when ``config.has_flags``.
@@ -82,13 +87,19 @@ class MacUnit(wiring.Component):
 
         spec = cfg.accumulator
         mult_cls = MULTIPLIERS[Multiplier(cfg.multiplier)]
-        # Constant left shift from the product's LSB to the accumulator's.
-        offset = a_fmt.lsb_exp + w_fmt.lsb_exp - spec.lsb_exp + mult_cls.offset_for(a_fmt, w_fmt)
-        # A wrapping (or exact) accumulator needs only its own width of every term (the
-        # bits above never reach it); a saturating one needs the whole term to see how far
-        # out of range it is.
-        keep = None if cfg.overflow is Overflow.SATURATE else spec.bits
-        prod_keep = None if keep is None else max(1, keep - offset)
+        if cfg.float_acc is not None:
+            # The float accumulator takes the whole product (prod, shift) unaligned.
+            offset, keep, prod_keep = 0, None, None
+        else:
+            # Constant left shift from the product's LSB to the accumulator's.
+            offset = (
+                a_fmt.lsb_exp + w_fmt.lsb_exp - spec.lsb_exp + mult_cls.offset_for(a_fmt, w_fmt)
+            )
+            # A wrapping (or exact) accumulator needs only its own width of every term (the
+            # bits above never reach it); a saturating one needs the whole term to see how
+            # far out of range it is.
+            keep = None if cfg.overflow is Overflow.SATURATE else spec.bits
+            prod_keep = None if keep is None else max(1, keep - offset)
         mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
         m.submodules.mult = mult
         # Every multiplier has the same signature (multiplier_signature); the inputs it
@@ -117,7 +128,8 @@ class MacUnit(wiring.Component):
         valid: Value = self.valid
         clear: Value = self.clear
         pflags: Value | None = None
-        if cfg.has_flags:
+        # Product flags feed the flag register, or a float accumulator's special values.
+        if a_fmt.has_specials or w_fmt.has_specials:
             m.submodules.pflags = pf = ProductFlags(a_fmt=a_fmt, w_fmt=w_fmt)
             m.d.comb += [pf.a_sig.eq(dec_a.sig), pf.w_sig.eq(dec_w.sig)]
             for role, dec in (("a", dec_a), ("w", dec_w)):
@@ -128,6 +140,10 @@ class MacUnit(wiring.Component):
                         getattr(pf, f"{role}_neg").eq(dec.neg),
                     ]
             pflags = pf.flags
+
+        if cfg.float_acc is not None:
+            self._float_accumulator(m, mult, pflags)
+            return m
 
         if cfg.stages >= 1:
             prod, shift, valid, clear, pflags = _register(
@@ -173,6 +189,26 @@ class MacUnit(wiring.Component):
             if cfg.has_flags:
                 m.d.comb += conv.flags.eq(self.flags)
         return m
+
+    def _float_accumulator(self, m: Module, mult: wiring.Component, pflags: Value | None) -> None:
+        """``acc`` from a :class:`FloatAccumulator` fed the multiplier's exact products."""
+        cfg = self.config
+        fa = cfg.float_acc
+        assert fa is not None
+        product = product_spec(cfg.a, cfg.w, Multiplier(cfg.multiplier))
+        m.submodules.faccum = faccum = FloatAccumulator(spec=fa, product=product, stages=cfg.stages)
+        m.d.comb += [
+            faccum.prod.eq(mult.prod),
+            faccum.prod_neg.eq(operand_sign(cfg.a, self.a) ^ operand_sign(cfg.w, self.w)),
+            faccum.valid.eq(self.valid),
+            faccum.clear.eq(self.clear),
+            self.acc.eq(faccum.acc),
+        ]
+        if product.shift_max:
+            m.d.comb += faccum.shift.eq(mult.shift)
+        if product.specials:
+            assert pflags is not None
+            m.d.comb += faccum.prod_flags.eq(pflags)
 
 
 def _register(
