@@ -406,9 +406,9 @@ def _fpga(ddir: Path, man: Manifest, opts: CostOptions, rtl: str) -> CostReport:
         p = Provenance(flow=pre.flow, tool=version, note=pre.note)
         sources["preroute_critical_path_ns"] = sources["preroute_fmax_mhz"] = p
     if opts.pnr:
-        from hwgen.costmodel.pnr import SEEDS, place_and_route
+        from hwgen.costmodel.pnr import SEEDS, Device, place_and_route
 
-        res = place_and_route(ddir, family=opts.target.value, dsp=opts.dsp)
+        res = place_and_route(ddir, family=Device(opts.target.value), dsp=opts.dsp)
         fields.update(
             fmax_mhz=res.fmax_mhz,
             critical_path_ns=round(1000.0 / res.fmax_mhz, 4),

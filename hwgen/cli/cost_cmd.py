@@ -85,7 +85,7 @@ def cost(
 ) -> None:
     """Price DESIGN_DIR (a generated design) on a target, every number with its source."""
     from hwgen.costmodel import cache
-    from hwgen.costmodel.cost import CostOptions, estimate_cost
+    from hwgen.costmodel.cost import CostOptions, Target, estimate_cost
     from hwgen.errors import HwgenError
 
     if clear_cache:
@@ -98,7 +98,7 @@ def cost(
     if target not in _TARGETS:
         raise HwgenError(f"target must be one of {', '.join(_TARGETS)}, not {target!r}")
     opts = CostOptions(
-        target=target,
+        target=Target(target),
         liberty=liberty,
         cell_models=cell_models,
         dsp=not no_dsp if target not in ("asic", "generic") else True,

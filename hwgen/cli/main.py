@@ -51,10 +51,16 @@ class HwgenGroup(OneLineGroup):
     ends quietly when the reader of stdout goes away, as in ``hwgen ... | head``).
     """
 
-    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
         """Parse ``hwgen``'s own options; a usage error is one line and exit 2."""
         try:
-            return super().make_context(info_name, args, **extra)
+            return super().make_context(info_name, args, parent=parent, **extra)
         except HwgenError as exc:
             click.echo(f"hwgen: error: {error_line(exc)}", err=True)
             raise click.exceptions.Exit(EXIT_USAGE) from None

@@ -177,7 +177,7 @@ class DaskExecutor(Executor):
         else:
             address = scheduler
         try:
-            self.client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+            self.client: Any = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
             reason = " ".join(str(exc).split()) or type(exc).__name__

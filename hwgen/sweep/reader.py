@@ -10,6 +10,7 @@ so every spec error names where it is.
 
 from __future__ import annotations
 
+import builtins
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -154,7 +155,9 @@ class Table:
             raise self.error(key, f"{self.name} {key} must be {kind}, not {value!r}")
         return value
 
-    def str(self, key: str, default: Any = _MISSING, *, choices: Sequence[str] = ()) -> Any:
+    def str(
+        self, key: builtins.str, default: Any = _MISSING, *, choices: Sequence[builtins.str] = ()
+    ) -> Any:
         """A string (one of ``choices`` when given)."""
         value = self.get(key, "a string", lambda v: isinstance(v, str), default)
         if choices and key in self.data and value not in choices:
@@ -163,7 +166,9 @@ class Table:
             )
         return value
 
-    def int(self, key: str, default: Any = _MISSING, *, lo: int | None = None) -> Any:
+    def int(
+        self, key: builtins.str, default: Any = _MISSING, *, lo: builtins.int | None = None
+    ) -> Any:
         """An integer (``>= lo`` when given); bools are refused."""
         kind = "an integer" if lo is None else f"an integer >= {lo}"
         return self.get(
@@ -173,7 +178,9 @@ class Table:
             default,
         )
 
-    def number(self, key: str, default: Any = _MISSING, *, positive: bool = False) -> Any:
+    def number(
+        self, key: builtins.str, default: Any = _MISSING, *, positive: builtins.bool = False
+    ) -> Any:
         """An int or float (``> 0`` when ``positive``), returned as float."""
         kind = "a number > 0" if positive else "a number"
         value = self.get(
@@ -186,18 +193,18 @@ class Table:
         )
         return float(value) if isinstance(value, int | float) else value
 
-    def bool(self, key: str, default: Any = _MISSING) -> Any:
+    def bool(self, key: builtins.str, default: Any = _MISSING) -> Any:
         """``true`` or ``false``."""
         return self.get(key, "true or false", lambda v: isinstance(v, bool), default)
 
     def list(
         self,
-        key: str,
+        key: builtins.str,
         default: Any = _MISSING,
         *,
-        item: Callable[[Any], bool] = lambda v: True,
-        kind: str = "a list",
-        nonempty: bool = False,
+        item: Callable[[Any], builtins.bool] = lambda v: True,
+        kind: builtins.str = "a list",
+        nonempty: builtins.bool = False,
     ) -> Any:
         """A list whose items pass ``item`` (``kind`` words the whole expectation)."""
         value = self.get(
@@ -207,7 +214,7 @@ class Table:
             raise self.error(key, f"{self.name} {key} is empty; give at least one value")
         return value
 
-    def table(self, key: str, *, required: bool = False) -> Table | None:
+    def table(self, key: builtins.str, *, required: builtins.bool = False) -> Table | None:
         """A sub-table (``None`` when absent and not required)."""
         self._seen.add(key)
         if key not in self.data:
@@ -219,7 +226,7 @@ class Table:
             raise self.error(key, f"{self.name} {key} must be a table, not {value!r}")
         return Table(self.doc, (*self.path, key), value)
 
-    def tables(self, key: str) -> list[Table]:
+    def tables(self, key: builtins.str) -> builtins.list[Table]:
         """An array of tables (``[[key]]``); empty when absent."""
         self._seen.add(key)
         value = self.data.get(key, [])
@@ -227,11 +234,11 @@ class Table:
             raise self.error(key, f"{self.name} {key} must be an array of tables ([[{key}]])")
         return [Table(self.doc, (*self.path, key, i), v) for i, v in enumerate(value)]
 
-    def mark(self, keys: Iterable[str]) -> None:
+    def mark(self, keys: Iterable[builtins.str]) -> None:
         """Record ``keys`` as known without reading them."""
         self._seen.update(keys)
 
-    def finish(self, allowed: Sequence[str] | None = None) -> None:
+    def finish(self, allowed: Sequence[builtins.str] | None = None) -> None:
         """Reject every key no getter read (the first one in document order).
 
         Parameters

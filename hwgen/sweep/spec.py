@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ class SweepSpec:
 _TOP = ("sweep", "axes", "fixed", "points", "constraints", "stages", "workload", "report")
 
 
-def load_spec(path: str | Path) -> SweepSpec:
+def load_spec(path: str | os.PathLike[str]) -> SweepSpec:
     """Read and validate a sweep spec file.
 
     Raises
@@ -549,15 +550,15 @@ def _report(table: Table | None, stages: tuple[StageInstance, ...]) -> ReportSpe
     for role in ("error", "area", "energy", "throughput_per_area"):
         value = table.str(role, None)
         if value is not None:
-            col = produced.get(value)
-            if col is None:
+            named = produced.get(value)
+            if named is None:
                 candidates = [c for c, v in produced.items() if v.role == role]
                 raise table.error(
                     role,
                     f"[report] {role} names {value!r}, which no stage of this sweep produces;"
                     f" {role} columns: {', '.join(candidates) if candidates else 'none'}",
                 )
-            if col.role != role:
+            if named.role != role:
                 raise table.error(role, f"[report] {role}: {value!r} is not a {role} column")
         picked[role] = value
     budgets = table.list(

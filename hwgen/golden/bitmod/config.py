@@ -241,11 +241,14 @@ def _check_int(name: str, value: object, lo: int, hi: int) -> int:
 
 
 def _enum_value(name: str, cls: type[enum.StrEnum], value: object) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(v.value for v in cls)
-        raise HwgenError(f"{name} must be one of {allowed}, not {value!r}") from None
+    # Every member's value is a string, so a non-string can never name one.
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(v.value for v in cls)
+    raise HwgenError(f"{name} must be one of {allowed}, not {value!r}")
 
 
 #: BitMoD's narrow widths (bitmod.md): 3 extra lane bits (14-bit lanes for FP16), 15-bit

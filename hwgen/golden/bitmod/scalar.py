@@ -113,6 +113,7 @@ def scalar_group(
     acts = [_decode_act(cfg, int(c)) for c in a_codes]
     nan = pinf = ninf = False
     wterms: list[list[Term]] = []
+    terms: list[Term]
     for j in range(g):
         if wt is None:
             terms, value = [], 0

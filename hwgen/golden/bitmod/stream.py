@@ -139,7 +139,7 @@ class PackedWeights:
     @property
     def shape(self) -> tuple[int, int]:
         """``(N, K)``."""
-        return self.codes.shape  # type: ignore[return-value]
+        return self.codes.shape
 
     def weight_values(self) -> np.ndarray:
         """``(N, K)`` ``int64`` weight values in code units (before any scale)."""
@@ -247,7 +247,7 @@ def unpack(data: bytes) -> PackedWeights:
         selectors=meta[1],
         scales=meta[2],
         row_scales=row_scales,
-        specials=tuple(sv),  # type: ignore[arg-type]
+        specials=tuple(sv),
         group_size=g,
     )
 
@@ -274,7 +274,7 @@ def quantize_weights(w: npt.ArrayLike, weight_type: str, *, group_size: int = 12
     The per-row float scale is recovered from ``quantize_bitmod``'s result as
     ``scales / scale_codes`` of the row's largest-code group (the row's ``max / 255``).
     """
-    from hwgen.formats import get
+    from hwgen.formats import get_format
     from hwgen.quant import quantize_bitmod, quantize_groups
 
     x = np.asarray(w, dtype=np.float64)
@@ -301,7 +301,7 @@ def quantize_weights(w: npt.ArrayLike, weight_type: str, *, group_size: int = 12
             specials=default_special_values(weight_type),
             group_size=group_size,
         )
-    fmt = get(weight_type)
+    fmt = get_format(weight_type)
     q = quantize_groups(x, fmt, group_size=group_size)
     codes8, row = _int8_second_level(q.scales)
     stored = np.repeat(codes8 * row[:, None], group_size, axis=1)

@@ -133,10 +133,12 @@ class CostStage(Stage):
         inputs: Mapping[str, Mapping[str, Any]],
         ctx: StageContext,
     ) -> dict[str, Any]:
-        from hwgen.costmodel.synth import synthesize
+        from hwgen.costmodel.synth import SynthTarget, synthesize
 
         gen = inputs["generate"]
-        res = synthesize(design_path(gen, ctx), str(gen["top"]), options.target, dsp=options.dsp)
+        res = synthesize(
+            design_path(gen, ctx), str(gen["top"]), SynthTarget(options.target), dsp=options.dsp
+        )
         out: dict[str, Any] = {"cells": res.num_cells, "ffs": res.ffs}
         for key in ("luts", "carries", "dsps", "transistors"):
             value = getattr(res, key)

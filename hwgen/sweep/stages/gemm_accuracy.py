@@ -38,7 +38,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from hwgen.errors import HwgenError
 from hwgen.sweep.stages.base import Column, Stage, StageContext
@@ -120,7 +120,7 @@ class GemmActivations:
 class GemmAccuracyOptions:
     """``[workload.gemm_accuracy]``."""
 
-    group_size: int | str = DEFAULT_GROUP_SIZE
+    group_size: int | Literal["channel"] = DEFAULT_GROUP_SIZE
     weights: GemmWeights = GemmWeights()
     activations: GemmActivations = GemmActivations()
 
@@ -141,10 +141,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _parse_group_size(table: Any) -> int | str:
+def _parse_group_size(table: Any) -> int | Literal["channel"]:
     value = table.raw("group_size", DEFAULT_GROUP_SIZE)
     if value == "channel":
-        return value
+        return "channel"
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise table.error(
             "group_size",
@@ -153,7 +153,7 @@ def _parse_group_size(table: Any) -> int | str:
     return value
 
 
-def _parse_weights(table: Any, group_size: int | str) -> GemmWeights:
+def _parse_weights(table: Any, group_size: int | Literal["channel"]) -> GemmWeights:
     sub = table.table("weights")
     if sub is None:
         ws = GemmWeights()
@@ -226,13 +226,13 @@ def _parse_activations(table: Any) -> GemmActivations:
 
 @functools.lru_cache(maxsize=4)
 def _weights(ws: GemmWeights) -> dict[str, Any]:
-    from hwgen.accuracy import synthetic_weights, weight_matrices
+    from hwgen.accuracy import WeightLayout, synthetic_weights, weight_matrices
 
     if ws.file is not None:
         path = Path(ws.file)
         if _sha256(path) != ws.file_sha256:
             raise HwgenError(f"weights file {path} changed while the sweep ran")
-        return weight_matrices(path, match=ws.match, layout=ws.layout)
+        return weight_matrices(path, match=ws.match, layout=WeightLayout(ws.layout))
     assert ws.dist is not None
     return {f"w_{ws.k}x{ws.n}": synthetic_weights(ws.dist, ws.k, ws.n, seed=ws.seed)}
 
@@ -248,6 +248,7 @@ def gemm_design(config: Any, options: GemmAccuracyOptions) -> Any:
     """
     from hwgen.accuracy import (
         ActivationQuant,
+        ActScaling,
         ExactAccumulator,
         FixedPointAccumulator,
         GemmDesign,
@@ -268,7 +269,7 @@ def gemm_design(config: Any, options: GemmAccuracyOptions) -> Any:
     act = options.activations
     return GemmDesign(
         activations=ActivationQuant(
-            format=mac.a_format, scaling=act.scaling, group_size=act.group_size
+            format=mac.a_format, scaling=ActScaling(act.scaling), group_size=act.group_size
         ),
         weights=WeightQuant(format=mac.w_format, group_size=options.group_size),
         multiplier=mac.multiplier,
@@ -326,11 +327,11 @@ class GemmAccuracyStage(Stage):
         inputs: Mapping[str, Mapping[str, Any]],
         ctx: StageContext,
     ) -> dict[str, Any]:
-        from hwgen.accuracy import SyntheticActivations, evaluate_design
+        from hwgen.accuracy import ActDist, SyntheticActivations, evaluate_design
 
         design = gemm_design(point.build(), options)
         act = options.activations
-        acts = SyntheticActivations(dist=act.dist, tokens=act.tokens, seed=act.seed)
+        acts = SyntheticActivations(dist=ActDist(act.dist), tokens=act.tokens, seed=act.seed)
         res = evaluate_design(design, _weights(options.weights), acts)
         sqnr = res.sqnr_db
         return {

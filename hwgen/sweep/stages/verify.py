@@ -112,16 +112,17 @@ class VerifyStage(Stage):
         inputs: Mapping[str, Mapping[str, Any]],
         ctx: StageContext,
     ) -> dict[str, Any]:
-        from hwgen.sim.verify import VerifyOptions, verify
+        from hwgen.sim.runner import Simulator
+        from hwgen.sim.verify import VerifyOptions, Waves, verify
         from hwgen.sweep.versions import tool_version
         from hwgen.tools.scratch import scratch_dir
 
         ddir = design_path(inputs["generate"], ctx)
         verify_options = VerifyOptions(
-            sim=options.sim,
+            sim=Simulator(options.sim),
             vectors=options.vectors,
             seed=options.seed,
-            waves="never",
+            waves=Waves.NEVER,
             lanes=options.lanes,
             exhaustive=options.exhaustive,
             stress=options.stress,
