@@ -142,6 +142,7 @@ class FloatAccumulator(wiring.Component):
     # ------------------------------------------------------------------ widths
     def _exp_shape(self) -> signed:
         fmt, p = self.fmt, self.product
+        assert fmt.bias is not None  # MinifloatFormat resolves the default bias
         c = p.lsb_exp + self.pm - 1 + fmt.bias
         lo = min(p.lsb_exp + fmt.bias, 1) - 2 * self.window - 4
         hi = max(p.shift_max + c, (1 << fmt.exp_bits)) + 2
@@ -169,6 +170,7 @@ class FloatAccumulator(wiring.Component):
         m.d.comb += zero.eq(~mag.any())
         eshape = self._exp_shape()
         exp = Signal(eshape, name="p_exp")
+        assert fmt.bias is not None  # MinifloatFormat resolves the default bias
         c = p.lsb_exp + pm - 1 + fmt.bias
         shift = d["shift"] if "shift" in d else Const(0, 1)
         # A zero (or special) product takes the zero accumulator's slot exponent 1, so it
