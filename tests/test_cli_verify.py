@@ -46,6 +46,9 @@ def test_passing_design_prints_summary(int8_mac: Path) -> None:
 
 
 @pytest.mark.sim
+# Slow (~45 s): a failing run is repeated on a tracing build; the scoreboard tests cover
+# mismatches in the default suite.
+@pytest.mark.slow
 def test_mismatch_exits_1_with_decoded_operands_and_waves(int8_mac: Path, tmp_path: Path) -> None:
     """A manifest that lies about the operand format: the hardware no longer matches it."""
     liar = tmp_path / "liar"

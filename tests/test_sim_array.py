@@ -40,7 +40,7 @@ def array(tmp_path_factory: pytest.TempPathFactory):
     [
         (2, 3, "int8", "int8", 16),
         (4, 4, "fp8_e4m3", "int8", 32),
-        (8, 8, "int8", "fp4_e2m1", 64),
+        pytest.param(8, 8, "int8", "fp4_e2m1", 64, marks=pytest.mark.slow),
     ],
 )
 def test_random_gemm_tiles_with_backpressure(

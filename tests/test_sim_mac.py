@@ -48,7 +48,7 @@ def design(tmp_path_factory: pytest.TempPathFactory):
 PAIRS = [
     ("int8", "int8"),
     ("fp8_e4m3", "fp8_e4m3"),
-    ("fp8_e5m2", "fp8_e5m2"),
+    pytest.param("fp8_e5m2", "fp8_e5m2", marks=pytest.mark.slow),  # wide exact acc: ~20 s
     ("fp4_e2m1", "fp4_e2m1"),
     ("int8", "fp4_e2m1"),
     ("fp8_e4m3", "int8"),
