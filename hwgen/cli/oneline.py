@@ -8,6 +8,8 @@ into ``hwgen: error: <message>`` and exit 2.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -21,6 +23,17 @@ def one_line(exc: click.UsageError) -> HwgenError:
     return HwgenError(" ".join(exc.format_message().split()) + where)
 
 
+@contextlib.contextmanager
+def usage_errors_as_one_line() -> Iterator[None]:
+    """Turn a click usage error raised inside the block into a one-line :class:`HwgenError`."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # a bare group name asks for its help: click prints it
+    except click.UsageError as exc:
+        raise one_line(exc) from None
+
+
 class OneLineCommand(click.Command):
     """A command whose usage errors become :class:`HwgenError`."""
 
@@ -31,12 +44,8 @@ class OneLineCommand(click.Command):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        try:
+        with usage_errors_as_one_line():
             return super().make_context(info_name, args, parent, **extra)
-        except click.exceptions.NoArgsIsHelpError:
-            raise  # a bare group name asks for its help: click prints it
-        except click.UsageError as exc:
-            raise one_line(exc) from None
 
 
 class OneLineGroup(click.Group):
@@ -51,19 +60,11 @@ class OneLineGroup(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        try:
+        with usage_errors_as_one_line():
             return super().make_context(info_name, args, parent, **extra)
-        except click.exceptions.NoArgsIsHelpError:
-            raise  # a bare group name asks for its help: click prints it
-        except click.UsageError as exc:
-            raise one_line(exc) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        try:
+        with usage_errors_as_one_line():
             return super().resolve_command(ctx, args)
-        except click.exceptions.NoArgsIsHelpError:
-            raise  # a bare group name asks for its help: click prints it
-        except click.UsageError as exc:
-            raise one_line(exc) from None
