@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal
 
+from hwgen._validate import check_enum
 from hwgen.accuracy.accumulators import Accumulator, ExactAccumulator
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, FormatKind, get
@@ -56,20 +57,6 @@ class ActScaling(enum.StrEnum):
     PER_TOKEN = "per-token"
     PER_GROUP = "per-group"
     MX = "mx"
-
-
-_E = TypeVar("_E", bound=enum.StrEnum)
-
-
-def _enum(cls: type[_E], value: object, role: str) -> _E:
-    # Anything but a str (a member is one) cannot name a member: same message as a bad name.
-    if isinstance(value, str):
-        try:
-            return cls(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(m.value for m in cls)
-    raise HwgenError(f"{role} must be one of {allowed}, not {value!r}")
 
 
 def _format(name: object, role: str) -> Format | MixtureFormat:
@@ -116,7 +103,11 @@ class WeightQuant:
     def __post_init__(self) -> None:
         fmt = _format(self.format, "weight format")
         object.__setattr__(self, "format", fmt.name)
-        sch = default_scheme(fmt) if self.scheme is None else _enum(Scheme, self.scheme, "scheme")
+        sch = (
+            default_scheme(fmt)
+            if self.scheme is None
+            else check_enum("scheme", Scheme, self.scheme)
+        )
         object.__setattr__(self, "scheme", sch)
         is_mix = isinstance(fmt, MixtureFormat)
         if is_mix != (sch is Scheme.BITMOD):
@@ -184,7 +175,7 @@ class ActivationQuant:
                 " weights only"
             )
         object.__setattr__(self, "format", fmt.name)
-        sc = _enum(ActScaling, self.scaling, "activation scaling")
+        sc = check_enum("activation scaling", ActScaling, self.scaling)
         object.__setattr__(self, "scaling", sc)
         if sc is ActScaling.MX and fmt.name not in MX_ELEMENT_FORMATS:
             raise HwgenError(
@@ -245,7 +236,7 @@ class GemmDesign:
             raise HwgenError(
                 f"accumulator must be an Accumulator, not {type(self.accumulator).__name__}"
             )
-        mult = _enum(Multiplier, self.multiplier, "multiplier")
+        mult = check_enum("multiplier", Multiplier, self.multiplier)
         object.__setattr__(self, "multiplier", mult)
         if mult is Multiplier.LMUL:
             for role, f in (("activation", self.activations.fmt), ("weight", self.weights.fmt)):

@@ -24,10 +24,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Final
 
 import numpy as np
 
+from hwgen._validate import check_enum
 from hwgen.errors import HwgenError
 from hwgen.quant import Dist, load_tensors, select_tensors, synthetic_tensors
 
@@ -71,20 +72,6 @@ class WeightLayout(enum.StrEnum):
     IN_OUT = "in-out"  # (K, N): Keras Dense kernels, GPT-2 Conv1D
 
 
-_E = TypeVar("_E", bound=enum.StrEnum)
-
-
-def _enum(cls: type[_E], value: object, role: str) -> _E:
-    # Anything but a str (a member is one) cannot name a member: same message as a bad name.
-    if isinstance(value, str):
-        try:
-            return cls(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(m.value for m in cls)
-    raise HwgenError(f"{role} must be one of {allowed}, not {value!r}")
-
-
 def _positive_int(value: object, role: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise HwgenError(f"{role} must be an integer, not {value!r}")
@@ -113,7 +100,7 @@ def weight_matrices(
     HwgenError
         An unreadable file, a bad regex, no matching 2-D floating tensor, NaN/inf values.
     """
-    lay = _enum(WeightLayout, layout, "weight layout")
+    lay = check_enum("weight layout", WeightLayout, layout)
     kept = select_tensors(load_tensors(path), group_size=1, match=match)
     mats = {k: v for k, v in kept.items() if v.ndim == 2}
     if not mats:
@@ -238,7 +225,7 @@ class SyntheticActivations:
     outlier_scale: float = OUTLIER_SCALE
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dist", _enum(ActDist, self.dist, "activation distribution"))
+        object.__setattr__(self, "dist", check_enum("activation distribution", ActDist, self.dist))
         _positive_int(self.tokens, "tokens")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise HwgenError(f"seed must be an integer >= 0, not {self.seed!r}")

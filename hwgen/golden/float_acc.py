@@ -38,11 +38,12 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hwgen._validate import check_enum
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MinifloatFormat, SpecialPolicy, get
 from hwgen.formats.table import MixtureFormat
@@ -68,20 +69,6 @@ class Subnormals(enum.StrEnum):
 
     KEEP = "keep"
     FLUSH = "flush"
-
-
-_E = TypeVar("_E", bound=enum.StrEnum)
-
-
-def _enum(name: str, cls: type[_E], value: object) -> _E:
-    # Anything but a str (a member is one) cannot name a member: same message as a bad name.
-    if isinstance(value, str):
-        try:
-            return cls(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(v.value for v in cls)
-    raise HwgenError(f"{name} must be one of {allowed}, not {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,8 +116,8 @@ class FloatAccSpec:
                 " choose a format with man_bits >= 1"
             )
         object.__setattr__(self, "format", fmt.name)
-        object.__setattr__(self, "rounding", _enum("rounding", AccRounding, self.rounding))
-        sub = _enum("subnormals", Subnormals, self.subnormals)
+        object.__setattr__(self, "rounding", check_enum("rounding", AccRounding, self.rounding))
+        sub = check_enum("subnormals", Subnormals, self.subnormals)
         object.__setattr__(self, "subnormals", sub)
         if sub is Subnormals.FLUSH and not fmt.subnormals:
             raise HwgenError(
