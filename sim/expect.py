@@ -35,7 +35,15 @@ class MacExpected:
 def mac_expected(arith: Arithmetic, stim: MacStimulus) -> MacExpected:
     """Golden MAC outputs: all lanes as one flat sequence (every lane starts with a clear)."""
     shape = (stim.lanes, stim.cycles)
-    acc, flags = arith.trace(stim.a.ravel(), stim.w.ravel(), stim.valid.ravel(), stim.clear.ravel())
+    if arith.float_acc is not None:
+        # The float model loops over cycles, vectorised over leading axes: give it the lanes
+        # as rows (each starts with a clear, so this equals the flat sequence) instead of
+        # one lane of lanes x cycles steps.
+        acc, flags = arith.trace(stim.a, stim.w, stim.valid, stim.clear)
+    else:
+        acc, flags = arith.trace(
+            stim.a.ravel(), stim.w.ravel(), stim.valid.ravel(), stim.clear.ravel()
+        )
     out = None
     if arith.out is not None:
         out = arith.out_codes(acc, flags).reshape(shape)
