@@ -147,6 +147,22 @@ def test_verilog_without_the_top_module(design, tmp_path):
     assert str(info.value) == f"{ddir}: no module {TOP} in the Verilog (modules: other)"
 
 
+def test_other_file_list_of_the_same_module_passes(design, tmp_path):
+    """A gate-level copy (netlist + cell models, other file names) is the same design."""
+    ddir = _tampered(design, tmp_path, _set("verilog", ["netlist.v", "cells.v"]))
+    (ddir / f"{TOP}.v").rename(ddir / "netlist.v")
+    (ddir / "cells.v").write_text("module cell_x(a);\n  input a;\nendmodule\n")
+    _check(ddir)
+    v = ddir / "netlist.v"
+    text = v.read_text()
+    assert "output signed [19:0] acc;" in text
+    v.write_text(text.replace("output signed [19:0] acc;", "output [19:0] acc;"))
+    _check(ddir)  # a netlist drops `signed` from its ports: the same bits
+    v.write_text(text.replace("input [3:0] a;", "input [4:0] a;"))
+    with pytest.raises(HwgenError, match="port a is in 4 bits"):
+        _check(ddir)
+
+
 def test_generated_design_passes_and_ports_parse(design):
     assert _check(design) is None
     ports = verilog_ports((design / f"{TOP}.v").read_text(), TOP)

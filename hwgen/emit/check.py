@@ -27,8 +27,11 @@ from hwgen.errors import HwgenError, os_error_line
 
 __all__ = ["check_design_dir", "check_manifest", "verilog_ports"]
 
-_SKIP = ("hwgen_version",)
-"""Fields that may differ from a fresh build (a design made by an older hwgen)."""
+_SKIP = ("hwgen_version", "verilog", "waivers", "filelist")
+"""Fields a config does not determine: the hwgen release, and the file list (a design dir may
+hold other Verilog of the same module, e.g. a gate-level netlist plus its cell models; the
+files are checked by :func:`check_design_dir`: inside the dir, present, and defining ``top``
+with the manifest's ports)."""
 
 _MODULE = re.compile(r"^\s*module\s+(\w+)\s*\(([^)]*)\)\s*;", re.M)
 _DECL = re.compile(
@@ -151,20 +154,20 @@ def check_design_dir(ddir: Path, man: Manifest) -> DesignConfig:
         found = verilog_ports("\n".join(texts), man.top)
     except HwgenError as e:
         raise HwgenError(f"{ddir}: {e}") from None
-    want = [(p.name, str(p.dir), p.width, p.signed) for p in man.ports]
-    if sorted(found) != sorted(want):
-        have = {f[0]: f for f in found}
-        for w in want:
-            f = have.get(w[0])
-            if f is None:
-                raise HwgenError(f"{source}: port {w[0]} is not a port of {man.top} in the Verilog")
-            if f != w:
-                raise HwgenError(
-                    f"{source}: port {w[0]} is {w[1]} {w[2]} bits (signed={w[3]}) in the "
-                    f"manifest but {f[1]} {f[2]} bits (signed={f[3]}) in the Verilog"
-                )
-        extra = sorted(set(have) - {w[0] for w in want})
-        raise HwgenError(
-            f"{source}: the Verilog of {man.top} has ports the manifest lacks: {extra}"
-        )
+    # Signedness is compared one way only: a gate-level netlist (Yosys ``write_verilog``)
+    # drops ``signed`` from its ports, and the bits on the wire are the same; a port the
+    # Verilog declares signed must be signed in the manifest too.
+    have = {f[0]: f for f in found}
+    for p in man.ports:
+        f = have.get(p.name)
+        if f is None:
+            raise HwgenError(f"{source}: port {p.name} is not a port of {man.top} in the Verilog")
+        if (f[1], f[2]) != (str(p.dir), p.width) or (f[3] and not p.signed):
+            raise HwgenError(
+                f"{source}: port {p.name} is {p.dir} {p.width} bits (signed={p.signed}) in the "
+                f"manifest but {f[1]} {f[2]} bits (signed={f[3]}) in the Verilog"
+            )
+    extra = sorted(set(have) - {p.name for p in man.ports})
+    if extra:
+        raise HwgenError(f"{source}: the Verilog of {man.top} has ports the manifest lacks: {extra}")
     return config
