@@ -169,5 +169,7 @@ def check_design_dir(ddir: Path, man: Manifest) -> DesignConfig:
             )
     extra = sorted(set(have) - {p.name for p in man.ports})
     if extra:
-        raise HwgenError(f"{source}: the Verilog of {man.top} has ports the manifest lacks: {extra}")
+        raise HwgenError(
+            f"{source}: the Verilog of {man.top} has ports the manifest lacks: {extra}"
+        )
     return config
