@@ -87,8 +87,9 @@ class ArrayBench(Bench):
         cfg = _array(config)
         lanes, cols = stim.lanes, cfg.cols
         data = unpack_lanes(
-            capture["out_data"], lanes=lanes * cols, width=cfg.accumulator.bits, signed=True
-        ).reshape(-1, lanes, cols)
+            capture["out_data"], lanes=lanes * cols, width=cfg.out_element_bits,
+            signed=cfg.out_signed,
+        ).reshape(-1, lanes, cols)  # fmt: skip
         flags = None
         if "out_flags" in capture:
             port = next(p for p in cfg.ports() if p.role == Role.OUT_FLAGS)

@@ -56,38 +56,30 @@ def mac_expected(arith: Arithmetic, stim: MacStimulus) -> MacExpected:
 
 @dataclass(frozen=True)
 class GemmExpected:
-    """Expected tile results, shape ``(lanes, tiles, rows, cols)`` (``flags`` may be None)."""
+    """Expected tile results, shape ``(lanes, tiles, rows, cols)``.
+
+    ``acc`` holds the accumulators (fixed-point integers or float accumulator codes),
+    ``flags`` the flag words (``None`` without ``out_flags``), ``out`` the ``out_format``
+    codes the array delivers instead of ``acc`` (``None`` without ``out_format``).
+    """
 
     acc: np.ndarray
     flags: npt.NDArray[np.uint8] | None
+    out: np.ndarray | None = None
+
+    @property
+    def data(self) -> np.ndarray:
+        """What ``out_data`` carries: ``out`` with an ``out_format``, else ``acc``."""
+        return self.acc if self.out is None else self.out
 
 
 def gemm_expected(arith: Arithmetic, stim: GemmStimulus) -> GemmExpected:
     """Golden tile results through the same MAC model as single units.
 
     Every output ``(lane, tile, i, j)`` is the MAC sequence ``A[i, k] * W[k, j]`` over the
-    tile's k-steps starting with a clear; running them through :func:`mac_trace` (rather
-    than an exact GEMM) keeps wrap / saturate / L-Mul semantics identical to the MAC.
+    tile's k-steps starting with a clear (:meth:`MacArithmetic.tiles`, rather than an
+    exact GEMM), so wrap / saturate / L-Mul and float rounding are identical to the MAC's.
     """
-    beats, lanes, rows = stim.a.shape
-    cols = stim.w.shape[2]
-    tile = stim.tile_of_beat
-    first = np.ones(beats, dtype=bool)
-    first[1:] = stim.last[:-1]
-    full = (beats, lanes, rows, cols)
-    a = np.broadcast_to(stim.a[:, :, :, None], full).ravel()
-    w = np.broadcast_to(stim.w[:, :, None, :], full).ravel()
-    lane = np.arange(lanes)[None, :, None, None]
-    i = np.arange(rows)[None, None, :, None]
-    j = np.arange(cols)[None, None, None, :]
-    key = ((lane * stim.tiles + tile[:, None, None, None]) * rows + i) * cols + j
-    # Stable: within one output the beats keep their k order.
-    order = np.argsort(key.ravel(), kind="stable")
-    clear = np.broadcast_to(first[:, None, None, None], full).ravel()[order]
-    ends = np.broadcast_to(stim.last[:, None, None, None], full).ravel()[order]
-    acc, flags = arith.trace(a[order], w[order], np.ones(order.size, dtype=bool), clear)
-    shape = (lanes, stim.tiles, rows, cols)
-    return GemmExpected(
-        acc=acc[ends].reshape(shape),
-        flags=flags[ends].reshape(shape) if arith.has_flags else None,
-    )
+    acc, flags = arith.tiles(stim.a, stim.w, stim.last)
+    out = arith.out_codes(acc, flags) if arith.out is not None else None
+    return GemmExpected(acc=acc, flags=flags if arith.has_flags else None, out=out)

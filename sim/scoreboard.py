@@ -13,7 +13,8 @@ import numpy.typing as npt
 
 from hwgen.formats import Format
 from hwgen.golden import Flag
-from hwgen.golden.float_error import AccError, float_acc_error
+from hwgen.golden.float_error import AccError, acc_error, float_acc_error
+from hwgen.golden.rounding import to_float
 from hwgen.sim.expect import Arithmetic, GemmExpected, MacExpected
 from hwgen.sim.stimulus import GemmStimulus, MacStimulus
 
@@ -218,9 +219,13 @@ def score_gemm(
     out_row
         ``(n,)`` row index of every delivered row.
     out_data, out_flags
-        ``(n, lanes, cols)`` delivered accumulators / flag words.
+        ``(n, lanes, cols)`` delivered results (accumulators, float accumulator codes or
+        ``out_format`` codes, as :attr:`GemmExpected.data`) / flag words.
     max_report
         How many mismatches to decode.
+
+    With a float accumulator the score carries its error against the exact tile results
+    (:attr:`Score.acc_error`, over every delivered-or-not output of the stimulus).
     """
     lanes, tiles, rows, cols = expected.acc.shape
     want = tiles * rows
@@ -237,7 +242,7 @@ def score_gemm(
     for k in np.flatnonzero(bad_row)[:max_report]:
         found.append((int(k) // rows, int(k) % rows, 0, -1, "out_row"))
     # (tiles*rows, lanes, cols) in delivery order.
-    exp_acc = expected.acc.transpose(1, 2, 0, 3).reshape(want, lanes, cols)[:n]
+    exp_acc = expected.data.transpose(1, 2, 0, 3).reshape(want, lanes, cols)[:n]
     checks = [("out_data", exp_acc, out_data[:n])]
     if expected.flags is not None and out_flags is not None:
         exp_f = expected.flags.transpose(1, 2, 0, 3).reshape(want, lanes, cols)[:n]
@@ -259,8 +264,7 @@ def score_gemm(
             first.append(Mismatch(role, lane, f"tile {tile}", str(i), str(out_row[k]), ""))
             continue
         if role == "out_data":
-            es = acc_text(exp_acc[k, lane, j], arith.spec.lsb_exp)
-            gs = acc_text(out_data[k, lane, j], arith.spec.lsb_exp)
+            es, gs = _data_text(arith, exp_acc[k, lane, j]), _data_text(arith, out_data[k, lane, j])
         else:
             assert out_flags is not None  # out_flags mismatches exist only when it was read
             es, gs = flags_text(exp_f[k, lane, j]), flags_text(out_flags[k, lane, j])
@@ -278,4 +282,33 @@ def score_gemm(
         by_signal=by_signal,
         first=tuple(first),
         first_position=first_tile,
+        acc_error=gemm_acc_error(arith, stim, expected),
     )
+
+
+def _data_text(arith: Arithmetic, value: int) -> str:
+    """One ``out_data`` element decoded: an ``out_format`` / float accumulator code, or an
+    accumulator integer."""
+    if arith.out is not None:
+        return code_text(arith.out, value)
+    if arith.float_acc is not None:
+        return code_text(arith.float_acc.fmt, value)
+    return acc_text(value, arith.spec.lsb_exp)
+
+
+def gemm_acc_error(
+    arith: Arithmetic, stim: GemmStimulus, expected: GemmExpected
+) -> AccError | None:
+    """A float accumulator's error on the tile results against the exact GEMM (else None).
+
+    The exact results are the same products summed in an exact fixed-point accumulator
+    sized for the deepest tile (:meth:`MacArithmetic.exact`); special results (NaN / inf
+    operands) are left out, as for a MAC.
+    """
+    fa = arith.float_acc
+    if fa is None:
+        return None
+    depth = int(np.diff(np.flatnonzero(np.concatenate([[True], stim.last]))).max())
+    exact = arith.exact(depth)
+    acc, flags = exact.tiles(stim.a, stim.w, stim.last)
+    return acc_error(fa.fmt.decode(expected.acc), to_float(acc, exact.spec.lsb_exp), flags != 0)

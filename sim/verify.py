@@ -302,9 +302,13 @@ class VerifyReport:
         e = self.acc_error
         if e is None:
             return []
+        # A MAC is compared after every cycle; an array on its delivered tile results.
+        ref, unit = (
+            ("the exact GEMM", "results") if self.kind == "array" else ("the exact sum", "cycles")
+        )
         return [
-            f"acc error   max rel {e.max_rel:.3e}, mean rel {e.mean_rel:.3e} vs the exact sum"
-            f" ({e.count:,} cycles; {e.nonfinite:,} overflowed, {e.exact_zero_missed:,} of"
+            f"acc error   max rel {e.max_rel:.3e}, mean rel {e.mean_rel:.3e} vs {ref}"
+            f" ({e.count:,} {unit}; {e.nonfinite:,} overflowed, {e.exact_zero_missed:,} of"
             f" {e.exact_zero:,} exact zeros missed, {e.special:,} special)"
         ]
 

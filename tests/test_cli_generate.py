@@ -100,6 +100,49 @@ def test_generate_array_default_directory(hwgen, tmp_path, monkeypatch):
     assert "array:       2 x 3" in stdout
 
 
+def test_generate_array_float_accumulator(hwgen, tmp_path):
+    out = tmp_path / "a"
+    args = [
+        "array", "--rows", "2", "--cols", "2", "--a-format", "fp8_e4m3", "--w-format",
+        "fp8_e4m3", "--acc-format", "fp16", "--acc-rounding", "unfused", "--acc-subnormals",
+        "flush", "--out", str(out),
+    ]  # fmt: skip
+    code, stdout, stderr = hwgen(*args)
+    assert (code, stderr) == (0, "")
+    want = ArrayConfig(
+        mac=MacConfig(
+            a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp16",
+            acc_rounding="unfused", acc_subnormals="flush",
+        ),
+        rows=2, cols=2,
+    )  # fmt: skip
+    m = Manifest.load(out)
+    assert m.config == want.to_dict() and m.top == want.name
+    assert (m.accumulator.format, m.accumulator.rounding, m.accumulator.subnormals) == (
+        "fp16", "unfused", "flush",
+    )  # fmt: skip
+    assert "accumulator: float fp16, unfused, subnormals flush" in stdout
+    assert "array:       2 x 2" in stdout
+
+
+def test_generate_array_spec_out_format(hwgen, tmp_path):
+    spec = tmp_path / "d.toml"
+    spec.write_text(
+        '[design]\nkind = "array"\nrows = 2\ncols = 1\na_format = "int8"\nw_format = "int8"\n'
+        'out_format = "bf16"\n'
+    )
+    out = tmp_path / "o"
+    code, stdout, stderr = hwgen("--spec", str(spec), "--out", str(out))
+    assert (code, stderr) == (0, "")
+    want = ArrayConfig(
+        mac=MacConfig(a_format="int8", w_format="int8", out_format="bf16"), rows=2, cols=1
+    )
+    m = Manifest.load(out)
+    assert m.config == want.to_dict()
+    assert m.port("out_data").width == 16 and not m.port("out_data").signed
+    assert "output:      bf16 (rne)" in stdout
+
+
 def test_generate_spec(hwgen, tmp_path):
     spec = tmp_path / "d.toml"
     spec.write_text('[design]\nkind = "mac"\na_format = "int4"\nw_format = "int4"\n')
@@ -139,8 +182,16 @@ def test_generate_spec(hwgen, tmp_path):
         (["mac", "--a-format", "int8", "--w-format", "int8", "--acc-rounding", "unfused"],
          "acc_rounding='unfused' needs a float accumulator: set acc_format"),
         (["array", "--rows", "2", "--cols", "2", "--a-format", "int8", "--w-format", "int8",
-          "--acc-format", "fp32"],
-         "acc_format='fp32' is not supported for arrays yet"),
+          "--acc-format", "fp32", "--out-format", "fp16"],
+         "out_format='fp16' does not apply to a float accumulator: acc already is a float code;"
+         " leave it unset"),
+        (["array", "--rows", "2", "--cols", "2", "--a-format", "fp8_e4m3", "--w-format",
+          "fp8_e4m3", "--acc-format", "fp16", "--stages", "3"],
+         "stages=3 is too many for a float accumulator with acc_rounding='fused': at most 2"
+         " (normalised, input)"),
+        (["array", "--rows", "2", "--cols", "2", "--a-format", "int8", "--w-format", "int8",
+          "--out-format", "fp8_e4m3_nosub"],
+         "out_format fp8_e4m3_nosub has no subnormals; choose a float format with them"),
         (["--spec", "x.toml", "mac", "--a-format", "int8", "--w-format", "int8"],
          "--spec/--out/--force before a subcommand are not allowed with 'generate mac'"),
     ],

@@ -47,8 +47,15 @@ class ArrayConfig(DesignConfig):
     Raises
     ------
     HwgenError
-        ``mac`` is not a ``MacConfig``, a dimension is out of range, or ``mac`` asks for an
-        ``out_format`` (arrays deliver the fixed-point accumulators).
+        ``mac`` is not a ``MacConfig`` or a dimension is out of range.
+
+    Notes
+    -----
+    What a drained row carries (``out_data``, :attr:`out_element_bits` per column) follows
+    the MAC: the fixed-point accumulators (signed, value x 2**``accumulator.lsb_exp``); with
+    ``mac.acc_format`` the PEs' float accumulator codes; with ``mac.out_format`` the
+    accumulators rounded to that format (RNE, one converter per column after the row
+    select, as the MAC's ``out``). ``out_flags`` exists when the PEs have ``flags``.
     """
 
     mac: MacConfig
@@ -62,16 +69,8 @@ class ArrayConfig(DesignConfig):
             raise HwgenError(f"mac must be a MacConfig, not {type(self.mac).__name__}")
         object.__setattr__(self, "rows", check_int("rows", self.rows, 1, MAX_DIM))
         object.__setattr__(self, "cols", check_int("cols", self.cols, 1, MAX_DIM))
-        if self.mac.acc_format is not None:
-            raise HwgenError(
-                f"acc_format={self.mac.acc_format!r} is not supported for arrays yet; arrays"
-                " accumulate in fixed point (leave acc_format unset)"
-            )
-        if self.mac.out_format is not None:
-            raise HwgenError(
-                f"out_format={self.mac.out_format!r} is not supported for arrays; "
-                "arrays deliver accumulators (leave out_format unset)"
-            )
+        # The float accumulator options and out_format are the MAC's own (MacConfig
+        # validates them, including that they exclude each other): every PE is that MAC.
 
     # ----------------------------------------------------------------- derived facts
     @property
@@ -93,6 +92,17 @@ class ArrayConfig(DesignConfig):
     def has_flags(self) -> bool:
         """Whether the array has ``out_flags`` (the PEs have ``flags``)."""
         return self.mac.has_flags
+
+    @property
+    def out_element_bits(self) -> int:
+        """Bits of one column of ``out_data``: the ``out_format``'s, else the accumulator's."""
+        out = self.mac.out
+        return out.bits if out is not None else self.mac.accumulator.bits
+
+    @property
+    def out_signed(self) -> bool:
+        """Whether ``out_data`` elements are two's complement (a fixed-point accumulator)."""
+        return self.mac.acc_format is None and self.mac.out is None
 
     @property
     def row_bits(self) -> int:
@@ -120,18 +130,18 @@ class ArrayConfig(DesignConfig):
 
     @classmethod
     def options(cls) -> tuple[OptionSpec, ...]:
-        """``rows``, ``cols`` and the MAC options (no ``out_format``: arrays reject it)."""
+        """``rows``, ``cols`` and every MAC option."""
         return (
             OptionSpec(key="rows", type=int, help=f"Rows R (1..{MAX_DIM}).", required=True),
             OptionSpec(key="cols", type=int, help=f"Columns C (1..{MAX_DIM}).", required=True),
-            *(o for o in MacConfig.options() if o.key != "out_format"),
+            *MacConfig.options(),
         )
 
     # ----------------------------------------------------------------- protocol
     def ports(self) -> tuple[Port, ...]:
         """Stream ports of ``docs/hardware.md``; ``out_flags`` only when the PEs have flags."""
         a, w = self.mac.a.bits, self.mac.w.bits
-        acc = self.mac.accumulator.bits
+        acc = self.out_element_bits
         r, c = self.rows, self.cols
         ports = [
             *clock_and_reset(),
@@ -158,11 +168,12 @@ class ArrayConfig(DesignConfig):
         return tuple(ports)
 
     def facts(self) -> DesignFacts:
-        """The PE's formats and accumulator, the shape and the PE latency."""
+        """The PE's formats, accumulator and output conversion, the shape, the PE latency."""
         return DesignFacts(
             a_format=self.a_format,
             w_format=self.w_format,
             accumulator=self.mac.accumulator_info(),
+            output=self.mac.facts().output,
             array=ArrayInfo(rows=self.rows, cols=self.cols, pe_latency=self.mac.latency),
             flags=dict(FLAG_BITS) if self.has_flags else None,
             reset=self.reset(),

@@ -137,6 +137,108 @@ class MacArithmetic:
         )  # fmt: skip
         return t.acc, t.flags
 
+    def tiles(
+        self,
+        a: npt.NDArray[np.int64],
+        w: npt.NDArray[np.int64],
+        last: npt.NDArray[np.bool_],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Output-stationary tile results: every ``Y[i, j]`` as this MAC's trace over k.
+
+        Parameters
+        ----------
+        a, w
+            ``(beats, ..., rows)`` activation and ``(beats, ..., cols)`` weight codes: beat
+            ``b`` carries column k of A and row k of W; the middle axes (lanes) are
+            independent arrays.
+        last
+            ``(beats,)``: the beat ends a tile (``last[-1]`` must be set).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Accumulators (fixed-point integers, or float codes) and flag words at the end
+            of every tile, each ``(..., tiles, rows, cols)``. Output ``(i, j)`` of a tile is
+            the MAC sequence ``A[i, k] * W[k, j]`` over the tile's beats, the first with
+            ``valid & clear`` (as the array's PEs see it), so wrap / saturate / L-Mul and
+            float rounding order are the MAC's. A float accumulator runs every output of
+            every tile and lane as one vector, one step per k of the deepest tile
+            (:func:`float_mac_trace`); fixed point runs all outputs as one flat sequence
+            sorted by output (:func:`mac_trace`).
+        """
+        a = np.asarray(a)
+        w = np.asarray(w)
+        last = np.asarray(last, dtype=bool)
+        beats, rows, cols = a.shape[0], a.shape[-1], w.shape[-1]
+        mid = a.shape[1:-1]
+        if w.shape[:-1] != a.shape[:-1] or last.shape != (beats,) or a.ndim < 2:
+            raise HwgenError(
+                "a, w and last must be (beats, ..., rows), (beats, ..., cols) and (beats,),"
+                f" not {a.shape}, {w.shape} and {last.shape}"
+            )
+        if beats == 0 or not last[-1]:
+            raise HwgenError("the last beat must end a tile")
+        lanes = int(np.prod(mid, dtype=np.int64))
+        a3 = a.reshape(beats, lanes, rows)
+        w3 = w.reshape(beats, lanes, cols)
+        first = np.ones(beats, dtype=bool)
+        first[1:] = last[:-1]
+        tiles = int(np.count_nonzero(last))
+        out_shape = (*mid, tiles, rows, cols)
+        tile = np.cumsum(last) - last
+        if self.float_acc is not None:
+            # Every output of every tile and lane is one lane of the float model, its tile's
+            # beats left-aligned and padded with idle steps (valid = clear = 0 holds the
+            # state): one model step per k-step of the deepest tile, not per beat.
+            starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
+            k_of_beat = np.arange(beats) - starts[tile]
+            depth = int(k_of_beat.max()) + 1
+            a_pad = np.zeros((lanes, tiles, rows, depth), dtype=np.int64)
+            w_pad = np.zeros((lanes, tiles, cols, depth), dtype=np.int64)
+            a_pad[:, tile, :, k_of_beat] = a3  # advanced indices first: (beats, lanes, rows)
+            w_pad[:, tile, :, k_of_beat] = w3
+            valid = np.zeros((tiles, depth), dtype=bool)
+            valid[tile, k_of_beat] = True
+            full = (lanes, tiles, rows, cols, depth)
+            ft = float_mac_trace(
+                self.a, np.broadcast_to(a_pad[:, :, :, None, :], full),
+                self.w, np.broadcast_to(w_pad[:, :, None, :, :], full),
+                np.broadcast_to(valid[None, :, None, None, :], full),
+                np.broadcast_to((np.arange(depth) == 0)[None, None, None, None, :], full),
+                spec=self.float_acc, multiplier=self.multiplier,
+            )  # fmt: skip
+            codes = ft.acc[..., -1].astype(np.int64)
+            return codes.reshape(out_shape), np.zeros(out_shape, dtype=np.uint8)
+        full = (beats, lanes, rows, cols)
+        af = np.broadcast_to(a3[:, :, :, None], full).ravel()
+        wf = np.broadcast_to(w3[:, :, None, :], full).ravel()
+        lane = np.arange(lanes)[None, :, None, None]
+        i = np.arange(rows)[None, None, :, None]
+        j = np.arange(cols)[None, None, None, :]
+        key = ((lane * tiles + tile[:, None, None, None]) * rows + i) * cols + j
+        # Stable: within one output the beats keep their k order.
+        order = np.argsort(key.ravel(), kind="stable")
+        clear = np.broadcast_to(first[:, None, None, None], full).ravel()[order]
+        ends = np.broadcast_to(last[:, None, None, None], full).ravel()[order]
+        acc, flags = self.trace(af[order], wf[order], np.ones(order.size, dtype=bool), clear)
+        return acc[ends].reshape(out_shape), flags[ends].reshape(out_shape)
+
+    def exact(self, max_terms: int) -> MacArithmetic:
+        """The same products into an exact fixed-point accumulator of ``max_terms`` terms.
+
+        The reference a float accumulator's error is measured against.
+        """
+        spec = accumulator_spec(self.a, self.w, max_terms, multiplier=self.multiplier)
+        return MacArithmetic(
+            a=self.a,
+            w=self.w,
+            spec=spec,
+            overflow=Overflow.EXACT,
+            multiplier=self.multiplier,
+            out=None,
+            has_flags=True,
+        )
+
     def out_codes(self, acc: np.ndarray, flags: np.ndarray | None) -> np.ndarray:
         """``out`` for accumulator values (and their flags): ``acc_to_format``, RNE."""
         if self.out is None:

@@ -21,10 +21,18 @@ the *last* beat of a tile while the previous tile still occupies the output buff
 flight or not fully drained), because accepting it would overwrite undrained results;
 every other beat is accepted at once. With ``out_ready`` held high a tile of
 ``K >= latency + 2R + C`` beats never sees a stall.
+
+The PEs are the MAC's own units (:class:`hwgen.rtl.mac.MacUnit`), so a float accumulator
+(``acc_format``) is the MAC's :class:`~hwgen.rtl.common.fpacc.FloatAccumulator` in every
+PE and the buffers hold its codes. With ``out_format`` the PEs are built without their
+``out`` converter: the buffers keep the accumulators and one
+:class:`~hwgen.rtl.common.fpconvert.FloatConverter` per column rounds the selected row
+(C converters instead of R x C; the row mux is in front of them).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from amaranth.hdl import Cat, Module, Signal, Value
@@ -33,6 +41,7 @@ from amaranth.lib import wiring
 from hwgen.design.array import ArrayConfig
 from hwgen.errors import HwgenError
 from hwgen.golden import FLAG_WIDTH
+from hwgen.rtl.common.fpconvert import FloatConverter
 from hwgen.rtl.common.util import signature_of
 
 
@@ -59,9 +68,11 @@ class PEArray(wiring.Component):
     ``valid``, ``ready``, ``last``
         a beat is accepted when ``valid & ready``; ``last`` marks the tile's final k-step.
         ``ready`` depends combinationally on ``last`` (only a last beat can be refused).
-    ``out_data`` (out, C x acc bits), ``out_row``, ``out_valid``, ``out_ready``
+    ``out_data`` (out, C x ``config.out_element_bits``), ``out_row``, ``out_valid``, ``out_ready``
         one result row per handshake, rows ``0 .. R-1`` in order; column ``j`` in bits
-        ``[j*acc, (j+1)*acc)``, signed, value x 2**accumulator.lsb_exp.
+        ``[j*n, (j+1)*n)``: the accumulator (signed, value x 2**accumulator.lsb_exp), the
+        float accumulator's code (``acc_format``) or the accumulator rounded to
+        ``out_format`` (RNE; NaN / inf from the flags as the MAC's ``out``).
     ``out_flags`` (out, C x FLAG_WIDTH)
         the PEs' sticky special-value flags per column; only when the MAC has ``flags``.
 
@@ -133,9 +144,11 @@ class PEArray(wiring.Component):
         res = [[Signal(accb, name=f"res_{i}_{j}") for j in range(cols)] for i in range(rows)]
         # Zero-width (no hardware) when the MAC has no flags.
         flg = [[Signal(fb, name=f"resf_{i}_{j}") for j in range(cols)] for i in range(rows)]
+        # With out_format the conversion sits after the row select (below), not in the PEs.
+        pe_cfg = cfg.mac if cfg.mac.out is None else replace(cfg.mac, out_format=None)
         for i in range(rows):
             for j in range(cols):
-                pe = cfg.mac.create()
+                pe = pe_cfg.create()
                 m.submodules[f"pe_{i}_{j}"] = pe
                 m.d.comb += [
                     pe.a.eq(a_taps[i][i + j]),
@@ -161,10 +174,26 @@ class PEArray(wiring.Component):
             with m.Else():
                 m.d.sync += row.eq(row + 1)
         m.d.comb += [self.out_valid.eq(full), self.out_row.eq(row)]
+        out_fmt = cfg.mac.out
+        # Without out_format the selected row drives out_data directly.
+        sel = self.out_data if out_fmt is None else Signal(cols * accb, name="sel_acc")
         with m.Switch(row):
             for i in range(rows):
                 with m.Case(i):
-                    m.d.comb += self.out_data.eq(Cat(*res[i]))
+                    m.d.comb += sel.eq(Cat(*res[i]))
                     if fb:
                         m.d.comb += self.out_flags.eq(Cat(*flg[i]))
+        if out_fmt is not None:
+            spec = cfg.mac.accumulator
+            codes = []
+            for j in range(cols):
+                conv = FloatConverter(
+                    bits=accb, lsb_exp=spec.lsb_exp, fmt=out_fmt, with_flags=bool(fb)
+                )
+                m.submodules[f"conv_{j}"] = conv
+                m.d.comb += conv.acc.eq(sel[j * accb : (j + 1) * accb])
+                if fb:
+                    m.d.comb += conv.flags.eq(self.out_flags[j * fb : (j + 1) * fb])
+                codes.append(conv.code)
+            m.d.comb += self.out_data.eq(Cat(*codes))
         return m
