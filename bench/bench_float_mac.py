@@ -1,35 +1,44 @@
-"""Whole MACs with float and fixed-point accumulators, as area ratios to the INT8 MAC.
+"""MACs and PE arrays with float and fixed-point accumulators, as area ratios to INT8.
 
-Every design is a complete ``MacConfig(...).create()`` unit (decoders, multiplier,
-accumulator, register; unpipelined), synthesized in this run with the Yosys flows of
-:mod:`hwgen.costmodel.synth`: generic gates (``synth; abc -g cmos2``: cells and Yosys' CMOS
-transistor estimate) and Xilinx 7-series without DSPs (LUTs, CARRY4). Each figure is
-followed by its ratio to INT8 x INT8 with the exact accumulator, measured in the same run.
+Every design is a complete unit (``MacConfig(...).create()``: decoders, multiplier,
+accumulator, register; ``ArrayConfig(...).create()``: R x C such MACs, the skew and
+control delay lines and the output double buffer), unpipelined, synthesized in this run
+with the Yosys flows of :mod:`hwgen.costmodel.synth`: generic gates (``synth; abc -g
+cmos2``: cells and Yosys' CMOS transistor estimate) and Xilinx 7-series without DSPs
+(LUTs, CARRY4). MAC rows are followed by their ratio to the INT8 x INT8 MAC with the exact
+accumulator, array rows by their ratio to the INT8 x INT8 array of the same shape, both
+measured in the same run.
 
 The last column is the published figure the ratio is read against
 (``shared/reference/cost-anchors.md``): van Baalen et al. 2023 put FP8 compute 1.5-2.8x
-INT8; a Yosys transistor experiment gave E4M3 -> FP32 acc 1.66x and E4M3 exact 1.00x;
-BitMoD's FP16 MAC is 1733.5 um2 vs its 1221.6 um2 PE (28 nm). Run::
+INT8 ("50-180% less efficient") with FP32 accumulation; a Yosys transistor experiment gave
+E4M3 -> FP32 acc 1.66x and E4M3 exact 1.00x; BitMoD's FP16 MAC is 1733.5 um2 (28 nm, no
+INT8 figure published); Horowitz's 45 nm table (Dally's areas, weaker provenance) gives
+an FP16 multiply + add 3000 um2 against an 8-bit multiply + 32-bit add 419 um2, 7.2x.
+Run::
 
-    python bench/bench_float_mac.py      # ~2-4 min
+    python bench/bench_float_mac.py            # MACs and the 4x4 arrays, ~10-20 min
+    python bench/bench_float_mac.py --no-array # the MACs alone, ~2-4 min
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
 from hwgen.costmodel.synth import SynthTarget, synthesize
+from hwgen.design.array import ArrayConfig
+from hwgen.design.base import DesignConfig
 from hwgen.design.mac import MacConfig
 from hwgen.emit import to_verilog
 
-REFERENCE = ("INT8xINT8/exact", MacConfig(a_format="int8", w_format="int8"), "1.00 (ref)")
+INT8 = MacConfig(a_format="int8", w_format="int8")
+E4M3_FP32 = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp32")
+
+REFERENCE = ("INT8xINT8/exact", INT8, "1.00 (ref)")
 ROWS = (
-    (
-        "E4M3xE4M3/FP32-acc",
-        MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp32"),
-        "1.5-2.8x (van Baalen); 1.66x transistors",
-    ),
+    ("E4M3xE4M3/FP32-acc", E4M3_FP32, "1.5-2.8x (van Baalen); 1.66x transistors"),
     (
         "E4M3xE4M3/exact",
         MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3"),
@@ -38,7 +47,7 @@ ROWS = (
     (
         "FP16xFP16/FP16-acc unfused",
         MacConfig(a_format="fp16", w_format="fp16", acc_format="fp16", acc_rounding="unfused"),
-        "BitMoD baseline: 1733.5 um2 (no INT8 ratio published)",
+        "BitMoD baseline 1733.5 um2; 7.2x (Horowitz 45 nm)",
     ),
     (
         "FP16xINT8/FP16-acc",
@@ -46,10 +55,23 @@ ROWS = (
         "ANT/OliVe PE (no ratio published)",
     ),
 )
+ARRAY_SHAPE = (4, 4)
+ARRAY_REFERENCE = (
+    "4x4 array INT8/exact",
+    ArrayConfig(mac=INT8, rows=ARRAY_SHAPE[0], cols=ARRAY_SHAPE[1]),
+    "1.00 (ref)",
+)
+ARRAY_ROWS = (
+    (
+        "4x4 array E4M3/FP32-acc",
+        ArrayConfig(mac=E4M3_FP32, rows=ARRAY_SHAPE[0], cols=ARRAY_SHAPE[1]),
+        "1.5-2.8x (van Baalen, per MAC)",
+    ),
+)
 COLS = ("cells", "transistors", "luts", "carry4")
 
 
-def _measure(cfg: MacConfig, tmp: Path) -> dict[str, float]:
+def _measure(cfg: DesignConfig, tmp: Path) -> dict[str, float]:
     path = tmp / f"{cfg.name}.v"
     path.write_text(to_verilog(cfg.create(), top=cfg.name))
     gen = synthesize([path], cfg.name, SynthTarget.GENERIC)
@@ -62,19 +84,34 @@ def _measure(cfg: MacConfig, tmp: Path) -> dict[str, float]:
     }
 
 
+def _table(
+    reference: tuple[str, DesignConfig, str],
+    rows: tuple[tuple[str, DesignConfig, str], ...],
+    tmp: Path,
+) -> None:
+    ref = _measure(reference[1], tmp)
+    for label, cfg, published in (reference, *rows):
+        vals = ref if cfg is reference[1] else _measure(cfg, tmp)
+        cells = " ".join(
+            f"{f'{vals[c]:.0f} ({vals[c] / ref[c]:.2f}x)' if ref[c] else vals[c]:>17}" for c in COLS
+        )
+        print(f"{label:28s} {cells}  {published}", flush=True)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-array", action="store_true", help="Skip the 4x4 array rows.")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-float-mac-") as tmpdir:
         tmp = Path(tmpdir)
-        ref = _measure(REFERENCE[1], tmp)
         print(f"{'design':28s} " + " ".join(f"{c:>17s}" for c in COLS) + "  published")
-        for label, cfg, published in (REFERENCE, *ROWS):
-            vals = ref if cfg is REFERENCE[1] else _measure(cfg, tmp)
-            cells = " ".join(
-                f"{f'{vals[c]:.0f} ({vals[c] / ref[c]:.2f}x)' if ref[c] else vals[c]:>17}"
-                for c in COLS
-            )
-            print(f"{label:28s} {cells}  {published}", flush=True)
-        print("ratios: to INT8 x INT8 with the exact 28-bit accumulator, same run, unpipelined.")
+        _table(REFERENCE, ROWS, tmp)
+        if not args.no_array:
+            _table(ARRAY_REFERENCE, ARRAY_ROWS, tmp)
+        print(
+            "ratios: MACs to INT8 x INT8 with the exact 28-bit accumulator, arrays to the"
+            " INT8 array of the same shape; same run, unpipelined."
+        )
 
 
 if __name__ == "__main__":

@@ -295,14 +295,6 @@ def test_float_accumulator_bad_values(kwargs: dict, message: str) -> None:
     assert str(e.value) == message
 
 
-def test_arrays_refuse_float_accumulators() -> None:
-    from hwgen.design.array import ArrayConfig
-
-    mac = MacConfig(**F, acc_format="fp32")
-    with pytest.raises(HwgenError, match=r"^acc_format='fp32' is not supported for arrays yet"):
-        ArrayConfig(rows=2, cols=2, mac=mac)
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     a=st.sampled_from(["int8", "fp8_e4m3", "fp8_e5m2", "fp16", "fp4_e2m1", "flint4"]),

@@ -391,3 +391,25 @@ def test_float_accumulator_rounds_in_hardware_as_golden():
     exact_values = np.stack([e.astype(np.float64) for e in exact]) * 2.0**lsb
     assert np.any(got_values != exact_values)
     np.testing.assert_array_equal(np.stack(run.acc).astype(np.int64), want)
+
+
+@settings(max_examples=4, deadline=None)
+@given(
+    acc=st.sampled_from(["fp16", "bf16", "fp8_e5m2"]),
+    rounding=st.sampled_from(["fused", "unfused"]),
+    ks=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    seed=st.integers(0, 2**16),
+)
+def test_property_1x1_float_array_is_the_mac_golden_model(acc, rounding, ks, seed):
+    # The hardware of a one-PE array against the MAC's own golden trace (not the tile
+    # model): tile results are the MAC accumulator on each tile's last beat.
+    cfg = _cfg("fp8_e4m3", "fp8_e4m3", 1, 1, acc_format=acc, acc_rounding=rounding, max_terms=8)
+    rng = np.random.default_rng(seed)
+    tiles = random_tiles(cfg, ks, rng, finite=False)
+    run = simulate(cfg, tiles, seed=seed, p_valid=0.8, p_ready=0.7)
+    a = np.concatenate([t[0].ravel() for t in tiles])
+    w = np.concatenate([t[1].ravel() for t in tiles])
+    last = np.concatenate([np.arange(k) == k - 1 for k in ks])
+    clear = np.concatenate([[True], last[:-1]])
+    want, _ = cfg.mac.golden().trace(a, w, np.ones(a.size, dtype=bool), clear)
+    np.testing.assert_array_equal(np.stack(run.acc).astype(np.int64).ravel(), want[last])
