@@ -185,7 +185,7 @@ class MacArithmetic:
         first[1:] = last[:-1]
         tiles = int(np.count_nonzero(last))
         out_shape = (*mid, tiles, rows, cols)
-        tile = np.cumsum(last) - last
+        tile: npt.NDArray[np.int64] = np.cumsum(last) - last
         if self.float_acc is not None:
             # Every output of every tile and lane is one lane of the float model, its tile's
             # beats left-aligned and padded with idle steps (valid = clear = 0 holds the
@@ -199,12 +199,12 @@ class MacArithmetic:
             w_pad[:, tile, :, k_of_beat] = w3
             valid = np.zeros((tiles, depth), dtype=bool)
             valid[tile, k_of_beat] = True
-            full = (lanes, tiles, rows, cols, depth)
+            padded = (lanes, tiles, rows, cols, depth)
             ft = float_mac_trace(
-                self.a, np.broadcast_to(a_pad[:, :, :, None, :], full),
-                self.w, np.broadcast_to(w_pad[:, :, None, :, :], full),
-                np.broadcast_to(valid[None, :, None, None, :], full),
-                np.broadcast_to((np.arange(depth) == 0)[None, None, None, None, :], full),
+                self.a, np.broadcast_to(a_pad[:, :, :, None, :], padded),
+                self.w, np.broadcast_to(w_pad[:, :, None, :, :], padded),
+                np.broadcast_to(valid[None, :, None, None, :], padded),
+                np.broadcast_to((np.arange(depth) == 0)[None, None, None, None, :], padded),
                 spec=self.float_acc, multiplier=self.multiplier,
             )  # fmt: skip
             codes = ft.acc[..., -1].astype(np.int64)
