@@ -205,3 +205,16 @@ def test_tiles_rejects_a_stream_that_does_not_end_a_tile():
     w = np.zeros((3, 1, 2), dtype=np.int64)
     with pytest.raises(HwgenError, match=r"^the last beat must end a tile$"):
         arith.tiles(a, w, np.array([True, False, False]))
+
+
+def test_tiles_in_chunks_equal_tiles_at_once(monkeypatch):
+    import hwgen.design.mac as mac_module
+
+    arith = MacConfig(**E4M3, acc_format="fp16", acc_rounding="unfused").golden()
+    rng = np.random.default_rng(2)
+    ks = [int(k) for k in rng.integers(1, 20, size=30)]
+    a, w, last = _stream(rng, 8, 8, 2, 3, 2, ks)
+    whole, _ = arith.tiles(a, w, last)
+    for chunk in (1, 50, 300):
+        monkeypatch.setattr(mac_module, "_FLOAT_TILE_CHUNK", chunk)
+        np.testing.assert_array_equal(arith.tiles(a, w, last)[0], whole)

@@ -57,6 +57,9 @@ MAX_OPERAND_BITS = 16
 
 DEFAULT_MAX_TERMS = 4096
 
+_FLOAT_TILE_CHUNK = 1 << 21
+"""Padded MAC steps the float tile model runs at once (a few arrays of this many int64)."""
+
 _FLOAT_ACC_KEYS = frozenset({"acc_format", "acc_rounding", "acc_subnormals"})
 """Keys :meth:`MacConfig.to_dict` writes only for a float accumulator."""
 
@@ -185,30 +188,22 @@ class MacArithmetic:
         first[1:] = last[:-1]
         tiles = int(np.count_nonzero(last))
         out_shape = (*mid, tiles, rows, cols)
-        tile: npt.NDArray[np.int64] = np.cumsum(last) - last
         if self.float_acc is not None:
-            # Every output of every tile and lane is one lane of the float model, its tile's
-            # beats left-aligned and padded with idle steps (valid = clear = 0 holds the
-            # state): one model step per k-step of the deepest tile, not per beat.
-            starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
-            k_of_beat = np.arange(beats) - starts[tile]
-            depth = int(k_of_beat.max()) + 1
-            a_pad = np.zeros((lanes, tiles, rows, depth), dtype=np.int64)
-            w_pad = np.zeros((lanes, tiles, cols, depth), dtype=np.int64)
-            a_pad[:, tile, :, k_of_beat] = a3  # advanced indices first: (beats, lanes, rows)
-            w_pad[:, tile, :, k_of_beat] = w3
-            valid = np.zeros((tiles, depth), dtype=bool)
-            valid[tile, k_of_beat] = True
-            padded = (lanes, tiles, rows, cols, depth)
-            ft = float_mac_trace(
-                self.a, np.broadcast_to(a_pad[:, :, :, None, :], padded),
-                self.w, np.broadcast_to(w_pad[:, :, None, :, :], padded),
-                np.broadcast_to(valid[None, :, None, None, :], padded),
-                np.broadcast_to((np.arange(depth) == 0)[None, None, None, None, :], padded),
-                spec=self.float_acc, multiplier=self.multiplier,
-            )  # fmt: skip
-            codes = ft.acc[..., -1].astype(np.int64)
+            ends = np.flatnonzero(last) + 1
+            starts = np.concatenate([[0], ends[:-1]])
+            # Whole tiles in chunks of about _FLOAT_TILE_CHUNK MAC steps (bounded memory).
+            steps = np.concatenate([[0], np.cumsum(lanes * rows * cols * (ends - starts))])
+            parts: list[npt.NDArray[np.int64]] = []
+            t0 = 0
+            while t0 < tiles:
+                fit = int(np.searchsorted(steps, steps[t0] + _FLOAT_TILE_CHUNK, side="right")) - 1
+                t1 = min(max(t0 + 1, fit), tiles)
+                b0, b1 = int(starts[t0]), int(ends[t1 - 1])
+                parts.append(self._float_tiles(a3[b0:b1], w3[b0:b1], last[b0:b1]))
+                t0 = t1
+            codes = np.concatenate(parts, axis=1)
             return codes.reshape(out_shape), np.zeros(out_shape, dtype=np.uint8)
+        tile: npt.NDArray[np.int64] = np.cumsum(last) - last
         full = (beats, lanes, rows, cols)
         af = np.broadcast_to(a3[:, :, :, None], full).ravel()
         wf = np.broadcast_to(w3[:, :, None, :], full).ravel()
@@ -219,9 +214,42 @@ class MacArithmetic:
         # Stable: within one output the beats keep their k order.
         order = np.argsort(key.ravel(), kind="stable")
         clear = np.broadcast_to(first[:, None, None, None], full).ravel()[order]
-        ends = np.broadcast_to(last[:, None, None, None], full).ravel()[order]
+        at_end = np.broadcast_to(last[:, None, None, None], full).ravel()[order]
         acc, flags = self.trace(af[order], wf[order], np.ones(order.size, dtype=bool), clear)
-        return acc[ends].reshape(out_shape), flags[ends].reshape(out_shape)
+        return acc[at_end].reshape(out_shape), flags[at_end].reshape(out_shape)
+
+    def _float_tiles(
+        self, a3: np.ndarray, w3: np.ndarray, last: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int64]:
+        """Float accumulator codes ``(lanes, tiles, rows, cols)`` of whole tiles.
+
+        Every output of every tile and lane is one lane of the float model, its tile's
+        beats left-aligned and padded with idle steps (valid = clear = 0 holds the state):
+        one model step per k-step of the deepest tile, not one per beat.
+        """
+        assert self.float_acc is not None
+        beats, lanes, rows = a3.shape
+        cols = w3.shape[2]
+        tiles = int(np.count_nonzero(last))
+        tile: npt.NDArray[np.int64] = np.cumsum(last) - last
+        starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
+        k_of_beat = np.arange(beats) - starts[tile]
+        depth = int(k_of_beat.max()) + 1
+        a_pad = np.zeros((lanes, tiles, rows, depth), dtype=np.int64)
+        w_pad = np.zeros((lanes, tiles, cols, depth), dtype=np.int64)
+        a_pad[:, tile, :, k_of_beat] = a3  # advanced indices first: (beats, lanes, rows)
+        w_pad[:, tile, :, k_of_beat] = w3
+        valid = np.zeros((tiles, depth), dtype=bool)
+        valid[tile, k_of_beat] = True
+        padded = (lanes, tiles, rows, cols, depth)
+        ft = float_mac_trace(
+            self.a, np.broadcast_to(a_pad[:, :, :, None, :], padded),
+            self.w, np.broadcast_to(w_pad[:, :, None, :, :], padded),
+            np.broadcast_to(valid[None, :, None, None, :], padded),
+            np.broadcast_to((np.arange(depth) == 0)[None, None, None, None, :], padded),
+            spec=self.float_acc, multiplier=self.multiplier,
+        )  # fmt: skip
+        return ft.acc[..., -1].astype(np.int64)
 
     def exact(self, max_terms: int) -> MacArithmetic:
         """The same products into an exact fixed-point accumulator of ``max_terms`` terms.
