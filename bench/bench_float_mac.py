@@ -17,8 +17,9 @@ INT8 figure published); Horowitz's 45 nm table (Dally's areas, weaker provenance
 an FP16 multiply + add 3000 um2 against an 8-bit multiply + 32-bit add 419 um2, 7.2x.
 Run::
 
-    python bench/bench_float_mac.py            # MACs and the 4x4 arrays, ~10-20 min
-    python bench/bench_float_mac.py --no-array # the MACs alone, ~2-4 min
+    python bench/bench_float_mac.py              # MACs and the 4x4 arrays, ~30-60 min
+    python bench/bench_float_mac.py --array 2x2  # smaller arrays, ~10 min
+    python bench/bench_float_mac.py --no-array   # the MACs alone, ~2-4 min
 """
 
 from __future__ import annotations
@@ -55,27 +56,36 @@ ROWS = (
         "ANT/OliVe PE (no ratio published)",
     ),
 )
-ARRAY_SHAPE = (4, 4)
-ARRAY_REFERENCE = (
-    "4x4 array INT8/exact",
-    ArrayConfig(mac=INT8, rows=ARRAY_SHAPE[0], cols=ARRAY_SHAPE[1]),
-    "1.00 (ref)",
-)
-ARRAY_ROWS = (
-    (
-        "4x4 array E4M3/FP32-acc",
-        ArrayConfig(mac=E4M3_FP32, rows=ARRAY_SHAPE[0], cols=ARRAY_SHAPE[1]),
-        "1.5-2.8x (van Baalen, per MAC)",
-    ),
-)
+
+
+def _array_rows(
+    rows: int, cols: int
+) -> tuple[tuple[str, DesignConfig, str], tuple[tuple[str, DesignConfig, str], ...]]:
+    """The INT8 array reference and the E4M3 / FP32-accumulator array of one shape."""
+    shape = f"{rows}x{cols} array"
+    return (
+        (f"{shape} INT8/exact", ArrayConfig(mac=INT8, rows=rows, cols=cols), "1.00 (ref)"),
+        (
+            (
+                f"{shape} E4M3/FP32-acc",
+                ArrayConfig(mac=E4M3_FP32, rows=rows, cols=cols),
+                "1.5-2.8x (van Baalen, per MAC)",
+            ),
+        ),
+    )
+
+
+SYNTH_TIMEOUT_S = 4 * 3600
+"""Per Yosys run: the Xilinx flow of a 4x4 FP32-accumulator array takes over 15 min on a
+busy machine (the library default gives up after 900 s)."""
 COLS = ("cells", "transistors", "luts", "carry4")
 
 
 def _measure(cfg: DesignConfig, tmp: Path) -> dict[str, float]:
     path = tmp / f"{cfg.name}.v"
     path.write_text(to_verilog(cfg.create(), top=cfg.name))
-    gen = synthesize([path], cfg.name, SynthTarget.GENERIC)
-    xil = synthesize([path], cfg.name, SynthTarget.XILINX, dsp=False)
+    gen = synthesize([path], cfg.name, SynthTarget.GENERIC, timeout_s=SYNTH_TIMEOUT_S)
+    xil = synthesize([path], cfg.name, SynthTarget.XILINX, dsp=False, timeout_s=SYNTH_TIMEOUT_S)
     return {
         "cells": gen.num_cells,
         "transistors": gen.transistors or 0,
@@ -100,14 +110,19 @@ def _table(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-array", action="store_true", help="Skip the 4x4 array rows.")
+    parser.add_argument("--no-array", action="store_true", help="Skip the array rows.")
+    parser.add_argument("--no-mac", action="store_true", help="Skip the MAC rows.")
+    parser.add_argument("--array", default="4x4", help="Array shape RxC [4x4].")
     args = parser.parse_args()
+    rows, _, cols = args.array.partition("x")
+    array_ref, array_rows = _array_rows(int(rows), int(cols))
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-float-mac-") as tmpdir:
         tmp = Path(tmpdir)
         print(f"{'design':28s} " + " ".join(f"{c:>17s}" for c in COLS) + "  published")
-        _table(REFERENCE, ROWS, tmp)
+        if not args.no_mac:
+            _table(REFERENCE, ROWS, tmp)
         if not args.no_array:
-            _table(ARRAY_REFERENCE, ARRAY_ROWS, tmp)
+            _table(array_ref, array_rows, tmp)
         print(
             "ratios: MACs to INT8 x INT8 with the exact 28-bit accumulator, arrays to the"
             " INT8 array of the same shape; same run, unpipelined."
