@@ -271,8 +271,8 @@ class CostStage(Stage):
         if dsp and not any(CostFlow(t) in _FPGA for t in targets):
             raise table.error(
                 "dsp",
-                "[stages.cost] dsp = true needs an FPGA target (ice40, ecp5, xilinx);"
-                f" {', '.join(targets)} map to gates or cells only",
+                "[stages.cost] dsp = true needs an FPGA target (ice40, ecp5, xilinx),"
+                f" not {', '.join(targets)}",
             )
         pnr = table.bool("pnr", False)
         if pnr and not any(CostFlow(t) in _PNR for t in targets):
