@@ -164,7 +164,7 @@ class WorkloadStage(Stage):
         return opts
 
     def instances(self, options: WorkloadOptions) -> tuple[StageInstance, ...]:
-        needs = ("generate", "cost.asic")
+        needs: tuple[str, ...] = ("generate", "cost.asic")
         if options.energy is PeEnergy.ACTIVITY:
             needs = (*needs, "energy")
         return (StageInstance(self, self.name, options, self.prefix, needs),)
@@ -254,7 +254,7 @@ class WorkloadStage(Stage):
             w_bits = bits_per_weight(get(w_fmt), group_size=options.group_size)
         except HwgenError as exc:
             raise HwgenError(f"workload: weight format {w_fmt}: {exc}") from None
-        a_bits = float(get(a_fmt).bits)  # type: ignore[union-attr]
+        a_bits = float(get(a_fmt).bits)
         prec = Precision(
             weight_bits=w_bits, act_bits=a_bits, out_bits=float(options.out_bits), kv_bits=a_bits
         )
