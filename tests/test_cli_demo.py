@@ -130,7 +130,7 @@ def test_demo_rejects_out_that_is_a_file(cli, tmp_path):
 
 
 @pytest.mark.sim
-@pytest.mark.slow  # the whole default sweep: 13 designs generated, verified, costed (minutes)
+@pytest.mark.slow  # the whole default sweep: 12 designs generated, verified, costed (minutes)
 def test_demo_runs_the_default_sweep_end_to_end(cli, tmp_path):
     import pandas as pd
 
@@ -138,7 +138,7 @@ def test_demo_runs_the_default_sweep_end_to_end(cli, tmp_path):
     code, out, err = cli("demo", "--out", str(out_dir), "--jobs", "2", "--progress", "none")
     assert code == 0, err
     df = pd.read_csv(out_dir / "results.csv")
-    assert len(df) == 13 and (df["status"] == "ok").all()
+    assert len(df) == 12 and (df["status"] == "ok").all()
     assert (df["verify_status"] == "pass").all()
     assert df["asic_area_um2"].gt(0).all() and df["asic_fmax_mhz"].gt(0).all()
     assert df["ice40_luts"].gt(0).all()
