@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import pytest
 
 from hwgen.sweep.runner import RunOptions, run_sweep
@@ -17,10 +21,14 @@ formats = ["int4:int4"]
 max_terms = 16
 
 [stages]
-run = ["generate", "cost", "workload"]
+run = ["generate", "cost", "accuracy", "workload"]
 
 [stages.cost]
 targets = ["asic"]
+
+[workload.accuracy]
+weights = { dist = "student-t", seed = 0 }
+activations = { dist = "gaussian", seed = 1, tokens = 64, channels = 256 }
 
 [workload.gemm]
 shapes = [[16, 64, 32]]
@@ -41,7 +49,7 @@ def _ran(res):
 def test_each_change_reruns_only_the_stages_it_touches(tmp_path):
     out = tmp_path / "out"
     first = _run(tmp_path, SPEC, out)
-    assert _ran(first) == {"generate": 1, "cost.asic": 1, "workload": 1}
+    assert _ran(first) == {"generate": 1, "cost.asic": 1, "accuracy": 1, "workload": 1}
     row = first.table.iloc[0]
     assert row["asic_area_um2"] > 0 and row["asic_fmax_mhz"] > 0
     assert row["asic_source"].startswith("synth") and "opensta" in row["asic_timing_source"]
@@ -64,12 +72,36 @@ def test_each_change_reruns_only_the_stages_it_touches(tmp_path):
     # Unchanged: nothing runs.
     res = _run(tmp_path, SPEC, out)
     assert _ran(res) == {}
+    _check_report_in_chromium(out, tmp_path)
+
+
+def _check_report_in_chromium(out, tmp_path):
+    """The report shows all three fronts (area, energy, throughput per area) and its tables."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (make setup installs it as root)")
+    proc = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         (out / "report.html").as_uri()],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    for front in ("area", "energy", "throughput_per_area"):
+        assert f'<figure id="plot-{front}"><svg' in dom, front
+        assert (out / f"pareto_{front}.png").read_bytes()[:4] == b"\x89PNG"
+    assert 'id="results" data-sortable="ready"' in dom
+    assert "workload_throughput_gmacs_per_s_mm2" in dom and "opensta" in dom
 
 
 ENERGY_SPEC = SPEC.replace(
-    'run = ["generate", "cost", "workload"]', 'run = ["generate", "cost", "energy", "workload"]'
+    'run = ["generate", "cost", "accuracy", "workload"]',
+    'run = ["generate", "cost", "energy", "accuracy", "workload"]',
 ).replace("array = [4, 4]", 'array = [4, 4]\nenergy = "activity"') + (
-    "\n[stages.energy]\nactivity = \"uniform\"\nmacs = 256\n"
+    '\n[stages.energy]\nactivity = "uniform"\nmacs = 256\n'
 )
 
 
