@@ -213,3 +213,18 @@ def test_workload_without_an_energy_figure_reports_none(spec):
     assert "energy_pj" not in got and "compute_energy_pj" not in got
     assert got["energy_source"] == "no table estimate for bitmod_pe bitmod_fp4 designs"
     assert got["macs"] == workload_preset("bert-base").macs
+
+
+def test_table_energy_is_not_used_for_a_float_accumulator(spec):
+    opts = WorkloadOptions(preset="bert-base", energy=PeEnergy.TABLE)
+    points, _ = expand(spec)
+    fp32 = next(p for p in points if p.config.get("acc_format") == "fp32")
+    fixed = next(p for p in points if p.family == "mac" and p.config.get("acc_format") is None)
+    stage = STAGES["workload"]
+    got = stage.run(fp32, opts, _inputs(), None)
+    assert "energy_pj" not in got
+    assert got["energy_source"].startswith("no table estimate for a float accumulator (fp32)")
+    got = stage.run(fixed, opts, _inputs(table=0.25), None)
+    assert got["energy_source"] == "table" and got["compute_energy_pj"] == pytest.approx(
+        got["macs"] * 0.25
+    )

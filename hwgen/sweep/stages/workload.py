@@ -9,7 +9,8 @@
   array's area / (rows x cols)), else ``array = [R, C]`` copies of the PE;
 * area per PE: the ASIC flow's ``area_um2`` (``cost.asic``, required);
 * energy per PE cycle: the ``energy`` stage's gate-level figure (``energy = "activity"``),
-  the ASIC flow's table estimate (``"table"``) or none (``"none"``: time and throughput
+  the ASIC flow's table estimate (``"table"``; MAC units with a fixed-point accumulator:
+  the table has no alignment or normalisation cost) or none (``"none"``: time and throughput
   only). A design without such a figure gets no energy columns and says so in
   ``energy_source``; nothing is substituted;
 * clock: ``clock_mhz`` when given, else the design's OpenSTA ``fmax_mhz``;
@@ -232,6 +233,13 @@ class WorkloadStage(Stage):
         if options.energy is PeEnergy.ACTIVITY:
             energy_pj = inputs["energy"].get("energy_pj_per_mac")
             energy_src = str(inputs["energy"].get("source"))
+        elif options.energy is PeEnergy.TABLE and point.value("acc_format") is not None:
+            # The table prices an integer adder of the accumulator's width: for a float
+            # accumulator (alignment, normalisation, rounding) it would rank it cheapest.
+            energy_src = (
+                f"no table estimate for a float accumulator ({point.value('acc_format')}):"
+                " the table has no alignment or normalisation cost"
+            )
         elif options.energy is PeEnergy.TABLE:
             energy_pj = asic.get("table_energy_pj_per_mac")
             energy_src = str(asic.get("table_source") or "")
