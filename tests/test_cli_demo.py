@@ -106,12 +106,19 @@ def test_demo_unknown_distribution_is_one_line(cli):
     assert cli("demo", "--dist", "cauchy") == (2, "", f"hwgen: error: {info.value}\n")
 
 
-def test_demo_rejects_bad_pair_before_any_output(cli):
-    assert cli("demo", "--pairs", "int8") == (
-        2,
-        "",
-        "hwgen: error: design pair 'int8' is not ACT:WEIGHT (e.g. fp8_e4m3:int8)\n",
-    )
+def test_demo_prints_its_spec(cli):
+    from hwgen.sweep.demo import DEMO_SPEC
+
+    assert cli("demo", "--print-spec") == (0, DEMO_SPEC.read_text(encoding="utf-8"), "")
+
+
+def test_demo_refuses_an_out_dir_of_another_sweep_before_any_output(cli, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    code, out, err = cli("demo", "--out", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith("hwgen: error: ") and err.count("\n") == 1
+    assert str(tmp_path) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def test_demo_rejects_out_that_is_a_file(cli, tmp_path):
@@ -123,34 +130,24 @@ def test_demo_rejects_out_that_is_a_file(cli, tmp_path):
 
 
 @pytest.mark.sim
-@pytest.mark.slow  # generates, verifies and synthesizes two designs (the longest CLI test)
-def test_demo_hardware_job_end_to_end(cli, tmp_path):
+@pytest.mark.slow  # the whole default sweep: 12 designs generated, verified, costed (minutes)
+def test_demo_runs_the_default_sweep_end_to_end(cli, tmp_path):
     import pandas as pd
 
-    from hwgen.sweep.demo import pareto_mask
-
-    code, out, err = cli(
-        "demo",
-        "--formats",
-        "int4,fp4_e2m1",
-        "--pairs",
-        "int4:int4,fp4_e2m1:fp4_e2m1",
-        "--vectors",
-        "2000",
-        "--out",
-        str(tmp_path),
-    )
+    out_dir = tmp_path / "demo"
+    code, out, err = cli("demo", "--out", str(out_dir), "--jobs", "2", "--progress", "none")
     assert code == 0, err
-    df = pd.read_csv(tmp_path / "results.csv")
-    assert df["transistors"].is_monotonic_increasing  # cheapest first
-    assert df["verified"].all() and (df["mismatches"] == 0).all()
-    assert (df["checks"] >= 256 + 2000).all()  # every operand pair plus the random cycles
-    assert df["area_source"].str.contains("yosys").all()
-    assert list(df["pareto"]) == list(pareto_mask(df["transistors"], df["weight_sqnr_db"]))
-    assert (tmp_path / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for design in df["design"]:
-        assert (tmp_path / design / "manifest.json").is_file()
-        assert design in out
-    # The output directory holds designs and results only: builds went to the cache.
-    assert not (tmp_path / "sim_build").exists()
-    assert {p.name for p in tmp_path.iterdir()} == {*df["design"], "results.csv", "pareto.png"}
+    df = pd.read_csv(out_dir / "results.csv")
+    assert len(df) == 12 and (df["status"] == "ok").all()
+    assert (df["verify_status"] == "pass").all()
+    assert df["asic_area_um2"].gt(0).all() and df["asic_fmax_mhz"].gt(0).all()
+    assert df["ice40_luts"].gt(0).all()
+    assert df["workload_throughput_gmacs_per_s_mm2"].gt(0).all()
+    assert set(df["design_class"]) == {"int", "minifloat", "bitmod"}
+    assert df["pareto_area"].any() and df["pareto_throughput_per_area"].any()
+    for d in df["rtl_dir"]:
+        assert (out_dir / d / "manifest.json").is_file()
+    for name in ("results.parquet", "report.html", "pareto_area.png", "pareto_energy.svg",
+                 "pareto_throughput_per_area.png"):  # fmt: skip
+        assert (out_dir / name).is_file(), name
+    assert f"outputs in {out_dir.resolve()}" in out and "designs/" in out

@@ -53,8 +53,43 @@ def _assert_bad(code, out, err, message):
             SPEC + '\n[workload.accuracy]\nweights = { file = "w.npz" }\n',
             "TMP/s.toml:11: [workload.accuracy.weights] weights file 'TMP/w.npz' does not exist",
         ),
+        (
+            SPEC.replace('["int4:int4"]', '["fp16:fp4_e2m1"]')
+            + '\n[fixed]\nfamily = "bitmod_pe"\n',
+            "TMP/s.toml:5: cannot build bitmod_pe fp16 x fp4_e2m1 (axes): bitmod_pe weights must be"
+            " one of bitmod_fp4, bitmod_fp3, int8, int6, int4, int3, not 'fp4_e2m1'; set"
+            ' [constraints] unbuildable = "skip" to skip such points',
+        ),
+        (
+            SPEC.replace(
+                "[axes]", '[axes]\nfamily = ["array"]\nacc_format = ["fp32"]\narray = ["2x2"]'
+            ),
+            "TMP/s.toml:5: cannot build array int4 x int4 acc_format=fp32 rows=2 cols=2 (axes):"
+            " acc_format='fp32' is not supported for arrays yet; arrays accumulate in fixed point"
+            ' (leave acc_format unset); set [constraints] unbuildable = "skip" to skip such points',
+        ),
+        (
+            SPEC.replace('run = ["generate", "accuracy"]', 'run = ["generate", "cost"]')
+            + '\n[stages.cost]\ntargets = ["generic"]\ndsp = true\n',
+            "TMP/s.toml:12: [stages.cost] dsp = true needs an FPGA target (ice40, ecp5, xilinx),"
+            " not generic",
+        ),
+        (
+            SPEC.replace('run = ["generate", "accuracy"]', 'run = ["generate", "workload"]')
+            + '\n[workload.gemm]\npreset = "bert-base"\n',
+            "TMP/s.toml:8: [stages] run: stage 'workload' needs 'cost.asic'; add it to the list",
+        ),
     ],
-    ids=["empty-axis", "contradiction", "unbuildable", "workload-file"],
+    ids=[
+        "empty-axis",
+        "contradiction",
+        "unbuildable",
+        "workload-file",
+        "bitmod-weights",
+        "array-float-acc",
+        "dsp-without-fpga",
+        "workload-without-asic",
+    ],
 )
 def test_bad_spec(cli, tmp_path, spec_text, message):
     out = tmp_path / "out"

@@ -1,48 +1,45 @@
-"""The demo job's pieces: design-pair parsing and the Pareto front."""
+"""The demo job: the embedded default sweep spec and what it covers."""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+from collections import Counter
 
-from hwgen.errors import HwgenError, UnknownFormatError
-from hwgen.sweep.demo import pareto_mask, parse_pairs
-
-
-def test_parse_pairs():
-    assert parse_pairs("int8:int8, fp8_e4m3 : fp4_e2m1") == [
-        ("int8", "int8"),
-        ("fp8_e4m3", "fp4_e2m1"),
-    ]
+from hwgen.sweep.demo import DEFAULT_OUT, DEMO_SPEC
+from hwgen.sweep.points import expand
+from hwgen.sweep.spec import load_spec
 
 
-@pytest.mark.parametrize("text", ["int8", "int8:", ":int8", "int8:int8:int8", ""])
-def test_parse_pairs_rejects_malformed(text):
-    with pytest.raises(HwgenError, match="is not ACT:WEIGHT"):
-        parse_pairs(text)
+def test_demo_spec_is_installed_with_the_package_and_parses():
+    assert DEMO_SPEC.is_file() and DEMO_SPEC.parent.name == "sweep"
+    spec = load_spec(DEMO_SPEC)
+    assert spec.name == "demo"
+    assert DEFAULT_OUT.as_posix() == "rtl_out/demo"
 
 
-def test_parse_pairs_rejects_mixtures_and_unknown_names():
-    with pytest.raises(UnknownFormatError, match="per-group mixture"):
-        parse_pairs("int8:bitmod_fp4")
-    with pytest.raises(UnknownFormatError, match="unknown format 'int8x'"):
-        parse_pairs("int8x:int8")
+def test_demo_covers_the_formats_accumulators_families_and_array_sizes():
+    points, skipped = expand(load_spec(DEMO_SPEC))
+    macs = [p for p in points if p.family == "mac"]
+    fmts = {p.operands for p in macs}
+    assert fmts == {(f, f) for f in ("int4", "int8", "fp4_e2m1", "fp6_e2m3", "fp8_e4m3")}
+    # Every minifloat MAC with both the exact and the FP32 accumulator; integers exact only.
+    accs = Counter((p.operands[0], p.config.get("acc_format")) for p in macs)
+    for f in ("fp4_e2m1", "fp6_e2m3", "fp8_e4m3"):
+        assert accs[(f, None)] == 1 and accs[(f, "fp32")] == 1
+    assert accs[("int4", None)] == accs[("int8", None)] == 1
+    assert len(skipped) == 2 and all("exact accumulator" in s.reason for s in skipped)
+    bitmod = [p for p in points if p.family == "bitmod_pe"]
+    assert [p.operands for p in bitmod] == [("fp16", "bitmod_fp4")]
+    assert bitmod[0].design_class == "bitmod"
+    sizes = sorted((p.config["rows"], p.config["cols"]) for p in points if p.family == "array")
+    assert sizes == [(2, 2), (2, 2), (4, 4)]
+    assert {p.design_class for p in points} == {"int", "minifloat", "bitmod"}
 
 
-def test_pareto_mask_keeps_only_undominated_points():
-    cost = [10, 20, 15, 30, 20]
-    quality = [1.0, 3.0, 1.0, 2.0, 3.0]
-    # (15, 1) is dominated by (10, 1); (30, 2) by (20, 3); equal points keep each other.
-    assert list(pareto_mask(cost, quality)) == [True, True, False, False, True]
-
-
-def test_pareto_mask_matches_brute_force():
-    rng = np.random.default_rng(0)
-    cost, quality = rng.integers(0, 20, 200), rng.integers(0, 20, 200)
-    expected = [
-        not any(
-            c2 <= c and q2 >= q and (c2 < c or q2 > q) for c2, q2 in zip(cost, quality, strict=True)
-        )
-        for c, q in zip(cost, quality, strict=True)
-    ]
-    assert list(pareto_mask(cost, quality)) == expected
+def test_demo_prices_on_the_asic_library_and_ice40_and_runs_the_workload():
+    spec = load_spec(DEMO_SPEC)
+    names = [i.name for i in spec.stages]
+    assert names == [
+        "generate", "lint", "verify", "cost.asic", "cost.ice40", "accuracy", "workload"
+    ]  # fmt: skip
+    assert spec.instance("verify").options.vectors > 0
+    assert spec.gemm is not None and spec.gemm.preset == "bert-base"

@@ -104,9 +104,24 @@ def test_accuracy_weights_file(tmp_path):
     assert opts.weights.file == str(tmp_path / "w.npy") and len(opts.weights.file_sha256) == 64
 
 
+WORKLOAD_RUN = (
+    '\n[stages]\nrun = ["generate", "cost", "workload"]\n[stages.cost]\ntargets = ["asic"]\n'
+)
+
+
 def test_gemm_workload_is_recorded(tmp_path):
-    spec = _load(tmp_path, BASE + "\n[workload.gemm]\nshapes = [[128, 768, 768]]\n")
+    spec = _load(tmp_path, BASE + WORKLOAD_RUN + "\n[workload.gemm]\nshapes = [[128, 768, 768]]\n")
     assert spec.gemm is not None and spec.gemm.shapes == ((128, 768, 768),)
+    inst = spec.instance("workload")
+    assert inst.needs == ("generate", "cost.asic")
+    assert "workload_throughput_gmacs_per_s_mm2" in spec.columns()
+
+
+def test_workload_without_asic_cost_names_what_it_needs(tmp_path):
+    text = BASE + '\n[stages]\nrun = ["generate", "cost", "workload"]\n'
+    assert _error(tmp_path, text) == (
+        "s.toml:12: [stages] run: stage 'workload' needs 'cost.asic'; add it to the list"
+    )
 
 
 BAD = [
@@ -115,7 +130,8 @@ BAD = [
      " constraints, stages, workload, report"),
     ("axes key", BASE.replace("stages = [0, 1]", "stagez = [0, 1]"),
      "s.toml:6: unknown key 'stagez' in [axes]; allowed: family, formats, a_format, w_format,"
-     " acc_bits, overflow, max_terms, multiplier, stages, out_format, array, rows, cols"),
+     " acc_bits, overflow, max_terms, multiplier, stages, out_format, array, rows, cols,"
+     " acc_format, acc_rounding, acc_subnormals, dot, group_size, pe_mode"),
     ("stage option", BASE + "\n[stages.verify]\nvectorz = 3\n",
      "s.toml:12: unknown key 'vectorz' in [stages.verify]; allowed: sim, vectors, seed,"
      " exhaustive, stress, lanes"),
@@ -141,9 +157,9 @@ BAD = [
      "s.toml:12: [stages] run: stage 'verify' needs 'generate'; add it to the list"),
     ("unrun stage table", BASE + '\n[stages]\nrun = ["generate"]\n[stages.verify]\nseed = 1\n',
      "s.toml:13: [stages.verify] is given but 'verify' is not in [stages] run"),
-    ("unknown stage", BASE + '\n[stages]\nrun = ["generate", "energy"]\n',
-     "s.toml:12: [stages] run names an unknown stage 'energy'; known: generate, lint, verify,"
-     " cost, accuracy, gemm_accuracy"),
+    ("unknown stage", BASE + '\n[stages]\nrun = ["generate", "power"]\n',
+     "s.toml:12: [stages] run names an unknown stage 'power'; known: generate, lint, verify,"
+     " cost, energy, accuracy, gemm_accuracy, workload"),
     ("weights twice",
      BASE + '\n[workload.accuracy]\nweights = { dist = "gaussian", file = "w.npy" }\n',
      "s.toml:12: [workload.accuracy.weights] gives both file and dist; use one"),
@@ -164,12 +180,36 @@ BAD = [
      "s.toml: the spec defines no design points: give [axes] or [[points]]"),
     ("bad toml", BASE + "\nx = = 1\n",
      "s.toml: not valid TOML: Invalid value (at line 11, column 5)"),
-    ("cost target", BASE + '\n[stages.cost]\ntargets = ["asic"]\n',
-     "s.toml:12: [stages.cost] targets must be a list of targets (generic, ice40, ecp5, xilinx),"
-     " not ['asic']"),
-    ("gemm shape", BASE + "\n[workload.gemm]\nshapes = [[0, 1, 1]]\n",
-     "s.toml:12: [workload.gemm] shapes must be a list of [M, K, N] shapes (integers >= 1),"
+    ("cost target", BASE + '\n[stages.cost]\ntargets = ["asci"]\n',
+     "s.toml:12: [stages.cost] targets must be a list of cost flows (asic, generic, ice40, ecp5,"
+     " xilinx), not ['asci']"),
+    ("pnr without fpga", BASE + '\n[stages.cost]\ntargets = ["asic"]\npnr = true\n',
+     "s.toml:13: [stages.cost] pnr = true needs an ice40 or ecp5 target, not asic"),
+    ("gemm shape", BASE + WORKLOAD_RUN + "\n[workload.gemm]\nshapes = [[0, 1, 1]]\n",
+     "s.toml:17: [workload.gemm] shapes must be a list of [M, K, N] shapes (integers >= 1),"
      " not [[0, 1, 1]]"),
+    ("gemm preset", BASE + WORKLOAD_RUN + '\n[workload.gemm]\npreset = "gpt9"\n',
+     "s.toml:17: [workload.gemm] preset must be one of bert-base, minilm-l6, llama2-7b-prefill,"
+     " llama2-7b-decode (optionally NAME:LENGTH), not 'gpt9'"),
+    ("gemm unasked", BASE + "\n[workload.gemm]\npreset = \"bert-base\"\n",
+     "s.toml:11: [workload.gemm] is given but 'workload' is not in [stages] run"),
+    ("energy activity", BASE + '\n[stages]\nrun = ["generate", "energy"]\n'
+     '[stages.energy]\nactivity = "pink"\n',
+     "s.toml:14: [stages.energy] activity: activity must be a distribution (gaussian,"
+     " uniform, laplace) or a tensor file (.npy, .npz, .safetensors), not 'pink'"),
+    ("bitmod weights", '[axes]\nformats = ["fp16:fp4_e2m1"]\n[fixed]\nfamily = "bitmod_pe"\n',
+     "s.toml:2: cannot build bitmod_pe fp16 x fp4_e2m1 (axes): bitmod_pe weights must be one of"
+     " bitmod_fp4, bitmod_fp3, int8, int6, int4, int3, not 'fp4_e2m1'; set [constraints]"
+     ' unbuildable = "skip" to skip such points'),
+    ("bitmod activations", '[axes]\nformats = ["int4:bitmod_fp4"]\n[fixed]\nfamily = "bitmod_pe"\n',
+     "s.toml:2: cannot build bitmod_pe int4 x bitmod_fp4 (axes): bitmod_pe activations must be"
+     " one of fp16, bf16, fp8_e4m3, int8, not 'int4'; set [constraints]"
+     ' unbuildable = "skip" to skip such points'),
+    ("float acc with acc_bits", BASE + 'acc_format = "fp32"\nacc_bits = 20\n',
+     "s.toml:5: cannot build mac int4 x int4 max_terms=64 acc_format=fp32 acc_bits=20 stages=0"
+     " (axes): acc_bits=20 does not apply to a float accumulator (acc_format='fp32': its width"
+     " is the format's); leave it unset; set [constraints] unbuildable = \"skip\" to skip such"
+     " points"),
 ]  # fmt: skip
 
 

@@ -1,8 +1,7 @@
-"""``hwgen demo``: formats, quantization error, then generate -> verify -> cost -> Pareto."""
+"""``hwgen demo``: formats, quantization error, then the embedded default sweep."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
@@ -29,9 +28,7 @@ DEFAULT_GROUP_SIZE = 128
 # Heavy-tailed like trained LLM weights, the case the BitMoD and flint formats target.
 DEFAULT_DIST = "student-t"
 DEFAULT_SEED = 0
-DEFAULT_PAIRS = "int8:int8,int4:int4,fp8_e4m3:fp8_e4m3,fp8_e4m3:int4,fp4_e2m1:fp4_e2m1"
 DEFAULT_OUT = Path("rtl_out") / "demo"
-DEFAULT_VECTORS = 20_000
 
 
 def parse_format_list(text: str) -> list[str]:
@@ -107,48 +104,63 @@ def _value_table_formats() -> list[Format]:
     "--hardware/--no-hardware",
     default=True,
     show_default=True,
-    help="Also generate, verify (Verilator) and cost the MAC designs of --pairs.",
-)
-@click.option(
-    "--pairs",
-    default=DEFAULT_PAIRS,
-    show_default=True,
-    help="MAC designs as ACTIVATION:WEIGHT format pairs, comma-separated.",
+    help="Also run the embedded default sweep (generate, verify, cost, rank, plot, report).",
 )
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=DEFAULT_OUT,
     show_default=True,
-    help="Where the designs, results.csv and pareto.png go.",
+    help="Output directory of the sweep (designs/, results, plots, report.html).",
 )
 @click.option(
-    "--vectors",
+    "--jobs",
+    "-j",
     type=click.IntRange(min=1),
-    default=DEFAULT_VECTORS,
-    show_default=True,
-    help="Random MAC cycles per design on top of every operand pair.",
+    default=None,
+    help="Parallel evaluations (default: all cores).",
 )
+@click.option(
+    "--progress",
+    type=click.Choice(["auto", "bar", "lines", "none"]),
+    default="auto",
+    show_default=True,
+    help="Progress on stderr: a bar on a terminal, else a line per finished point.",
+)
+@click.option(
+    "--print-spec",
+    is_flag=True,
+    help="Print the embedded sweep spec (a starting point for `hwgen sweep`) and exit.",
+)
+@click.pass_context
 def demo(
+    ctx: click.Context,
     formats_text: str,
     group_size: int,
     dist: str,
     seed: int,
     hardware: bool,
-    pairs: str,
     out: Path,
-    vectors: int,
+    jobs: int | None,
+    progress: str,
+    print_spec: bool,
 ) -> None:
-    """Show value tables, rank formats by quantization error, then build and price MACs.
+    """Show value tables, rank formats by quantization error, then run the default sweep.
 
-    The hardware part emits each MAC of --pairs, verifies it bit-exactly against the golden
-    model on Verilator, synthesizes it with Yosys (generic gates) and plots area against
-    the weight format's SQNR, writing results.csv and pareto.png into --out.
+    The sweep (`hwgen demo --print-spec` shows it; docs/sweep.md) generates INT4/INT8 and
+    FP4/FP6/FP8 MACs with exact and FP32 accumulators, the BitMoD PE and 2x2/4x4 PE
+    arrays as Verilog under OUT/designs/, verifies a random sample of each on Icarus,
+    prices them on hwgen's embedded ASIC library (area, OpenSTA fmax) and on iCE40 (LUTs,
+    FFs), scores them by quantization error and a BERT-base inference, and writes
+    results.csv/.parquet, the Pareto plots and report.html into OUT. Re-runs are served
+    from OUT/cache. Exits 1 when a design failed.
     """
-    from hwgen.sweep.demo import parse_pairs  # pandas-backed, like quant_error below
+    if print_spec:
+        from hwgen.sweep.demo import DEMO_SPEC
 
+        click.echo(DEMO_SPEC.read_text(encoding="utf-8"), nl=False)
+        return
     format_names = parse_format_list(formats_text)
-    design_pairs = parse_pairs(pairs) if hardware else []
     if hardware and out.exists() and not out.is_dir():
         raise HwgenError(f"--out {str(out)!r} is a file, not a directory")
     # pandas-backed; imported here so that `hwgen --version` and `hwgen formats` start fast.
@@ -169,6 +181,17 @@ def demo(
         ]
         for rank, row in enumerate(ranking.itertuples(index=False), start=1)
     ]
+    options = None
+    if hardware:
+        from hwgen.sweep.demo import DEMO_SPEC
+        from hwgen.sweep.points import expand
+        from hwgen.sweep.runner import RunOptions, check_out_dir
+        from hwgen.sweep.spec import load_spec
+
+        options = RunOptions(jobs=jobs, progress=progress)
+        spec = load_spec(DEMO_SPEC)
+        expand(spec)
+        check_out_dir(out.resolve(), spec)  # refused before any output
     # Everything is computed before the first write: a failure leaves no partial output.
     click.echo(
         f"hwgen {__version__} demo\n\n"
@@ -181,69 +204,16 @@ def demo(
         + render_table(["rank", "format", "bits_per_weight", "rel_mse", "sqnr_db"], rank_rows),
         nl=False,
     )
-    if design_pairs:
-        _hardware(design_pairs, tensors, group_size, out, vectors)
+    if options is None:
+        return
+    from hwgen.sweep.demo import DEMO_SPEC, run_demo
 
-
-def _hardware(
-    pairs: list[tuple[str, str]],
-    tensors: dict,
-    group_size: int,
-    out: Path,
-    vectors: int,
-) -> None:
-    from hwgen.quant import rank_formats
-    from hwgen.sweep.demo import evaluate_mac, plot_pareto, results_frame
-
-    weights = sorted({w for _, w in pairs})
-    table = rank_formats(tensors, weights, group_size=group_size)
-    assert not isinstance(table, tuple)  # per_tensor=False: one table
-    sqnr = table.set_index("format")["sqnr_db"]
-    out.mkdir(parents=True, exist_ok=True)
     click.echo(
-        f"\nGenerate -> verify (Verilator, every operand pair + {vectors:,} random cycles)"
-        " -> cost (Yosys generic gates)\n"
+        f"\nThe default sweep ({DEMO_SPEC.name}): generate -> lint -> verify (Icarus sample)"
+        " -> cost (embedded ASIC library + OpenSTA, iCE40) -> accuracy -> BERT-base workload"
+        f" -> Pareto fronts, into {out}\n"
     )
-    results = []
-    for a, w in pairs:
-        r = evaluate_mac(
-            a,
-            w,
-            out_dir=out,
-            weight_sqnr_db=float(sqnr[w]),
-            vectors=vectors,
-        )
-        verdict = "PASS" if r.verified else f"FAIL ({r.mismatches} mismatches)"
-        click.echo(f"  {r.design:<42} {verdict:<6} {r.checks:>9,} checks  {r.transistors:>6} T")
-        results.append(r)
-    df = results_frame(results)
-    # Written to temporary names first, then renamed: no half-written results on failure.
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
-        csv_tmp, png_tmp = Path(tmp) / "results.csv", Path(tmp) / "pareto.png"
-        df.to_csv(csv_tmp, index=False)
-        plot_pareto(df, png_tmp)
-        csv_tmp.replace(out / "results.csv")
-        png_tmp.replace(out / "pareto.png")
-    rows: list[list[Cell]] = [
-        [
-            r.design,
-            r.acc_bits,
-            "yes" if r.verified else "NO",
-            r.cells,
-            r.transistors,
-            f"{r.weight_sqnr_db:.2f}",
-            "*" if r.pareto else "",
-        ]
-        for r in df.itertuples(index=False)
-    ]
-    click.echo(
-        "\n"
-        + render_table(
-            ["design", "acc_bits", "verified", "cells", "transistors", "w_sqnr_db", "pareto"],
-            rows,
-        )
-        + f"\narea: {df['area_source'].iloc[0]}\n"
-        f"wrote {out / 'results.csv'} and {out / 'pareto.png'}"
-    )
-    if not df["verified"].all():
-        raise click.exceptions.Exit(1)
+    result = run_demo(out, options)
+    click.echo(result.summary())
+    if result.stats.failed:
+        ctx.exit(1)

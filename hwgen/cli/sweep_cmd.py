@@ -49,6 +49,13 @@ EXIT_FAILED_POINTS = 1
     metavar="SECONDS",
     help="How long to try the Dask scheduler.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Evaluate only the first N design points (spec order): a quick subset of a study.",
+)
 @click.option("--retry-failed", is_flag=True, help="Run the failed stages of earlier runs again.")
 @click.option("--prune-cache", is_flag=True, help="Delete cache records this spec no longer uses.")
 @click.option(
@@ -67,17 +74,18 @@ def sweep(
     executor: str,
     scheduler: str | None,
     connect_timeout: float,
+    limit: int | None,
     retry_failed: bool,
     prune_cache: bool,
     progress: str,
 ) -> None:
     """Run the sweep described by the TOML file SPEC.
 
-    Every design point runs generate -> lint -> verify -> cost -> accuracy (the stages the
-    spec enables); each stage result is cached in DIR/cache, so a re-run only computes what
-    changed and a killed run resumes. Writes results.csv, results.parquet, the Pareto plots
-    and report.html, and prints the best designs. Exits 1 when some point failed a stage
-    (recorded in results.csv), 2 on bad input.
+    Every design point runs generate -> lint -> verify -> cost -> energy -> accuracy ->
+    workload (the stages the spec enables); each stage result is cached in DIR/cache, so a
+    re-run only computes what changed and a killed run resumes. Writes results.csv,
+    results.parquet, the Pareto plots and report.html, and prints the best designs. Exits 1
+    when some point failed a stage (recorded in results.csv), 2 on bad input.
     """
     from hwgen.sweep.runner import RunOptions, run_sweep
     from hwgen.sweep.spec import load_spec
@@ -90,6 +98,7 @@ def sweep(
         prune_cache=prune_cache,
         progress=progress,
         connect_timeout_s=connect_timeout,
+        limit=limit,
     )
     parsed = load_spec(spec)
     out = out_dir if out_dir is not None else Path("rtl_out") / f"sweep_{parsed.name}"

@@ -65,8 +65,10 @@ def key_inputs(
     stage = inst.stage
     if stage.config_keys is None:
         config: Any = {"family": point.family, "config": dict(point.config)}
+        if "a_format" not in point.config:
+            config["formats"] = list(point.operands)
     else:
-        config = {k: point.config.get(k) for k in stage.config_keys}
+        config = {k: point.value(k) for k in stage.config_keys}
     modules = sorted({*stage.code, type(stage).__module__})
     return {
         "schema": CACHE_SCHEMA,

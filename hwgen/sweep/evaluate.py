@@ -124,10 +124,18 @@ def evaluate_point(
     computed: list[str] = []
     not_run: dict[str, str] = {}
     for inst in instances:
+        skip = inst.stage.applies(point, inst.options)
+        if skip is not None:
+            not_run[inst.name] = f"n/a: {skip}"
+            continue
         blocked = [n for n in inst.needs if n not in records or not records[n].ok]
         if blocked:
             first = blocked[0]
-            why = "not run" if first in not_run else "failed"
+            why = (
+                "not applicable"
+                if not_run.get(first, "").startswith("n/a")
+                else ("not run" if first in not_run else "failed")
+            )
             not_run[inst.name] = f"{first} {why}"
             continue
         upstream = {n: records[n].result_hash for n in inst.needs}

@@ -41,6 +41,11 @@ class SweepFamily:
     design_class
         Fixed design class for the plots (``"bitmod"`` for a BitMoD PE); ``None`` derives
         it from the operand formats (:func:`design_class`).
+    adapt
+        Sweep items -> (config items, operand formats) for a family whose config does not
+        take ``a_format`` / ``w_format`` itself (the BitMoD PE: its activation format is
+        ``act_format``, its weights a per-group mixture the PE serves). ``None``: the
+        items are the config's, the formats its own ``a_format`` / ``w_format``.
     """
 
     name: str
@@ -48,6 +53,26 @@ class SweepFamily:
     keys: Callable[[], tuple[str, ...]]
     build: Callable[[Mapping[str, Any]], Any]
     design_class: str | None = None
+    adapt: Callable[[Mapping[str, Any]], tuple[dict[str, Any], tuple[str, str]]] | None = None
+
+    def sweep_keys(self) -> tuple[str, ...]:
+        """Sweep items the family takes (its config keys, plus the formats it adapts)."""
+        keys = self.keys()
+        if self.adapt is not None:
+            keys = (*keys, "a_format", "w_format")
+        return keys
+
+    def config_items(self, items: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, str]]:
+        """(config items, (activation format, weight format)) of a point's sweep items.
+
+        Raises
+        ------
+        HwgenError
+            Formats the family cannot serve (unbuildable).
+        """
+        if self.adapt is not None:
+            return self.adapt(items)
+        return dict(items), (str(items["a_format"]), str(items["w_format"]))
 
 
 def _keys(kind: str) -> Callable[[], tuple[str, ...]]:
@@ -68,16 +93,52 @@ def _build(kind: str) -> Callable[[Mapping[str, Any]], Any]:
     return build
 
 
-def _sweep_family(kind: str, summary: str, design_class: str | None = None) -> SweepFamily:
+def _sweep_family(
+    kind: str,
+    summary: str,
+    design_class: str | None = None,
+    adapt: Callable[[Mapping[str, Any]], tuple[dict[str, Any], tuple[str, str]]] | None = None,
+) -> SweepFamily:
     """A sweep family backed by the design family table entry ``kind``."""
-    return SweepFamily(kind, summary, _keys(kind), _build(kind), design_class)
+    return SweepFamily(kind, summary, _keys(kind), _build(kind), design_class, adapt)
+
+
+BITMOD_WEIGHTS = ("bitmod_fp4", "bitmod_fp3", "int8", "int6", "int4", "int3")
+"""Weight formats a BitMoD PE serves: its FP4/FP3 mixtures and its integer datatypes."""
+
+
+def _adapt_bitmod(items: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, str]]:
+    """BitMoD PE: ``a_format`` is its ``act_format``; ``w_format`` one datatype it serves.
+
+    The PE's ``weight_types`` are left at the config's default (every type, selected per
+    group at run time), so one PE serves each weight format; the point's weight format
+    says which one the accuracy stages quantize to.
+    """
+    from hwgen.golden.bitmod.config import ACT_FORMATS
+
+    cfg = {k: v for k, v in items.items() if k not in ("a_format", "w_format")}
+    a, w = str(items["a_format"]), str(items["w_format"])
+    if a not in ACT_FORMATS:
+        raise HwgenError(
+            f"bitmod_pe activations must be one of {', '.join(ACT_FORMATS)}, not {a!r}"
+        )
+    if w not in BITMOD_WEIGHTS:
+        raise HwgenError(f"bitmod_pe weights must be one of {', '.join(BITMOD_WEIGHTS)}, not {w!r}")
+    cfg["act_format"] = a
+    return cfg, (a, w)
 
 
 FAMILIES: Mapping[str, SweepFamily] = {
     f.name: f
     for f in (
-        _sweep_family("mac", "a bit-parallel MAC unit"),
+        _sweep_family("mac", "a bit-parallel MAC unit (fixed-point or float accumulator)"),
         _sweep_family("array", "an R x C output-stationary PE array of MACs"),
+        _sweep_family(
+            "bitmod_pe",
+            "a BitMoD bit-serial mixture-of-datatypes PE (dot lanes, per-group datatypes)",
+            design_class="bitmod",
+            adapt=_adapt_bitmod,
+        ),
     )
 }
 """Every family a sweep can build, by name."""

@@ -106,6 +106,33 @@ def _multipliers() -> tuple[str, ...]:
     return tuple(m.value for m in Multiplier)
 
 
+def _acc_format(value: object) -> str | None:
+    if value == NONE:
+        return None
+    return _format_name(value)
+
+
+def _acc_roundings() -> tuple[str, ...]:
+    # The float-accumulating MAC's (fused, unfused) and the BitMoD PE's narrow-mode
+    # normalisation (floor, nearest): each config accepts its own and refuses the other.
+    from hwgen.golden.bitmod.config import AccRounding as PeRounding
+    from hwgen.golden.float_acc import AccRounding
+
+    return (*(r.value for r in AccRounding), *(r.value for r in PeRounding))
+
+
+def _subnormals() -> tuple[str, ...]:
+    from hwgen.golden.float_acc import Subnormals
+
+    return tuple(s.value for s in Subnormals)
+
+
+def _pe_modes() -> tuple[str, ...]:
+    from hwgen.golden.bitmod.config import PEMode
+
+    return tuple(m.value for m in PEMode)
+
+
 @dataclass(frozen=True)
 class Param:
     """One sweep parameter.
@@ -138,7 +165,7 @@ class Param:
 PARAMS: Mapping[str, Param] = {
     p.name: p
     for p in (
-        Param("family", _choice(_families), ("family",), "design family (mac, array)"),
+        Param("family", _choice(_families), ("family",), "design family (mac, array, bitmod_pe)"),
         Param(
             "formats",
             _pair(r":", _format_name, '"ACT:WEIGHT" or [ACT, WEIGHT] (format names)'),
@@ -161,6 +188,27 @@ PARAMS: Mapping[str, Param] = {
         ),
         Param("rows", _int(1), ("rows",), "array rows"),
         Param("cols", _int(1), ("cols",), "array columns"),
+        Param(
+            "acc_format",
+            _acc_format,
+            ("acc_format",),
+            'float accumulator format of a MAC (e.g. fp32), or "none" (fixed point)',
+        ),
+        Param(
+            "acc_rounding",
+            _choice(_acc_roundings),
+            ("acc_rounding",),
+            "MAC float accumulator: fused, unfused; BitMoD PE narrow mode: floor, nearest",
+        ),
+        Param(
+            "acc_subnormals",
+            _choice(_subnormals),
+            ("acc_subnormals",),
+            "MAC float accumulator subnormals (keep, flush)",
+        ),
+        Param("dot", _int(1), ("dot",), "BitMoD PE lanes (products per cycle)"),
+        Param("group_size", _int(1), ("group_size",), "BitMoD PE weights per group"),
+        Param("pe_mode", _choice(_pe_modes), ("mode",), "BitMoD PE datapath (exact, narrow)"),
     )
 }
 """Every sweep parameter, in documentation order."""

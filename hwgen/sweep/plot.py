@@ -58,7 +58,9 @@ def point_label(row: pd.Series) -> str:
     if pd.notna(row.get("rows")) and pd.notna(row.get("cols")):
         parts.append(f"{row['rows']}x{row['cols']}")
     parts.append(f"{row['a_format']} x {row['w_format']}")
-    if pd.notna(row.get("acc_bits")):
+    if pd.notna(row.get("acc_format")):
+        parts.append(f"acc {row['acc_format']}")
+    elif pd.notna(row.get("acc_bits")):
         parts.append(f"acc{row['acc_bits']}")
     if pd.notna(row.get("overflow")) and row.get("overflow") != "exact":
         parts.append(str(row["overflow"]))

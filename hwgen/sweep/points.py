@@ -50,6 +50,10 @@ class DesignPoint:
         ``int``, ``minifloat``, ``mixed``, ``table`` or ``bitmod`` (plot colours).
     origin
         Where it came from: ``axes`` or ``points[<i>]``.
+    formats
+        ``(activation, weight)`` formats the point is evaluated with; for families whose
+        config names them (MAC, array) they are the config's ``a_format`` / ``w_format``,
+        for the BitMoD PE the weight format is the mixture (or datatype) it serves.
     """
 
     family: str
@@ -57,10 +61,17 @@ class DesignPoint:
     name: str
     design_class: str
     origin: str
+    formats: tuple[str, str] | None = None
     config_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
-        identity = {"family": self.family, "config": dict(self.config)}
+        if self.formats is None:
+            fmts = (str(self.config["a_format"]), str(self.config["w_format"]))
+            object.__setattr__(self, "formats", fmts)
+        identity: dict[str, Any] = {"family": self.family, "config": dict(self.config)}
+        if "a_format" not in self.config:
+            # Formats outside the config are part of the point (one BitMoD PE, two mixtures).
+            identity["formats"] = list(self.operands)
         digest = hashlib.sha256(canonical_json(identity).encode("ascii")).hexdigest()
         object.__setattr__(self, "config_hash", digest)
 
@@ -78,8 +89,21 @@ class DesignPoint:
         """The family's config object (validated again)."""
         return family(self.family).build(self.config)
 
+    @property
+    def operands(self) -> tuple[str, str]:
+        """``(activation format, weight format)``."""
+        assert self.formats is not None
+        return self.formats
+
     def value(self, key: str) -> Any:
-        """A config value, ``None`` when the family has no such key."""
+        """A config value, ``None`` when the family has no such key.
+
+        ``a_format`` / ``w_format`` are the point's :attr:`operands` for every family.
+        """
+        if key == "a_format" and key not in self.config:
+            return self.operands[0]
+        if key == "w_format" and key not in self.config:
+            return self.operands[1]
         return self.config.get(key)
 
 
@@ -115,7 +139,7 @@ def _combinations(spec: SweepSpec) -> Iterator[tuple[dict[str, Any], str, str]]:
 
 
 def _items_for(fam: SweepFamily, items: Mapping[str, Any]) -> dict[str, Any]:
-    keys = set(fam.keys())
+    keys = set(fam.sweep_keys())
     return {k: v for k, v in items.items() if k in keys}
 
 
@@ -153,7 +177,8 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
             _skip(skipped, seen_skips, fam_name, cfg_items, f"excluded: {rule.reason}", origin)
             continue
         try:
-            config = fam.build(cfg_items)
+            built_items, formats = fam.config_items(cfg_items)
+            config = fam.build(built_items)
         except HwgenError as exc:
             reason = " ".join(str(exc).split())
             if spec.constraints.unbuildable is Unbuildable.SKIP:
@@ -168,8 +193,9 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
             family=fam_name,
             config=config.to_dict(),
             name=config.name,
-            design_class=design_class(config.a_format, config.w_format, fam),
+            design_class=design_class(formats[0], formats[1], fam),
             origin=origin,
+            formats=formats,
         )
         points.setdefault(point.config_hash, point)
     if not points:

@@ -43,11 +43,18 @@ _CONFIG_ORDER = (
     "out_format",
     "rows",
     "cols",
+    "acc_format",
+    "acc_rounding",
+    "acc_subnormals",
+    "act_format",
+    "dot",
+    "group_size",
+    "mode",
 )
 
 
 def _config_columns(points: Sequence[DesignPoint]) -> list[str]:
-    keys: list[str] = []
+    keys: list[str] = ["a_format", "w_format"] if points else []
     for p in points:
         for k in p.config:
             if k not in keys:
@@ -100,7 +107,7 @@ def results_frame(
             "design_class": p.design_class,
             "origin": p.origin,
         }
-        row.update({k: p.config.get(k) for k in config_cols})
+        row.update({k: p.value(k) for k in config_cols})
         failures = out.failures
         row["status"] = "failed" if failures else "ok"
         row["failed_stage"] = failures[0].stage if failures else None
@@ -109,7 +116,7 @@ def results_frame(
             row["error"] = f"{err.get('type', 'Error')}: {err.get('message', '')}"
         else:
             row["error"] = None
-        row["not_run"] = ", ".join(out.not_run) or None
+        row["not_run"] = "; ".join(f"{k} ({v})" for k, v in out.not_run.items()) or None
         for inst, col in stage_cols:
             rec = out.records.get(inst.name)
             value = rec.result.get(col.key) if rec is not None and rec.result else None

@@ -81,6 +81,10 @@ class RunOptions:
         ``auto``, ``bar``, ``lines`` or ``none``.
     connect_timeout_s
         How long to try the Dask scheduler.
+    limit
+        Evaluate only the first ``limit`` design points, in spec order (a quick look at a
+        large study, or its subset the test suite runs); ``None``: all of them. The
+        results table then holds those points only.
     """
 
     jobs: int | None = None
@@ -90,8 +94,13 @@ class RunOptions:
     prune_cache: bool = False
     progress: str = "auto"
     connect_timeout_s: float = CONNECT_TIMEOUT_S
+    limit: int | None = None
 
     def __post_init__(self) -> None:
+        if self.limit is not None and (
+            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
+        ):
+            raise HwgenError(f"limit must be an integer >= 1, not {self.limit!r}")
         if self.jobs is not None and (
             isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1
         ):
@@ -218,6 +227,10 @@ class SweepResult:
         plots = sorted(p.name for k, p in self.paths.items() if k.startswith("plot_"))
         if plots:
             lines.append(f"  {', '.join(plots)}")
+        designs = self.out_dir / "designs"
+        if designs.is_dir():
+            n = sum(1 for d in designs.iterdir() if d.is_dir())
+            lines.append(f"  designs/ (Verilog, files.f and manifest.json of {n} design(s))")
         return "\n".join(lines)
 
 
@@ -428,6 +441,8 @@ def run_sweep(
     opts = options if options is not None else RunOptions()
     sp = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     points, skipped = expand(sp)
+    if opts.limit is not None:
+        points = points[: opts.limit]
     out = Path(out_dir).resolve()
     check_out_dir(out, sp)
     instances = sp.stages

@@ -27,13 +27,13 @@ from hwgen.sweep.params import PAIRS, PARAMS
 from hwgen.sweep.reader import Document, Table
 from hwgen.sweep.stages import STAGES
 from hwgen.sweep.stages.base import Column, StageInstance
+from hwgen.sweep.stages.workload import WorkloadOptions
 
 __all__ = [
     "Axis",
     "Constraints",
     "Exclusion",
     "ExplicitPoint",
-    "GemmWorkload",
     "ReportSpec",
     "SweepSpec",
     "Unbuildable",
@@ -109,33 +109,6 @@ class Constraints:
 
 
 @dataclass(frozen=True)
-class GemmWorkload:
-    """``[workload.gemm]``: GEMM shapes for workload metrics (recorded, not yet evaluated).
-
-    Attributes
-    ----------
-    shapes
-        ``(M, K, N)`` triples, each >= 1.
-    preset
-        A named workload (e.g. ``"bert-base"``), recorded as given.
-    clock_mhz
-        Clock the metrics assume.
-    """
-
-    shapes: tuple[tuple[int, int, int], ...] = ()
-    preset: str | None = None
-    clock_mhz: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "shapes": [list(s) for s in self.shapes],
-            "preset": self.preset,
-            "clock_mhz": self.clock_mhz,
-        }
-
-
-@dataclass(frozen=True)
 class ReportSpec:
     """``[report]``: which columns the Pareto fronts use, and the summary's error budgets.
 
@@ -189,7 +162,7 @@ class SweepSpec:
     points: tuple[ExplicitPoint, ...]
     constraints: Constraints
     stages: tuple[StageInstance, ...]
-    gemm: GemmWorkload | None
+    gemm: WorkloadOptions | None
     report: ReportSpec
 
     @property
@@ -256,9 +229,11 @@ def parse_spec(doc: Document, *, base_dir: Path, default_name: str = "sweep") ->
     constraints = _constraints(root.table("constraints"))
     stage_tables, workload_tables = root.table("stages"), root.table("workload")
     stages = _stages(doc, stage_tables, workload_tables)
-    gemm = _gemm(workload_tables.table("gemm") if workload_tables is not None else None)
+    gemm = next((i.options for i in stages if i.stage.name == "workload"), None)
     if workload_tables is not None:
-        workload_tables.finish(["accuracy", "gemm"])
+        workload_tables.finish(
+            [STAGES[n].table[1] for n in STAGES if STAGES[n].table[0] == "workload"]
+        )
     report = _report(root.table("report"), stages)
     root.finish(_TOP)
     return SweepSpec(
@@ -383,7 +358,7 @@ def _check_applicability(
 
     accepted: set[str] = {"family"}
     for name in families:
-        accepted.update(family(name).keys())
+        accepted.update(family(name).sweep_keys())
     for axis in axes:
         if not set(PARAMS[axis.name].keys) <= accepted:
             raise HwgenError(
@@ -398,7 +373,7 @@ def _check_applicability(
             )
     for p in points:
         fam = p.values.get("family", fixed.get("family", DEFAULT_FAMILY))
-        keys = set(family(fam).keys()) | {"family"}
+        keys = set(family(fam).sweep_keys()) | {"family"}
         for key in p.values:
             if not set(PARAMS[key].keys) <= keys:
                 raise HwgenError(f"{p.where}: [[points]] {key} does not apply to family {fam!r}")
@@ -453,7 +428,7 @@ def _stages(
     doc: Document, stage_tables: Table | None, workload_tables: Table | None
 ) -> tuple[StageInstance, ...]:
     registered = list(STAGES)
-    run: list[str] = registered
+    run: list[str] = [n for n in registered if STAGES[n].default]
     if stage_tables is not None:
         run = stage_tables.list(
             "run",
@@ -512,31 +487,6 @@ def _options_table(
     if parent is None or len(where) != 2:
         return None
     return parent.table(where[1])
-
-
-def _gemm(table: Table | None) -> GemmWorkload | None:
-    if table is None:
-        return None
-
-    def is_shape(v: object) -> bool:
-        return (
-            isinstance(v, list)
-            and len(v) == 3
-            and all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in v)
-        )
-
-    shapes = table.list(
-        "shapes",
-        [],
-        item=is_shape,
-        kind="a list of [M, K, N] shapes (integers >= 1)",
-    )
-    preset = table.str("preset", None)
-    clock = table.number("clock_mhz", None, positive=True)
-    table.finish(["shapes", "preset", "clock_mhz"])
-    if not shapes and preset is None:
-        raise table.error(None, "[workload.gemm] needs shapes or a preset")
-    return GemmWorkload(tuple(tuple(s) for s in shapes), preset, clock)
 
 
 def _report(table: Table | None, stages: tuple[StageInstance, ...]) -> ReportSpec:

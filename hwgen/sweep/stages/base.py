@@ -175,6 +175,16 @@ class Stage(ABC):
     ) -> dict[str, Any]:
         """Compute the result (see the contract); raise on failure."""
 
+    default: ClassVar[bool] = True
+    """Whether a spec without ``[stages] run`` runs this stage (slow or workload-bound
+    stages are opt-in)."""
+
+    def applies(self, point: DesignPoint, options: Any) -> str | None:
+        """``None`` when the stage applies to ``point``, else why not (e.g. the energy
+        bench drives MAC-style ports only). A stage that does not apply is neither run nor
+        a failure: its columns stay empty and ``not_run`` says why."""
+        return None
+
     def still_valid(self, point: DesignPoint, result: Mapping[str, Any], ctx: StageContext) -> bool:
         """Whether a cached result can be used as is (e.g. its files still exist)."""
         return True

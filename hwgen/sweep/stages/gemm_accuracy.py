@@ -237,8 +237,13 @@ def _weights(ws: GemmWeights) -> dict[str, Any]:
     return {f"w_{ws.k}x{ws.n}": synthetic_weights(ws.dist, ws.k, ws.n, seed=ws.seed)}
 
 
-def gemm_design(config: Any, options: GemmAccuracyOptions) -> Any:
-    """The :class:`~hwgen.accuracy.GemmDesign` of a MAC or array config.
+def gemm_design(config: Any, options: GemmAccuracyOptions, w_format: str | None = None) -> Any:
+    """The :class:`~hwgen.accuracy.GemmDesign` of a MAC, array or BitMoD PE config.
+
+    A BitMoD PE in ``exact`` mode computes every group's ``sum(a * w) * scale`` exactly
+    (``docs/bitmod.md``): its GEMM is the exact GEMM of its activation format and of the
+    weight format it serves (``w_format``, a mixture or datatype) in groups of the PE's
+    ``group_size``. Its ``narrow`` mode truncates and is not modelled (refused).
 
     Raises
     ------
@@ -256,7 +261,18 @@ def gemm_design(config: Any, options: GemmAccuracyOptions) -> Any:
     )
     from hwgen.golden import Overflow
 
+    if getattr(config, "kind", None) == "bitmod_pe":
+        return _bitmod_design(config, options, w_format)
     mac = getattr(config, "mac", config)
+    if getattr(mac, "acc_format", None) is not None:
+        raise HwgenError(
+            f"gemm_accuracy does not model a float accumulator (acc_format {mac.acc_format});"
+            " leave gemm_accuracy out of [stages] run for such designs"
+        )
+    if not hasattr(mac, "out_format"):
+        raise HwgenError(
+            f"gemm_accuracy models MAC arithmetic (MAC and array designs), not {config.kind}"
+        )
     if mac.out_format is not None:
         raise HwgenError(
             f"gemm_accuracy does not model the float output conversion (out_format"
@@ -277,6 +293,35 @@ def gemm_design(config: Any, options: GemmAccuracyOptions) -> Any:
     )
 
 
+def _bitmod_design(config: Any, options: GemmAccuracyOptions, w_format: str | None) -> Any:
+    from hwgen.accuracy import (
+        ActivationQuant,
+        ActScaling,
+        ExactAccumulator,
+        GemmDesign,
+        WeightQuant,
+    )
+    from hwgen.golden import Multiplier
+    from hwgen.golden.bitmod.config import PEMode
+
+    if config.mode is not PEMode.EXACT:
+        raise HwgenError(
+            f"gemm_accuracy models the BitMoD PE's exact mode only, not mode {config.mode}"
+            " (its truncation steps are not modelled)"
+        )
+    if w_format is None:
+        raise HwgenError("gemm_accuracy of a BitMoD PE needs the weight format it serves")
+    act = options.activations
+    return GemmDesign(
+        activations=ActivationQuant(
+            format=config.act_format, scaling=ActScaling(act.scaling), group_size=act.group_size
+        ),
+        weights=WeightQuant(format=w_format, group_size=config.group_size),
+        multiplier=Multiplier.EXACT,
+        accumulator=ExactAccumulator(),
+    )
+
+
 class GemmAccuracyStage(Stage):
     """Error of the design's GEMM against the float64 reference."""
 
@@ -290,6 +335,10 @@ class GemmAccuracyStage(Stage):
         "overflow",
         "multiplier",
         "out_format",
+        "acc_format",
+        "act_format",
+        "group_size",
+        "mode",
     )
     code = ("hwgen.accuracy", "hwgen.quant", "hwgen.formats", "hwgen.golden", "hwgen.design")
     prefix = ""
@@ -329,7 +378,7 @@ class GemmAccuracyStage(Stage):
     ) -> dict[str, Any]:
         from hwgen.accuracy import ActDist, SyntheticActivations, evaluate_design
 
-        design = gemm_design(point.build(), options)
+        design = gemm_design(point.build(), options, point.operands[1])
         act = options.activations
         acts = SyntheticActivations(dist=ActDist(act.dist), tokens=act.tokens, seed=act.seed)
         res = evaluate_design(design, _weights(options.weights), acts)
