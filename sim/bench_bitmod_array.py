@@ -165,7 +165,7 @@ class BitmodArrayBench(Bench):
             if v.shape[0] < w.shape[0]:  # rows missing: every missing entry is a mismatch
                 n = (w.shape[0] - v.shape[0]) * (c if w.ndim == 2 else 1)
                 mismatches += n
-                by_signal[role] = by_signal.get(role, 0) + n
+                by_signal[str(role)] = by_signal.get(str(role), 0) + n
                 grp = v.shape[0] // r
                 first_group = grp if first_group is None else min(first_group, grp)
             k = min(v.shape[0], w.shape[0])
@@ -175,7 +175,7 @@ class BitmodArrayBench(Bench):
             bad = np.argwhere(bad_mask)
             if bad.size:
                 mismatches += len(bad)
-                by_signal[role] = by_signal.get(role, 0) + len(bad)
+                by_signal[str(role)] = by_signal.get(str(role), 0) + len(bad)
                 grp = int(bad[0][0]) // r
                 first_group = grp if first_group is None else min(first_group, grp)
             for ri, col in bad[: max(0, max_report - len(first))]:
