@@ -37,26 +37,9 @@ from hwgen.golden.bitmod.config import (
 )
 from hwgen.golden.bitmod.stream import quantize_weights
 from hwgen.golden.bitmod.terms import check_specials
-from hwgen.sim.stimulus_bitmod import act_code_classes
+from hwgen.sim.stimulus_bitmod import act_code_classes, check_field
 
-__all__ = ["BitmodArrayStimulus", "bitmod_array_stimulus", "check_field"]
-
-
-def check_field(name: str, values: np.ndarray, bits: int) -> np.ndarray:
-    """``values`` as ``int64``, each in ``0 .. 2**bits - 1``, else one-line ``HwgenError``.
-
-    The message names the first offending value: ``selector 4 is out of range
-    (allowed 0..3)``.
-    """
-    v = np.asarray(values)
-    if not np.issubdtype(v.dtype, np.integer):
-        raise HwgenError(f"{name} values must be integers, not dtype {v.dtype}")
-    v = v.astype(np.int64)
-    hi = (1 << bits) - 1
-    bad = np.flatnonzero((v < 0) | (v > hi))
-    if bad.size:
-        raise HwgenError(f"{name} {int(v.reshape(-1)[bad[0]])} is out of range (allowed 0..{hi})")
-    return v
+__all__ = ["BitmodArrayStimulus", "bitmod_array_stimulus"]
 
 
 @dataclass(frozen=True)
