@@ -59,19 +59,20 @@ def _pe_stream(**over: np.ndarray) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize(
     ("kind", "over", "message"),
     [
-        ("array", {"sel": np.array([[0, 4], [0, 0]])}, "selector 4 is out of range (allowed 0..3)"),
-        ("array", {"scale": np.array([[0, 0], [-1, 0]])}, "scale -1 is out of range (allowed 0..255)"),
-        ("array", {"dtype": np.array([[0, 9], [0, 0]])}, "datatype code 9 is out of range (allowed 0..7)"),
-        ("pe", {"sel": np.array([[5], [0]])}, "selector 5 is out of range (allowed 0..3)"),
-        ("pe", {"scale": np.array([[256], [0]])}, "scale 256 is out of range (allowed 0..255)"),
-        ("pe", {"scale": np.array([[1.5], [0]])}, "scale values must be integers, not dtype float64"),
+        ("array", {"sel": [[0, 4], [0, 0]]}, "selector 4 is out of range (allowed 0..3)"),
+        ("array", {"scale": [[0, 0], [-1, 0]]}, "scale -1 is out of range (allowed 0..255)"),
+        ("array", {"dtype": [[0, 9], [0, 0]]}, "datatype code 9 is out of range (allowed 0..7)"),
+        ("pe", {"sel": [[5], [0]]}, "selector 5 is out of range (allowed 0..3)"),
+        ("pe", {"scale": [[256], [0]]}, "scale 256 is out of range (allowed 0..255)"),
+        ("pe", {"scale": [[1.5], [0]]}, "scale values must be integers, not dtype float64"),
     ],
 )  # fmt: skip
 def test_bad_values_are_one_line_exit_2(
     dirs: dict[str, Path], tmp_path: Path, kind: str, over: dict, message: str
 ) -> None:
     f = tmp_path / "s.npz"
-    np.savez(f, **(_array_stream if kind == "array" else _pe_stream)(**over))
+    arrays = {k: np.asarray(v) for k, v in over.items()}
+    np.savez(f, **(_array_stream if kind == "array" else _pe_stream)(**arrays))
     r = invoke_cli(["verify", str(dirs[kind]), "--stimulus", str(f)])
     assert r.exit_code == 2
     assert r.stderr == f"hwgen: error: {message}\n"
