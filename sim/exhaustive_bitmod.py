@@ -68,8 +68,8 @@ def exhaustive_parts(
     w_t = cfg.check_weight_type(wt)
     w, a, sel = exhaustive_pairs(cfg, w_t, seed=seed)
     rng = np.random.default_rng(seed + 1)
-    scale = rng.integers(1, 256, size=sel.shape[0])
-    n = sel.shape[0]
+    scale: np.ndarray = np.asarray(rng.integers(1, 256, size=int(sel.shape[0])))
+    n = int(sel.shape[0])
     if n % lanes:
         raise HwgenError(f"lanes must divide the {n} exhaustive groups of {w_t}, not {lanes}")
     step = max(lanes, max_groups // lanes * lanes)

@@ -59,7 +59,7 @@ def test_spec_round_trips_every_config_key():
         ),
         (
             {"design": {"kind": "pe"}},
-            r"^spec: kind must be one of mac, array, bitmod_pe, not 'pe'$",
+            r"^spec: kind must be one of mac, array, bitmod_pe, bitmod_array, not 'pe'$",
         ),
         (
             {"design": {"kind": "mac", "a_format": "int8", "w_format": "int8", "rows": 2}},
