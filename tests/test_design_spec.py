@@ -55,7 +55,8 @@ def test_spec_round_trips_every_config_key():
         ({"design": {}, "extra": 1}, r"^spec: unknown top-level keys: extra; allowed: design$"),
         (
             {"design": {"a_format": "int8"}},
-            r"^spec: \[design\] is missing kind \('mac' or 'array' or 'bitmod_pe'\)$",
+            r"^spec: \[design\] is missing kind "
+            r"\('mac' or 'array' or 'bitmod_pe' or 'bitmod_array'\)$",
         ),
         (
             {"design": {"kind": "pe"}},
