@@ -1,10 +1,13 @@
-"""Verification throughput of the BitMoD PE against the bit-parallel MAC, in one run.
+"""Verification throughput of the BitMoD PE and PE array against the bit-parallel MAC, in one run.
 
 Each design is emitted to a temporary directory and verified on Verilator with
 :func:`hwgen.sim.verify.verify` (build excluded from the figures; the build cache is a
 temporary directory too). Rows:
 
 - the BitMoD PE (FP16 activations, dot 4, group 128), exact and narrow, default lanes;
+- the 4 x 4 BitMoD PE array of the same PEs, exact and narrow (one array per harness;
+  all phases, the ``gemm`` phase being ``--vectors`` MACs of quantized heavy-tailed
+  GEMMs);
 - reference measured in the same run: hwgen's FP16 x INT8 exact MAC (``max_terms`` 128,
   default lanes), random phase only.
 
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 from hwgen.design.base import DesignConfig
 from hwgen.design.bitmod import BitmodPEConfig
+from hwgen.design.bitmod_array import BitmodArrayConfig
 from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
 from hwgen.sim.verify import VerifyOptions, Waves, verify
@@ -47,8 +52,19 @@ def main() -> None:
             BitmodPEConfig(mode="narrow"),
             VerifyOptions(vectors=args.vectors, waves=Waves.NEVER),
         ),
+        (
+            "bitmod_array 4x4 exact",
+            BitmodArrayConfig(pe=BitmodPEConfig(mode="exact"), rows=4, cols=4),
+            VerifyOptions(vectors=args.vectors, waves=Waves.NEVER),
+        ),
+        (
+            "bitmod_array 4x4 narrow",
+            BitmodArrayConfig(pe=BitmodPEConfig(mode="narrow"), rows=4, cols=4),
+            VerifyOptions(vectors=args.vectors, waves=Waves.NEVER),
+        ),
     ]
     rows = []
+    t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hwgen_bench_") as tmp:
         for label, cfg, opts in designs:
             d = Path(tmp) / cfg.name
@@ -56,11 +72,15 @@ def main() -> None:
             r = verify(d, opts, build_root=Path(tmp) / "build")
             assert r.passed, r.summary()
             rows.append((label, r.checks, r.checks_per_second, r.loop_checks_per_second))
+            print(
+                f"  {label}: build {r.build_seconds:.0f} s, run {r.run_seconds:.1f} s", flush=True
+            )
     ref_run, ref_loop = rows[0][2], rows[0][3]
     print(f"{'design':30} {'checks':>10} {'MAC/s run':>12} {'MAC/s loop':>12} {'x ref run':>9}")
     for label, checks, run, loop in rows:
         print(f"{label:30} {checks:>10,} {run:>12,.0f} {loop:>12,.0f} {run / ref_run:>9.3f}")
     print(f"(loop ratio to reference: {', '.join(f'{r[3] / ref_loop:.3f}' for r in rows)})")
+    print(f"({time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ class BitmodBench(Bench):
 
     def expected(self, config: Any, stim: BitmodStimulus) -> GroupResults:
         cfg = _pe(config)
+        stim.check_against(cfg)
         return group_results(
             cfg,
             stim.a,

@@ -9,14 +9,41 @@ stream, with :attr:`BitmodStimulus.specials`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from hwgen.design.bitmod import BitmodPEConfig
-from hwgen.golden.bitmod.config import SCALE_BITS, SEL_BITS, WeightType, default_special_values
+from hwgen.errors import HwgenError
+from hwgen.golden.bitmod.config import (
+    DTYPE_BITS,
+    SCALE_BITS,
+    SEL_BITS,
+    WEIGHT_CODE_BITS,
+    WeightType,
+    default_special_values,
+)
+from hwgen.golden.bitmod.terms import check_specials
 
-__all__ = ["BitmodStimulus", "act_code_classes", "bitmod_stimulus"]
+__all__ = ["BitmodStimulus", "act_code_classes", "bitmod_stimulus", "check_field"]
+
+
+def check_field(name: str, values: np.ndarray, bits: int) -> np.ndarray:
+    """``values`` as ``int64``, each in ``0 .. 2**bits - 1``, else one-line ``HwgenError``.
+
+    The message names the first offending value: ``selector 4 is out of range
+    (allowed 0..3)``.
+    """
+    v = np.asarray(values)
+    if not np.issubdtype(v.dtype, np.integer):
+        raise HwgenError(f"{name} values must be integers, not dtype {v.dtype}")
+    v = v.astype(np.int64)
+    hi = (1 << bits) - 1
+    bad = np.flatnonzero((v < 0) | (v > hi))
+    if bad.size:
+        raise HwgenError(f"{name} {int(v.reshape(-1)[bad[0]])} is out of range (allowed 0..{hi})")
+    return v
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,61 @@ class BitmodStimulus:
     a: np.ndarray
     specials: tuple[int, int, int, int]
     out_ready: np.ndarray
+
+    def __post_init__(self) -> None:
+        # A user-supplied stream is checked here, before any simulator runs: one line per
+        # problem, naming the first offending value.
+        object.__setattr__(self, "specials", check_specials(tuple(self.specials)))
+        dtype = check_field("datatype code", self.dtype, DTYPE_BITS)
+        sel = check_field("selector", self.sel, SEL_BITS)
+        scale = check_field("scale", self.scale, SCALE_BITS)
+        w = check_field("weight code", self.w, WEIGHT_CODE_BITS)
+        a = check_field("activation code", self.a, 16)
+        if dtype.ndim != 1 or sel.ndim != 2 or sel.shape[0] != dtype.shape[0]:
+            raise HwgenError(
+                f"dtype must be (G,) and sel (G, L), not {dtype.shape} and {sel.shape}"
+            )
+        if scale.shape != sel.shape or w.shape != a.shape or w.shape[:2] != sel.shape:
+            raise HwgenError(
+                f"scale must be (G, L) = {sel.shape} and w, a (G, L, S), not {scale.shape},"
+                f" {w.shape} and {a.shape}"
+            )
+        out_ready = check_field("out_ready", np.asarray(self.out_ready).reshape(-1), 1)
+        if not out_ready.any():
+            raise HwgenError("the out_ready pattern must contain a 1")
+        for name, v in (("dtype", dtype), ("sel", sel), ("scale", scale), ("w", w), ("a", a),
+                        ("out_ready", out_ready)):  # fmt: skip
+            object.__setattr__(self, name, v)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> BitmodStimulus:
+        """From a user's ``.npz`` arrays (``dtype`` (G,), ``sel``, ``scale`` (G, L), ``w``,
+        ``a`` (G, L, S); optional ``specials``, ``out_ready``)."""
+        need = ("dtype", "sel", "scale", "w", "a")
+        missing = [k for k in need if k not in arrays]
+        if missing:
+            raise HwgenError(f"the stream file lacks arrays: {', '.join(missing)}")
+        unknown = sorted(set(arrays) - {*need, "specials", "out_ready"})
+        if unknown:
+            raise HwgenError(f"unknown arrays in the stream file: {', '.join(unknown)}")
+        specials = (
+            tuple(int(v) for v in np.asarray(arrays["specials"]).reshape(-1))
+            if "specials" in arrays
+            else default_special_values()
+        )
+        return cls(
+            **{k: np.asarray(arrays[k]) for k in need},
+            specials=specials,  # type: ignore[arg-type]
+            out_ready=np.asarray(arrays.get("out_ready", np.ones(1, dtype=np.int64))),
+        )
+
+    def check_against(self, cfg: BitmodPEConfig) -> None:
+        """Group size and activation codes against the PE (one-line ``HwgenError``)."""
+        if self.w.shape[2] != cfg.group_size:
+            raise HwgenError(
+                f"the stream has groups of {self.w.shape[2]}, the PE needs {cfg.group_size}"
+            )
+        check_field("activation code", self.a, cfg.act_bits)
 
     @property
     def groups(self) -> int:

@@ -13,6 +13,7 @@ from amaranth.lib.wiring import Flow
 from hwgen._validate import check_enum, check_int
 from hwgen.design import ArrayConfig, DesignConfig, MacConfig, Role
 from hwgen.design.bitmod import BitmodPEConfig
+from hwgen.design.bitmod_array import BitmodArrayConfig
 from hwgen.design.families import config_from_dict, families, family, kinds
 from hwgen.emit import build_manifest, check_signature
 from hwgen.errors import HwgenError
@@ -23,11 +24,14 @@ EXAMPLES: dict[str, DesignConfig] = {
     "mac": MacConfig(a_format="fp8_e5m2", w_format="int4", stages=2, out_format="fp16"),
     "array": ArrayConfig(mac=MacConfig(a_format="fp8_e4m3", w_format="int8"), rows=2, cols=3),
     "bitmod_pe": BitmodPEConfig(dot=2, group_size=16, mode="narrow"),
+    "bitmod_array": BitmodArrayConfig(
+        pe=BitmodPEConfig(dot=1, group_size=8, mode="narrow"), rows=1, cols=2
+    ),
 }
 
 
 def test_every_family_has_an_example() -> None:
-    assert set(kinds()) == set(EXAMPLES) == {"mac", "array", "bitmod_pe"}
+    assert set(kinds()) == set(EXAMPLES) == {"mac", "array", "bitmod_pe", "bitmod_array"}
 
 
 @pytest.mark.parametrize("fam", families(), ids=lambda f: f.kind)
@@ -51,7 +55,9 @@ def test_family_parts_load_and_agree(fam) -> None:
 
 
 def test_unknown_kind_is_one_line() -> None:
-    with pytest.raises(HwgenError, match=r"^kind must be one of mac, array, bitmod_pe, not 'gpu'$"):
+    with pytest.raises(
+        HwgenError, match=r"^kind must be one of mac, array, bitmod_pe, bitmod_array, not 'gpu'$"
+    ):
         family("gpu")
 
 

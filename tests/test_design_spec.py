@@ -55,11 +55,12 @@ def test_spec_round_trips_every_config_key():
         ({"design": {}, "extra": 1}, r"^spec: unknown top-level keys: extra; allowed: design$"),
         (
             {"design": {"a_format": "int8"}},
-            r"^spec: \[design\] is missing kind \('mac' or 'array' or 'bitmod_pe'\)$",
+            r"^spec: \[design\] is missing kind "
+            r"\('mac' or 'array' or 'bitmod_pe' or 'bitmod_array'\)$",
         ),
         (
             {"design": {"kind": "pe"}},
-            r"^spec: kind must be one of mac, array, bitmod_pe, not 'pe'$",
+            r"^spec: kind must be one of mac, array, bitmod_pe, bitmod_array, not 'pe'$",
         ),
         (
             {"design": {"kind": "mac", "a_format": "int8", "w_format": "int8", "rows": 2}},

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from hwgen.sim.runner import Simulator
+from hwgen.sim.stream_file import stimulus_from_file
 from hwgen.sim.verify import DEFAULT_VECTORS, MAX_VECTORS, VerifyOptions, Waves
+from hwgen.sim.verify import check as run_check
 from hwgen.sim.verify import verify as run_verify
 
 EXIT_MISMATCH = 1
@@ -50,6 +52,14 @@ EXIT_MISMATCH = 1
     "BitMoD PE: 8 on Verilator, 2 on Icarus).",
 )
 @click.option(
+    "--stimulus",
+    "stimulus_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run this user-supplied stream (.npz; BitMoD PE and array designs, layout in "
+    "docs/hardware.md) instead of the generated phases.",
+)
+@click.option(
     "--build-dir",
     type=click.Path(path_type=Path),
     default=None,
@@ -65,6 +75,7 @@ def verify(
     waves: bool | None,
     lanes: int | None,
     build_dir: Path | None,
+    stimulus_file: Path | None,
     as_json: bool,
 ) -> None:
     """Check the design in DESIGN_DIR (a `hwgen generate` output) in a simulator.
@@ -73,7 +84,11 @@ def verify(
     """
     mode = Waves.ON_FAILURE if waves is None else (Waves.ALWAYS if waves else Waves.NEVER)
     options = VerifyOptions(sim=Simulator(sim), vectors=vectors, seed=seed, waves=mode, lanes=lanes)
-    report = run_verify(design_dir, options, build_root=build_dir)
+    if stimulus_file is None:
+        report = run_verify(design_dir, options, build_root=build_dir)
+    else:
+        stim = stimulus_from_file(design_dir, stimulus_file)
+        report = run_check(design_dir, stim, options, build_root=build_dir)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

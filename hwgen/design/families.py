@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from hwgen.design.array import ArrayConfig
 from hwgen.design.base import DesignConfig
 from hwgen.design.bitmod import BitmodPEConfig
+from hwgen.design.bitmod_array import BitmodArrayConfig
 from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 
@@ -87,6 +88,12 @@ FAMILIES: Mapping[str, Family] = {
             "hwgen.rtl.bitmod:BitmodPE",
             "hwgen.sim.bench_bitmod:BitmodBench",
             "A BitMoD bit-serial mixture-of-datatype PE (INT8/6/4/3, FP4/3 weights).",
+        ),
+        Family(
+            BitmodArrayConfig,
+            "hwgen.rtl.bitmod.array:BitmodArray",
+            "hwgen.sim.bench_bitmod_array:BitmodArrayBench",
+            "An R x C output-stationary systolic array of BitMoD PEs.",
         ),
     )
 }
