@@ -15,6 +15,7 @@ import pytest
 from hwgen.design.mac import MacConfig
 from hwgen.emit import emit
 from hwgen.emit.manifest import Manifest
+from hwgen.errors import HwgenError
 from hwgen.sim.corners import float_corners
 from hwgen.sim.fault import Fault
 from hwgen.sim.runner import Simulator
@@ -160,3 +161,35 @@ def test_ten_million_random_macs_per_accumulator_format(design, acc: str) -> Non
     )
     assert r.passed, r.summary()
     assert dict(r.phases)["random"] >= 10_000_000
+
+
+def test_verify_refuses_a_fault_on_a_port_the_float_mac_lacks(design, tmp_path: Path) -> None:
+    """A float MAC has no flags port: a fault there is refused before anything is built."""
+    opts = VerifyOptions(vectors=64, lanes=4, fault=Fault(lane=0, role="flags", bit=0))
+    with pytest.raises(
+        HwgenError, match=r"^fault role must be one of a, acc, clear, valid, w, not 'flags'$"
+    ):
+        verify(design(**CONFIGS["fp16_int8_fp16"]), opts, build_root=tmp_path)
+    assert not (tmp_path / "runs").exists()  # refused before any run
+
+
+def test_verify_options_refuse_a_fault_that_is_not_a_fault() -> None:
+    with pytest.raises(HwgenError, match=r"^fault must be a Fault or None, not str$"):
+        VerifyOptions(fault="acc")  # type: ignore[arg-type]
+
+
+def test_corners_still_run_when_random_and_exhaustive_are_off() -> None:
+    """vectors=0 with 16-bit operands: the corners are what is left to check (a
+    fixed-point MAC would say "nothing to check")."""
+    from hwgen.sim.bench_mac import MacBench
+
+    cfg = MacConfig(max_terms=SMALL_TERMS, **CONFIGS["fp16_int8_fp16"])
+    stim, phases = MacBench().stimulus(cfg, VerifyOptions(vectors=0, exhaustive=False), 16)
+    assert stim.lanes == 16
+    names = [n for n, _ in phases]
+    assert names == ["extreme", "corners"]
+    skipped = dict(MacBench().skipped_phases(cfg, VerifyOptions(vectors=0, exhaustive=False)))
+    assert skipped == {"exhaustive": "turned off"}
+    fixed = MacConfig(a_format="fp16", w_format="fp16", max_terms=10_000)
+    with pytest.raises(HwgenError, match=r"^nothing to check: vectors=0"):
+        MacBench().stimulus(fixed, VerifyOptions(vectors=0), 16)
