@@ -7,12 +7,16 @@ Three phases, every lane an independent MAC:
 * ``extreme`` -- ``max_terms`` copies of each extreme product, then ``max_terms`` of the
   opposite sign: reaches the sized bound of an exact accumulator and overflows a narrow
   wrap / saturate one (skipped when ``max_terms`` > :data:`EXTREME_MAX_TERMS`);
+* ``corners`` -- float accumulators only: directed corners generated from the formats
+  (:mod:`hwgen.sim.corners`: exponent differences, ties to even, cancellation, overflow,
+  subnormal sums, NaN / inf);
 * ``random`` -- ``vectors`` random cycles (all codes, specials included) with random valid
   gaps and clears, accumulations up to ``max_terms`` long.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +26,7 @@ from hwgen.design.base import Role
 from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 from hwgen.sim.bench import Bench
+from hwgen.sim.corners import Corners, float_corners
 from hwgen.sim.expect import MacExpected, mac_expected
 from hwgen.sim.packing import unpack_lanes
 from hwgen.sim.scoreboard import Score, score_mac
@@ -54,6 +59,12 @@ def _mac(config: object) -> MacConfig:
     return config
 
 
+@functools.lru_cache(maxsize=8)
+def corners(config: MacConfig, lanes: int) -> Corners:
+    """:func:`hwgen.sim.corners.float_corners`, once per (config, lanes)."""
+    return float_corners(config, lanes=lanes)
+
+
 class MacBench(Bench):
     """Cycle-by-cycle MAC streams, scored per lane and cycle."""
 
@@ -75,6 +86,8 @@ class MacBench(Bench):
             parts.append(("exhaustive", exhaustive_pairs(a, w, lanes=lanes)))
         if max_terms <= EXTREME_MAX_TERMS:
             parts.append(("extreme", extreme_accumulation(a, w, lanes=lanes, max_terms=max_terms)))
+        if cfg.float_acc is not None:
+            parts.append(("corners", corners(cfg, lanes).stimulus))
         if options.vectors > 0:
             cycles = -(-options.vectors // lanes)
             stim = random_accumulation(
@@ -113,6 +126,9 @@ class MacBench(Bench):
                     "2 x max_terms clocks); overflow handling is checked by the random phase only",
                 )
             )
+        if cfg.float_acc is not None:
+            lanes = options.lanes or self.default_lanes(options.sim)
+            out += [(f"corners {c}", why) for c, why in corners(cfg, lanes).unreachable]
         return out
 
     def expected(self, config: Any, stim: MacStimulus) -> MacExpected:
