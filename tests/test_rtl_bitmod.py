@@ -161,10 +161,11 @@ def test_minimum_group_size_never_stalls(wt: WeightType) -> None:
     ]
     run = run_pe(cfg, groups)
     assert run.results == _gold(cfg, groups)
-    # Metadata in cycle 0, the first beat in cycle 1, then one beat per `cycles` cycles;
-    # the last result shows `latency` edges after the last beat (+1: that cycle counts).
+    # Metadata in cycle 0, the first beat's term steps from cycle 1, each beat taken in
+    # its last step (cycle `cycles`, then one per `cycles` cycles); the last result shows
+    # `latency` edges after the last beat (+1: that cycle counts).
     beats = 6 * cfg.beats_per_group
-    assert run.cycles == 1 + (beats - 1) * wt.cycles + cfg.group_latency(wt) + 1
+    assert run.cycles == beats * wt.cycles + cfg.group_latency(wt) + 1
 
 
 @pytest.mark.parametrize("wt", list(WeightType))
