@@ -22,7 +22,7 @@ from amaranth.lib import wiring
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import GROUP_FLAG_BITS, SCALE_BITS, AccRounding, PEMode
-from hwgen.rtl.bitmod.encoder import CODE_BITS, STEP_BITS, SV_BITS, TermEncoder, special_to_field
+from hwgen.rtl.bitmod.encoder import STEP_BITS, SV_BITS, TermEncoder, special_to_field
 from hwgen.rtl.common.decoder import Decoder
 from hwgen.rtl.common.util import shift_left, signature_of
 
