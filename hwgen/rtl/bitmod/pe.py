@@ -220,11 +220,19 @@ class BitmodPE(wiring.Component):
         else:
             xmax = _max(mx, xs, xw, "xmax")
             f = cfg.lane_frac_bits
+            # A shift by >= lw empties the lane: the delta saturates to a shifter of
+            # bit_length(lw) stages (4 for fp16's 14-bit lanes, not the 6 of a delta).
+            sat = (lw).bit_length()
             for i, (p, aneg, tsign) in enumerate(prods):
                 delta = Signal(xw, name=f"delta_{i}")
                 mx.d.comb += delta.eq(xmax - xs[i])
+                dsat = Signal(min(sat, xw), name=f"delta_sat_{i}")
+                if sat < xw:
+                    mx.d.comb += dsat.eq(Mux(delta[sat:].any(), (1 << sat) - 1, delta[:sat]))
+                else:
+                    mx.d.comb += dsat.eq(delta)
                 q = Signal(lw, name=f"q_{i}")
-                mul.d.comb += q.eq(Cat(Const(0, f), p) >> delta if f else p >> delta)
+                mul.d.comb += q.eq(Cat(Const(0, f), p) >> dsat if f else p >> dsat)
                 negs.append((q, aneg ^ tsign))
         # The product sign: -q = ~q + 1; the ones' complements go into the tree and the
         # +1s are added once, as a count, next to it.
@@ -349,11 +357,19 @@ class BitmodPE(wiring.Component):
         shifted = Signal(accb, name="acc_shifted")
         nearest = cfg.acc_rounding is AccRounding.NEAREST
         rbit = Signal(name="acc_round_bit") if nearest else None
-        with m.Switch(k):
-            for kk in range(cw + 2 - accb):
-                with m.Case(kk):
-                    m.d.comb += shifted.eq(r[kk : kk + accb])
-                    if rbit is not None and kk:
+        # A logarithmic right shifter (len(k) stages) rather than a (cw + 2 - accb)-way
+        # multiplexer per bit.
+        cur: Value = r
+        for i in range(len(k)):
+            amount = 1 << i
+            nxt = Signal(signed(cw + 1), name=f"acc_rsh_{i}")
+            m.d.comb += nxt.eq(Mux(k[i], Cat(cur[amount:], cur[-1].replicate(amount)), cur))
+            cur = nxt
+        m.d.comb += shifted.eq(cur[:accb])
+        if rbit is not None:
+            with m.Switch(k):
+                for kk in range(1, cw + 2 - accb):
+                    with m.Case(kk):
                         # Round to nearest even: round bit and (sticky or LSB).
                         sticky = r[: kk - 1].any() if kk > 1 else Const(0, 1)
                         m.d.comb += rbit.eq(r[kk - 1] & (sticky | r[kk]))
