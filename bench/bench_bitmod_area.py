@@ -150,7 +150,8 @@ def main() -> None:
     base = rows[BASE]
     hdr = (
         f"{'design':<29} {'cells':>6} {'transistors':>11} {'FFs':>4} {'comb tr':>8} {'x7 LUT':>6}"
-        f" {'um2':>8} {'comb um2':>8} | {'tr':>5} {'comb tr':>7} {'LUT':>5} {'um2':>5} {'comb um2':>8}"
+        f" {'um2':>8} {'comb um2':>8} | {'tr':>5} {'comb tr':>7} {'LUT':>5} {'um2':>5}"
+        f" {'comb um2':>8}"
     )
     print("ratios (right) against", BASE, "(FP16 x FP16, unfused FP16 accumulator)")
     print(hdr)

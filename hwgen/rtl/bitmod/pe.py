@@ -461,5 +461,5 @@ class BitmodPE(wiring.Component):
                 dq_p.eq(first),
                 dq_flags.eq(Cat(nan, flags_in[1:])),
             ]
-            if dq_e is not None:
+            if dq_e is not None and e_in is not None:
                 m.d.sync += dq_e.eq(e_in + cfg.dequant_drop_bits)
