@@ -1,18 +1,27 @@
-"""Area of the BitMoD PE (exact and narrow) against hwgen's bit-parallel MACs.
+"""Area of the BitMoD PE (exact and narrow) against hwgen's FP16-accumulating MACs.
 
-Each design is emitted to Verilog (:func:`hwgen.emit.to_verilog`) and synthesized with the
-same Yosys flows (:func:`costmodel.synth.synthesize`): generic gates (cells and Yosys' CMOS
-transistor estimate, flip-flops) and Xilinx 7-series LUTs without DSPs. Rows:
+Every design is emitted to Verilog (:func:`hwgen.emit.to_verilog`) and measured in one run
+with three flows:
 
-- the BitMoD PE, dot 4, FP16 activations, group 128: exact, narrow (floor), narrow with
-  round-to-nearest normalisation, and a narrow PE serving only FP4/FP3;
-- references measured in the same run: hwgen's FP16 x FP16 MAC with its exact fixed-point
-  accumulator (``max_terms`` 128, one product per cycle), an FP16 x INT8 exact MAC and an
-  INT8 x INT8 MAC.
+- Yosys generic gates (``abc -g cmos2``, :func:`costmodel.synth.synthesize`): cells and
+  Yosys' CMOS transistor estimate; ``comb tr`` = transistors minus 16 per flip-flop (Yosys'
+  price of a plain D flip-flop; enable and reset gates stay in the combinational count);
+- Xilinx 7-series LUTs without DSPs (``synth_xilinx -nodsp``);
+- ASIC cells of hwgen's embedded sky130-derived Liberty library (the ``hwgen cost --target
+  asic`` mapping, :func:`costmodel.asic.synthesize_asic`): ``um2`` total and ``comb um2``
+  without the flip-flops (what BitMoD's "without registers" column counts).
 
-``per MAC/cycle`` divides transistors by the PE's MACs per cycle at FP4 (2.0) and INT8 (1.0);
-the MACs do 1 MAC per cycle. Ratios are against the FP16 x FP16 exact MAC (the unfused FP16
-accumulating MAC comes from the floating-point accumulator work).
+Rows: the BitMoD PE (dot 4, FP16 activations, group 128) exact, narrow (floor), narrow
+with round-to-nearest normalisation, narrow serving only FP4/FP3, and the narrow PE
+without its term encoder (BitMoD shares one encoder per tile and prices it apart: the
+per-submodule generic synthesis below, hierarchy kept, gives its share); references:
+hwgen's FP16 x FP16 MAC with an unfused FP16 accumulator (BitMoD's FP16 MAC: an FP16
+multiplier and a separate FP16 adder) and FP16 x INT8 -> FP16 (unfused), one MAC per cycle.
+Ratios are against the FP16 x FP16 unfused MAC; ``per MAC/cycle`` divides the PE's
+combinational ASIC area by its MACs per cycle at each datatype (``dot / cycles``).
+
+BitMoD (HPCA 2025, 28 nm, ``shared/reference/bitmod.md``): PE 1221.6 um2 / FP16 MAC
+1733.5 um2 without registers = 0.70; with registers 1793.7 / 1968.7 = 0.91.
 
 Run: ``python bench/bench_bitmod_area.py [--quick]`` (``--quick``: generic flow only).
 """
@@ -20,65 +29,176 @@ Run: ``python bench/bench_bitmod_area.py [--quick]`` (``--quick``: generic flow 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
 
+from amaranth.back import rtlil
+
+from hwgen.costmodel.asic import synthesize_asic
+from hwgen.costmodel.liberty import embedded_library
 from hwgen.costmodel.synth import SynthTarget, synthesize
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
 from hwgen.emit import to_verilog
+from hwgen.tools.sources import design_sources
+from hwgen.tools.yosys import run_yosys
+
+#: Yosys' CMOS transistor price of a plain D flip-flop (``stat -tech cmos``).
+FF_TRANSISTORS = 16
+BASE = "mac fp16xfp16 unf"
+DTYPES = ("int8", "int6", "int4", "int3", "fp4", "fp3")
+BITMOD_RATIO_NO_REG = 1221.6 / 1733.5
+BITMOD_RATIO_REG = 1793.7 / 1968.7
 
 
-def _designs() -> list[tuple[str, object, dict[str, float]]]:
-    pe = {"fp4": 2.0, "int8": 1.0}
-    mac = {"fp4": 1.0, "int8": 1.0}
+def _designs() -> list[tuple[str, object]]:
+    unf = {"acc_format": "fp16", "acc_rounding": "unfused"}
     return [
-        ("bitmod_pe exact", BitmodPEConfig(mode="exact"), pe),
-        ("bitmod_pe narrow", BitmodPEConfig(mode="narrow"), pe),
-        ("bitmod_pe narrow rn", BitmodPEConfig(mode="narrow", acc_rounding="nearest"), pe),
-        (
-            "bitmod_pe narrow fp4/3",
-            BitmodPEConfig(mode="narrow", weight_types=("fp4", "fp3")),
-            {"fp4": 2.0, "int8": float("nan")},
-        ),
-        ("mac fp16xfp16 exact", MacConfig(a_format="fp16", w_format="fp16", max_terms=128), mac),
-        ("mac fp16xint8 exact", MacConfig(a_format="fp16", w_format="int8", max_terms=128), mac),
-        ("mac int8xint8", MacConfig(a_format="int8", w_format="int8", max_terms=128), mac),
+        ("bitmod_pe narrow", BitmodPEConfig(mode="narrow")),
+        ("bitmod_pe narrow rn", BitmodPEConfig(mode="narrow", acc_rounding="nearest")),
+        ("bitmod_pe narrow fp4/3", BitmodPEConfig(mode="narrow", weight_types=("fp4", "fp3"))),
+        ("bitmod_pe exact", BitmodPEConfig(mode="exact")),
+        (BASE, MacConfig(a_format="fp16", w_format="fp16", **unf)),  # type: ignore[arg-type]
+        ("mac fp16xint8 unf", MacConfig(a_format="fp16", w_format="int8", **unf)),  # type: ignore[arg-type]
     ]
+
+
+def hierarchy_transistors(cfg: BitmodPEConfig) -> dict[str, tuple[int, int]]:
+    """Generic-flow transistors and flip-flops per submodule (hierarchy kept).
+
+    Synthesizes Amaranth's RTLIL directly (the emitted Verilog is flattened); each
+    submodule's own cells, the top's without its children.
+    """
+    top = cfg.name
+    il = rtlil.convert(cfg.create(), name=top, emit_src=False)
+    run = run_yosys(
+        [
+            "read_rtlil pe.il",
+            f"hierarchy -top {top}",
+            f"synth -top {top}",
+            "dfflegalize -cell $_DFF_P_ 01",
+            "abc -g cmos2",
+            "opt_clean",
+            "tee -q -o st.json stat -json -tech cmos",
+        ],
+        inputs={"pe.il": il},
+        outputs=("st.json",),
+        label=f"hierarchical synthesis of {top}",
+    )
+    st = json.loads(run.outputs["st.json"])
+    out: dict[str, tuple[int, int]] = {}
+    for name, mod in st["modules"].items():
+        cells = mod.get("num_cells_by_type", {})
+        ffs = sum(v for k, v in cells.items() if "DFF" in k)
+        out[name.lstrip("\\")] = (int(mod.get("estimated_num_transistors") or 0), ffs)
+    # Yosys reports the top with its children included: subtract them.
+    child = sum(t for n, (t, _) in out.items() if n != top)
+    t_top, f_top = out[top]
+    out[top] = (t_top - child, f_top)
+    return out
+
+
+def _measure(cfg: object, tmp: Path, quick: bool) -> dict[str, float | None]:
+    top = cfg.name  # type: ignore[attr-defined]
+    path = tmp / f"{top}.v"
+    path.write_text(to_verilog(cfg.create(), top=top))  # type: ignore[attr-defined]
+    gen = synthesize([path], top, SynthTarget.GENERIC)
+    asic = synthesize_asic(design_sources([path]), top, embedded_library())
+    luts = None if quick else synthesize([path], top, SynthTarget.XILINX).luts
+    return {
+        "cells": gen.num_cells,
+        "tr": gen.transistors,
+        "ffs": gen.ffs,
+        "comb_tr": gen.transistors - FF_TRANSISTORS * gen.ffs,
+        "luts": luts,
+        "um2": asic.area_um2,
+        "comb_um2": asic.combinational_area_um2,
+    }
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "-" if a is None or not b else f"{a / b:.3f}"
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="generic flow only")
+    p.add_argument("--quick", action="store_true", help="generic and ASIC flows only")
     args = p.parse_args()
-    rows = []
     t0 = time.perf_counter()
+    rows: dict[str, dict[str, float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-bitmod-") as tmp:
-        for label, cfg, macs in _designs():
-            top = cfg.name  # type: ignore[attr-defined]
-            path = Path(tmp) / f"{top}.v"
-            path.write_text(to_verilog(cfg.create(), top=top))  # type: ignore[attr-defined]
-            gen = synthesize([path], top, SynthTarget.GENERIC)
-            luts = None
-            if not args.quick:
-                luts = synthesize([path], top, SynthTarget.XILINX).luts
-            rows.append((label, gen.num_cells, gen.transistors, gen.ffs, luts, macs))
-    base = next(r for r in rows if r[0] == "mac fp16xfp16 exact")
+        for label, cfg in _designs():
+            rows[label] = _measure(cfg, Path(tmp), args.quick)
+    narrow = BitmodPEConfig(mode="narrow")
+    hier = hierarchy_transistors(narrow)
+    enc_tr = hier[f"{narrow.name}.enc"][0]
+    pe = rows["bitmod_pe narrow"]
+    enc_share = enc_tr / (sum(t for t, _ in hier.values()) or 1)
+    rows["bitmod_pe narrow w/o encoder"] = {
+        "cells": None,
+        "tr": pe["tr"] - enc_tr,  # type: ignore[operator]
+        "ffs": pe["ffs"],
+        "comb_tr": pe["comb_tr"] - enc_tr,  # type: ignore[operator]
+        "luts": None,
+        # The encoder is combinational: its share of the hierarchical transistors,
+        # applied to the ASIC combinational area (an estimate, marked in the label).
+        "um2": pe["um2"] - enc_share * pe["comb_um2"],  # type: ignore[operator]
+        "comb_um2": pe["comb_um2"] * (1 - enc_share),  # type: ignore[operator]
+    }
+    base = rows[BASE]
     hdr = (
-        f"{'design':<24} {'cells':>7} {'transistors':>11} {'FFs':>5} {'x7 LUT':>7}"
-        f" {'tr/MAC fp4':>10} {'tr/MAC int8':>11} {'tr ratio':>8} {'LUT ratio':>9}"
+        f"{'design':<29} {'cells':>6} {'transistors':>11} {'FFs':>4} {'comb tr':>8} {'x7 LUT':>6}"
+        f" {'um2':>8} {'comb um2':>8} | {'tr':>5} {'comb tr':>7} {'LUT':>5} {'um2':>5}"
+        f" {'comb um2':>8}"
     )
+    print("ratios (right) against", BASE, "(FP16 x FP16, unfused FP16 accumulator)")
     print(hdr)
     print("-" * len(hdr))
-    for label, cells, tr, ffs, luts, macs in rows:
-        lut_s = "-" if luts is None else str(luts)
-        lut_r = "-" if luts is None or base[4] is None else f"{luts / base[4]:.3f}"
+    for label, r in rows.items():
+        lut = "-" if r["luts"] is None else f"{r['luts']:.0f}"
+        cells = "-" if r["cells"] is None else f"{r['cells']:.0f}"
         print(
-            f"{label:<24} {cells:>7} {tr:>11} {ffs:>5} {lut_s:>7} {tr / macs['fp4']:>10.0f}"
-            f" {tr / macs['int8']:>11.0f} {tr / base[2]:>8.3f} {lut_r:>9}"
+            f"{label:<29} {cells:>6} {r['tr']:>11.0f} {r['ffs']:>4.0f} {r['comb_tr']:>8.0f}"
+            f" {lut:>6} {r['um2']:>8.1f} {r['comb_um2']:>8.1f} | {_ratio(r['tr'], base['tr']):>5}"
+            f" {_ratio(r['comb_tr'], base['comb_tr']):>7} {_ratio(r['luts'], base['luts']):>5}"
+            f" {_ratio(r['um2'], base['um2']):>5} {_ratio(r['comb_um2'], base['comb_um2']):>8}"
         )
-    print(f"(yosys generic + synth_xilinx -nodsp, {time.perf_counter() - t0:.0f} s)")
+    print(
+        f"BitMoD (28 nm): PE / FP16 MAC = {BITMOD_RATIO_NO_REG:.3f} without registers,"
+        f" {BITMOD_RATIO_REG:.3f} with"
+    )
+    print()
+    print(
+        "per MAC/cycle: combinational ASIC um2 / (MACs per cycle), ratio to the FP16 MAC (1/cycle)"
+    )
+    print(f"{'design':<29}" + "".join(f" {d:>13}" for d in DTYPES))
+    for label, cfg in _designs()[:4]:
+        r = rows[label]
+        cells_s = []
+        for d in DTYPES:
+            rate = cfg.macs_per_cycle.get(d)  # type: ignore[attr-defined]
+            if rate is None:
+                cells_s.append(f" {'-':>13}")
+                continue
+            per = r["comb_um2"] / rate  # type: ignore[operator]
+            cells_s.append(f" {per:>6.0f} {per / base['comb_um2']:>5.2f}x")  # type: ignore[operator]
+        print(f"{label:<29}" + "".join(cells_s))
+    rates = narrow.macs_per_cycle
+    print(
+        f"{'(MACs/cycle, cycles/weight)':<29}"
+        + "".join(f" {rates[d]:>6.2f} {narrow.cycles_per_weight[d]:>5}c" for d in DTYPES)
+    )
+    print()
+    print("narrow PE per submodule (generic, hierarchy kept): transistors, FFs")
+    total = sum(t for t, _ in hier.values())
+    for name, (tr, ffs) in hier.items():
+        short = name.removeprefix(narrow.name).lstrip(".") or "(top: control, registers)"
+        print(f"  {short:<28} {tr:>7} {ffs:>4}  {tr / total:>5.1%}")
+    print(f"  {'total':<28} {total:>7}")
+    flows = "yosys generic + embedded-library ASIC" + ("" if args.quick else " + synth_xilinx")
+    print(f"({flows}, {time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

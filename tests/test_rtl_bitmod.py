@@ -21,6 +21,10 @@ from hwgen.golden.bitmod import (
 )
 from hwgen.rtl.bitmod import BitmodPE, TermEncoder, special_to_field
 
+#: Area regression bounds (measured figure + margin, see ``docs/bitmod.md`` "Area").
+NARROW_PE_MAX_TRANSISTORS = 27_300
+NARROW_PE_MAX_MAC_RATIO = 1.21
+
 
 def _gold(cfg: BitmodPEConfig, groups: list[Group], specials=None) -> list[tuple[int, int, int]]:
     r = group_results(
@@ -161,10 +165,11 @@ def test_minimum_group_size_never_stalls(wt: WeightType) -> None:
     ]
     run = run_pe(cfg, groups)
     assert run.results == _gold(cfg, groups)
-    # Metadata in cycle 0, the first beat in cycle 1, then one beat per `cycles` cycles;
-    # the last result shows `latency` edges after the last beat (+1: that cycle counts).
+    # Metadata in cycle 0, the first beat's term steps from cycle 1, each beat taken in
+    # its last step (cycle `cycles`, then one per `cycles` cycles); the last result shows
+    # `latency` edges after the last beat (+1: that cycle counts).
     beats = 6 * cfg.beats_per_group
-    assert run.cycles == 1 + (beats - 1) * wt.cycles + cfg.group_latency(wt) + 1
+    assert run.cycles == beats * wt.cycles + cfg.group_latency(wt) + 1
 
 
 @pytest.mark.parametrize("wt", list(WeightType))
@@ -232,6 +237,27 @@ def test_emits_lint_clean_and_synthesizes(tmp_path) -> None:
         SynthTarget.GENERIC,
     )
     assert res.transistors and res.ffs > 100
+    # Area regression: the narrow PE measured 25,940 transistors (generic flow, Yosys 0.70;
+    # `bench/bench_bitmod_area.py`); 5 % margin.
+    assert res.transistors < NARROW_PE_MAX_TRANSISTORS
+
+
+@pytest.mark.slow
+def test_narrow_pe_against_the_unfused_fp16_mac(tmp_path) -> None:
+    """Area ratio to hwgen's FP16 x FP16 MAC with an unfused FP16 accumulator."""
+    from hwgen.costmodel.synth import SynthTarget, synthesize
+    from hwgen.design.mac import MacConfig
+    from hwgen.emit import to_verilog
+
+    tr = {}
+    for cfg in (
+        BitmodPEConfig(mode="narrow"),
+        MacConfig(a_format="fp16", w_format="fp16", acc_format="fp16", acc_rounding="unfused"),
+    ):
+        path = tmp_path / f"{cfg.name}.v"
+        path.write_text(to_verilog(cfg.create(), top=cfg.name))
+        tr[type(cfg)] = synthesize([path], cfg.name, SynthTarget.GENERIC).transistors
+    assert tr[BitmodPEConfig] / tr[MacConfig] < NARROW_PE_MAX_MAC_RATIO
 
 
 @pytest.mark.slow

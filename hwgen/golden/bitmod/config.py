@@ -422,11 +422,13 @@ class BitmodPEParams:
     def group_latency(self, wt: WeightType | str) -> int:
         """Rising edges from the edge accepting a group's last beat to ``out_valid``.
 
-        ``cycles`` term steps (the last one's cycle sum is registered at the ``cycles``-th
-        edge), one edge into the dequantizer, :data:`SCALE_BITS` shift-add edges, the last
-        of which writes the output register: ``cycles + 10``; holds when nothing stalls.
+        A beat is taken in its last term step, at the edge that registers that step's cycle
+        sum; the dequantizer's load edge does the first of its :data:`SCALE_BITS`
+        shift-add steps, and the edge of the last one raises ``out_valid``: ``1 + 8 = 9``
+        for every datatype (``wt`` is checked); holds when nothing stalls.
         """
-        return WeightType(wt).cycles + self.pipeline_depth + 1 + SCALE_BITS
+        WeightType(wt)
+        return self.pipeline_depth + SCALE_BITS
 
     # ------------------------------------------------------------------ formats / widths
     @cached_property

@@ -154,25 +154,30 @@ class TermEncoder(wiring.Component):
                     zero.eq(ext == 0),
                     neg.eq(ext[-1]),
                 ]
-        for wt in (w for w in is_type if w.is_float):
-            b = wt.bits
-            wsign = code[b - 1]
-            idx = code[: b - 1]
-            rom = Array(Const(v, SPECIAL_MAG_BITS) for v in FP_MAGNITUDES[wt])
-            is_special = wsign & (idx == 0)
-            mag = Signal(SPECIAL_MAG_BITS, name=f"l{i}_{wt.value}_mag")
-            fneg = Signal(name=f"l{i}_{wt.value}_neg")
-            m.d.comb += [
-                mag.eq(Mux(is_special, special[:SPECIAL_MAG_BITS], rom[idx])),
-                fneg.eq(Mux(is_special, special[SPECIAL_MAG_BITS], wsign)),
-            ]
-            hpos, hhot = _lod4(m, mag[1:5], f"l{i}_{wt.value}_h")
-            rest = Signal(4, name=f"l{i}_{wt.value}_rest")
+        floats = [w for w in is_type if w.is_float]
+        if floats:
+            # The served FP types share one magnitude and one pair of leading-one
+            # detectors: the group's type picks the magnitude (ROM or special value) first.
+            mag = Signal(SPECIAL_MAG_BITS, name=f"l{i}_fp_mag")
+            fneg = Signal(name=f"l{i}_fp_neg")
+            for wt in floats:
+                b = wt.bits
+                wsign = code[b - 1]
+                idx = code[: b - 1]
+                rom = Array(Const(v, SPECIAL_MAG_BITS) for v in FP_MAGNITUDES[wt])
+                is_special = wsign & (idx == 0)
+                with m.If(is_type[wt]):
+                    m.d.comb += [
+                        mag.eq(Mux(is_special, special[:SPECIAL_MAG_BITS], rom[idx])),
+                        fneg.eq(Mux(is_special, special[SPECIAL_MAG_BITS], wsign)),
+                    ]
+            hpos, hhot = _lod4(m, mag[1:5], f"l{i}_fp_h")
+            rest = Signal(4, name=f"l{i}_fp_rest")
             m.d.comb += rest.eq(mag[:4] & ~Cat(Const(0, 1), hhot[:3]))
-            lpos, _ = _lod4(m, rest, f"l{i}_{wt.value}_l")
+            lpos, _ = _lod4(m, rest, f"l{i}_fp_l")
             h_man = mag[1:5].any()
             l_man = rest.any()
-            with m.If(is_type[wt]):
+            with m.If(Cat(*(is_type[w] for w in floats)).any()):
                 with m.If(self.step == 0):
                     m.d.comb += [man.eq(h_man), exp.eq(hpos), sign.eq(fneg & h_man)]
                 with m.Else():

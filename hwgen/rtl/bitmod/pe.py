@@ -22,7 +22,7 @@ from amaranth.lib import wiring
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import GROUP_FLAG_BITS, SCALE_BITS, AccRounding, PEMode
-from hwgen.rtl.bitmod.encoder import CODE_BITS, STEP_BITS, SV_BITS, TermEncoder, special_to_field
+from hwgen.rtl.bitmod.encoder import STEP_BITS, SV_BITS, TermEncoder, special_to_field
 from hwgen.rtl.common.decoder import Decoder
 from hwgen.rtl.common.util import shift_left, signature_of
 
@@ -106,22 +106,28 @@ class BitmodPE(wiring.Component):
         cfg = self.config
         d = cfg.dot
         beats = cfg.beats_per_group
+        exact = cfg.mode is PEMode.EXACT
+        # Submodules (hierarchy for per-part synthesis statistics; the emitted Verilog is
+        # flattened): exponent match, term multiply + shift + adder tree, group
+        # accumulator, dequantizer + output register. Control stays at the top.
+        mul, macc, mdq = Module(), Module(), Module()
+        mx = mul if exact else Module()
+        if not exact:
+            m.submodules.expmatch = mx
+        m.submodules.mul = mul
+        m.submodules.acc = macc
+        m.submodules.dequant = mdq
 
         # ---------------------------------------------------------------- control
+        # No operand registers: a beat stays on `w` / `a` (valid/ready: the source holds
+        # it until taken) and is worked on in place, one term step per cycle; `ready`
+        # rises in its last step. The group's metadata register serves all its beats.
         advance = Signal()
         m_loaded = Signal()
         m_dtype = Signal(3)
         m_sel = Signal(2)
         m_scale = Signal(SCALE_BITS)
         bcnt = Signal(range(max(2, beats)))
-        op_valid = Signal()
-        op_w = Signal(d * CODE_BITS)
-        op_a = Signal(d * cfg.act_bits)
-        op_dtype = Signal(3)
-        op_sel = Signal(2)
-        op_scale = Signal(SCALE_BITS)
-        op_first = Signal()
-        op_last = Signal()
         step = Signal(STEP_BITS)
 
         svs = [
@@ -136,40 +142,28 @@ class BitmodPE(wiring.Component):
 
         m.submodules.enc = enc = TermEncoder(config=cfg)
         m.d.comb += [
-            enc.codes.eq(op_w),
-            enc.wtype.eq(op_dtype),
-            enc.sel.eq(op_sel),
+            enc.codes.eq(self.w),
+            enc.wtype.eq(m_dtype),
+            enc.sel.eq(m_sel),
             enc.specials.eq(Cat(*svs)),
             enc.step.eq(step),
         ]
+        go = Signal()
         accept = Signal()
         last_beat = Signal()
         m.d.comb += [
             last_beat.eq(bcnt == beats - 1),
-            self.ready.eq(advance & m_loaded & (~op_valid | enc.last_step)),
+            go.eq(advance & m_loaded & self.valid),
+            self.ready.eq(advance & m_loaded & enc.last_step),
             accept.eq(self.valid & self.ready),
             self.meta_ready.eq(~m_loaded | (accept & last_beat)),
         ]
-        with m.If(advance):
-            with m.If(accept):
-                m.d.sync += [
-                    op_valid.eq(1),
-                    op_w.eq(self.w),
-                    op_a.eq(self.a),
-                    op_dtype.eq(m_dtype),
-                    op_sel.eq(m_sel),
-                    op_scale.eq(m_scale),
-                    op_first.eq(bcnt == 0),
-                    op_last.eq(last_beat),
-                    step.eq(0),
-                    bcnt.eq(Mux(last_beat, 0, bcnt + 1)),
-                ]
-                with m.If(last_beat):
-                    m.d.sync += m_loaded.eq(0)
-            with m.Elif(op_valid & enc.last_step):
-                m.d.sync += op_valid.eq(0)
-            with m.Elif(op_valid):
-                m.d.sync += step.eq(step + 1)
+        with m.If(accept):
+            m.d.sync += [step.eq(0), bcnt.eq(Mux(last_beat, 0, bcnt + 1))]
+            with m.If(last_beat):
+                m.d.sync += m_loaded.eq(0)
+        with m.Elif(go):
+            m.d.sync += step.eq(step + 1)
         with m.If(self.meta_valid & self.meta_ready):
             m.d.sync += [
                 m_loaded.eq(1),
@@ -180,7 +174,6 @@ class BitmodPE(wiring.Component):
 
         # ---------------------------------------------------------------- lanes
         xw = cfg.x_bits
-        lanes = []
         xs = []
         prods = []
         nan = Const(0, 1)
@@ -190,21 +183,20 @@ class BitmodPE(wiring.Component):
         for i in range(d):
             dec = Decoder(fmt=cfg.act)
             m.submodules[f"dec_{i}"] = dec
-            m.d.comb += dec.code.eq(op_a[i * ab : (i + 1) * ab])
+            m.d.comb += dec.code.eq(self.a[i * ab : (i + 1) * ab])
             mag = Signal(cfg.act_sig_bits, name=f"mag_{i}")
-            m.d.comb += mag.eq(abs(dec.sig)[: cfg.act_sig_bits])
+            mul.d.comb += mag.eq(dec.mag[: cfg.act_sig_bits])
+            # Term multiply: a term mantissa is one bit, the product is |sig| or 0.
             p = Signal(cfg.act_sig_bits, name=f"p_{i}")
-            m.d.comb += p.eq(mag & enc.t_man[i].replicate(cfg.act_sig_bits))
+            mul.d.comb += p.eq(mag & enc.t_man[i].replicate(cfg.act_sig_bits))
             x = Signal(xw, name=f"x_{i}")
             t_exp = enc.t_exp[2 * i : 2 * i + 2]
-            with m.If(p.any()):
-                # An integer activation has no exponent field (a zero-width signal would
-                # reach the Verilog as an empty wire): x is the term exponent alone.
-                if dec.exp_width and len(dec.exp):
-                    m.d.comb += x.eq(dec.exp + t_exp)
-                else:
-                    m.d.comb += x.eq(t_exp)
-            prods.append((p, dec.sig < 0, enc.t_sign[i]))
+            # An integer activation has no exponent field (a zero-width signal would
+            # reach the Verilog as an empty wire): x is the term exponent alone.
+            xe = dec.exp + t_exp if dec.exp_width and len(dec.exp) else t_exp
+            mx.d.comb += x.eq(Mux(p.any(), xe, 0))
+            # The activation's sign (a zero or special activation has p = 0: any sign).
+            prods.append((p, dec.neg if dec.specials else dec.sig < 0, enc.t_sign[i]))
             xs.append(x)
             if dec.specials:
                 wz, wn = enc.w_zero[i], enc.w_neg[i]
@@ -212,18 +204,50 @@ class BitmodPE(wiring.Component):
                 nan = nan | dec.is_nan | (dec.is_inf & wz)
                 pinf = pinf | (inf & ~(dec.neg ^ wn))
                 ninf = ninf | (inf & (dec.neg ^ wn))
-        xmax = _max(m, xs, xw, "xmax")
-        f = cfg.lane_frac_bits
         lw = cfg.lane_bits
-        for i, (p, aneg, tsign) in enumerate(prods):
-            delta = Signal(xw, name=f"delta_{i}")
-            m.d.comb += delta.eq(xmax - xs[i])
-            q = Signal(lw, name=f"q_{i}")
-            m.d.comb += q.eq(Cat(Const(0, f), p) >> delta if f else p >> delta)
+        lanes = []
+        negs = []
+        if exact:
+            # Exact: Q_i = (P_i << x_max_cfg) >> (x_max - x_i) = P_i << x_i; no max tree, no
+            # deltas, and the accumulator needs no alignment shift.
+            xmax: Value = Const(0, xw)
+            for i, (p, aneg, tsign) in enumerate(prods):
+                q = Signal(lw, name=f"q_{i}")
+                mul.d.comb += q.eq(
+                    shift_left(mul, Cat(p, Const(0, 1)), xs[i], width=lw + 1, name=f"q_{i}_sl")
+                )
+                negs.append((q, aneg ^ tsign))
+        else:
+            xmax = _max(mx, xs, xw, "xmax")
+            f = cfg.lane_frac_bits
+            # A shift by >= lw empties the lane: the delta saturates to a shifter of
+            # bit_length(lw) stages (4 for fp16's 14-bit lanes, not the 6 of a delta).
+            sat = (lw).bit_length()
+            for i, (p, aneg, tsign) in enumerate(prods):
+                delta = Signal(xw, name=f"delta_{i}")
+                mx.d.comb += delta.eq(xmax - xs[i])
+                dsat = Signal(min(sat, xw), name=f"delta_sat_{i}")
+                if sat < xw:
+                    mx.d.comb += dsat.eq(Mux(delta[sat:].any(), (1 << sat) - 1, delta[:sat]))
+                else:
+                    mx.d.comb += dsat.eq(delta)
+                q = Signal(lw, name=f"q_{i}")
+                mul.d.comb += q.eq(Cat(Const(0, f), p) >> dsat if f else p >> dsat)
+                negs.append((q, aneg ^ tsign))
+        # The product sign: -q = ~q + 1; the ones' complements go into the tree and the
+        # +1s are added once, as a count, next to it.
+        for i, (q, neg) in enumerate(negs):
             lane = Signal(signed(lw + 1), name=f"lane_{i}")
-            m.d.comb += lane.eq(Mux(aneg ^ tsign, -q, q))
+            mul.d.comb += lane.eq(Cat(q ^ neg.replicate(lw), neg))
             lanes.append(lane)
-        tree = _sum(m, lanes, cfg.tree_bits, "tree")
+        ones = Signal(range(d + 1), name="neg_count")
+        count: Value = negs[0][1]
+        for _, n in negs[1:]:
+            count = count + n
+        mul.d.comb += ones.eq(count)
+        tree_sum = _sum(mul, lanes, cfg.tree_bits, "tree")
+        tree = Signal(signed(cfg.tree_bits), name="tree")
+        mul.d.comb += tree.eq(tree_sum + ones)
 
         # ---------------------------------------------------------------- cycle-sum register
         st_valid = Signal()
@@ -236,38 +260,39 @@ class BitmodPE(wiring.Component):
         st_scale = Signal(SCALE_BITS)
         with m.If(advance):
             m.d.sync += [
-                st_valid.eq(op_valid),
-                st_first.eq(op_first & (step == 0)),
-                st_last.eq(op_last & enc.last_step),
+                st_valid.eq(go),
+                st_first.eq((bcnt == 0) & (step == 0)),
+                st_last.eq(last_beat & enc.last_step),
                 st_s.eq(tree),
-                st_x.eq(xmax),
                 st_sigma.eq(enc.sigma),
                 st_flags.eq(Cat(nan, pinf, ninf, ~enc.type_ok)),
-                st_scale.eq(op_scale),
+                st_scale.eq(m_scale),
             ]
+            if not exact:
+                m.d.sync += st_x.eq(xmax)
 
         # ---------------------------------------------------------------- group accumulator
         acc_flags = Signal(FLAG_BITS)
         new_flags = Signal(FLAG_BITS)
         m.d.comb += new_flags.eq(Mux(st_first, 0, acc_flags) | st_flags)
-        acc_a, acc_e, new_a, new_e = self._accumulator(m, st_first, st_s, st_x, st_sigma)
+        acc_a, acc_e, new_a, new_e = self._accumulator(macc, st_first, st_s, st_x, st_sigma)
 
         # ---------------------------------------------------------------- dequantizer
         out_free = Signal()
-        dq_cnt = Signal(range(SCALE_BITS + 1))
+        dq_cnt = Signal(range(SCALE_BITS))
         dq_free = Signal()
         load = Signal()
         m.d.comb += [
             out_free.eq(~self.out_valid | self.out_ready),
-            dq_free.eq((dq_cnt == 0) | ((dq_cnt == 1) & out_free)),
+            dq_free.eq((dq_cnt == 0) & out_free),
             advance.eq(~(st_valid & st_last & ~dq_free)),
             load.eq(st_valid & st_last & advance),
         ]
-        with m.If(st_valid & advance & ~st_last):
-            m.d.sync += [acc_a.eq(new_a), acc_flags.eq(new_flags)]
+        with macc.If(st_valid & advance & ~st_last):
+            macc.d.sync += [acc_a.eq(new_a), acc_flags.eq(new_flags)]
             if acc_e is not None:
-                m.d.sync += acc_e.eq(new_e)
-        self._dequant(m, load, dq_cnt, out_free, new_a, new_e, new_flags, st_scale)
+                macc.d.sync += acc_e.eq(new_e)
+        self._dequant(mdq, load, dq_cnt, out_free, new_a, new_e, new_flags, st_scale)
         return m
 
     def _accumulator(
@@ -279,12 +304,9 @@ class BitmodPE(wiring.Component):
             w = cfg.acc_bits
             acc = Signal(signed(w), name="acc")
             aligned = Signal(signed(w), name="acc_term")
-            right = Signal(range(cfg.x_max + 1), name="acc_right")
-            m.d.comb += right.eq(cfg.x_max - x)
-            shifted = Signal(signed(cfg.tree_bits), name="acc_sr")
-            m.d.comb += shifted.eq(s >> right)
-            # The term fits the accumulator (the group bound covers every cycle's value).
-            m.d.comb += aligned.eq(shift_left(m, shifted, sigma, width=w, name="acc_sl"))
+            # The cycle sum is already in activation LSBs (lanes are P << x); the term
+            # fits the accumulator (the group bound covers every cycle's value).
+            m.d.comb += aligned.eq(shift_left(m, s, sigma, width=w, name="acc_sl"))
             new = Signal(signed(w), name="acc_next")
             m.d.comb += new.eq(Mux(first, 0, acc) + aligned)
             return acc, None, new, None
@@ -302,21 +324,26 @@ class BitmodPE(wiring.Component):
         dd = Signal(signed(dw), name="acc_d")
         m.d.comb += dd.eq(x + lshift - ea)
         sh_bits = cw.bit_length()
-        d_a = Signal(range(cw + 1), name="acc_da")
-        d_t = Signal(range(cw + 1), name="acc_dt")
-        with m.If(~empty):
-            with m.If(dd >= 0):
-                m.d.comb += d_a.eq(Mux(dd > cw, cw, dd[:sh_bits]))
-            with m.Else():
-                neg = Signal(dw, name="acc_negd")
-                m.d.comb += neg.eq(-dd)
-                m.d.comb += d_t.eq(Mux(neg > cw, cw, neg[:sh_bits]))
-        a_w = Signal(signed(cw), name="acc_aw")
-        t_w = Signal(signed(cw), name="acc_tw")
+        # One alignment shifter: the operand with the lower LSB exponent (the term when
+        # dd >= 0 or the accumulator is empty, else the accumulator) stays, the other is
+        # shifted right by |dd| (clamped; any shift >= cw gives the sign).
+        t_big = Signal(name="acc_t_big")
+        m.d.comb += t_big.eq(empty | (dd >= 0))
+        mag_d = Signal(dw, name="acc_magd")
+        m.d.comb += mag_d.eq(Mux(dd >= 0, dd, -dd))
+        amt = Signal(range(cw + 1), name="acc_amt")
+        m.d.comb += amt.eq(Mux(mag_d > cw, cw, mag_d[:sh_bits]))
+        a_l = Signal(signed(cw), name="acc_al")
+        m.d.comb += a_l.eq(Cat(Const(0, lshift), a).as_signed())
+        big = Signal(signed(cw), name="acc_big")
+        small = Signal(signed(cw), name="acc_small")
         m.d.comb += [
-            a_w.eq(Mux(empty, 0, Cat(Const(0, lshift), a).as_signed() >> d_a)),
-            t_w.eq(t >> d_t),
+            big.eq(Mux(t_big, t, a_l)),
+            small.eq(Mux(t_big, Mux(empty, 0, a_l), t)),
         ]
+        a_w = Signal(signed(cw), name="acc_aligned")
+        t_w = big
+        m.d.comb += a_w.eq(small >> amt)
         r = Signal(signed(cw + 1), name="acc_r")
         m.d.comb += r.eq(a_w + t_w)
         bits = _signed_bits(m, r, "acc_r")
@@ -330,11 +357,19 @@ class BitmodPE(wiring.Component):
         shifted = Signal(accb, name="acc_shifted")
         nearest = cfg.acc_rounding is AccRounding.NEAREST
         rbit = Signal(name="acc_round_bit") if nearest else None
-        with m.Switch(k):
-            for kk in range(cw + 2 - accb):
-                with m.Case(kk):
-                    m.d.comb += shifted.eq(r[kk : kk + accb])
-                    if rbit is not None and kk:
+        # A logarithmic right shifter (len(k) stages) rather than a (cw + 2 - accb)-way
+        # multiplexer per bit.
+        cur: Value = r
+        for i in range(len(k)):
+            amount = 1 << i
+            nxt = Signal(signed(cw + 1), name=f"acc_rsh_{i}")
+            m.d.comb += nxt.eq(Mux(k[i], Cat(cur[amount:], cur[-1].replicate(amount)), cur))
+            cur = nxt
+        m.d.comb += shifted.eq(cur[:accb])
+        if rbit is not None:
+            with m.Switch(k):
+                for kk in range(1, cw + 2 - accb):
+                    with m.Case(kk):
                         # Round to nearest even: round bit and (sticky or LSB).
                         sticky = r[: kk - 1].any() if kk > 1 else Const(0, 1)
                         m.d.comb += rbit.eq(r[kk - 1] & (sticky | r[kk]))
@@ -366,58 +401,65 @@ class BitmodPE(wiring.Component):
         flags_in: Value,
         scale_in: Value,
     ) -> None:
-        """Bit-serial dequantizer (one scale bit per cycle) and the output register."""
+        """Bit-serial dequantizer (one scale bit per cycle) working in the output register.
+
+        The load edge does the first shift-add step, the next 7 edges the others; the
+        product register is ``out_man`` itself (``out_valid`` rises with the last step), so
+        a result holds the dequantizer until it is taken.
+        """
         cfg = self.config
         exact = cfg.mode is PEMode.EXACT
         ow = cfg.out_man_bits
         dq_a = Signal(signed(cfg.acc_bits), name="dq_a")
-        dq_s = Signal(SCALE_BITS, name="dq_scale")
+        dq_s = Signal(SCALE_BITS - 1, name="dq_scale")
         dq_p = Signal(signed(ow), name="dq_p")
         dq_flags = Signal(FLAG_BITS, name="dq_flags")
-        dq_zero = Signal(name="dq_scale_zero")
-        nxt = Signal(signed(ow), name="dq_next")
-        dq_e = None if exact else Signal(cfg.acc_exp_bits, name="dq_exp")
-        if exact:
-            # MSB first: P = 2 P + bit * A (exact: ow = acc + 8 bits).
-            m.d.comb += nxt.eq((dq_p << 1) + Mux(dq_s[-1], dq_a, 0))
-        else:
+        dq_e = None if exact else Signal(cfg.out_exp_bits, name="dq_exp")
+
+        def shift_add(p: Value, bit: Value, a: Value) -> Value:
+            if exact:
+                # MSB first: P = 2 P + bit * A (exact: ow = acc + 8 bits).
+                return (p << 1) + Mux(bit, a, 0)
             # LSB first: P = (P + bit * (A << (ow - acc))) >> 1 drops one bit per cycle.
             up = ow - cfg.acc_bits
-            addend = Cat(Const(0, up), dq_a).as_signed() if up else dq_a
+            addend = Cat(Const(0, up), a).as_signed() if up else a
             # With up >= 1 the addend's LSB is 0, so the sum's LSB is P's and no carry
             # leaves it: the shifted sum is P[1:] + addend[1:] (P[0] is dropped).
             if up:
-                m.d.comb += nxt.eq(dq_p[1:].as_signed() + Mux(dq_s[0], addend[1:].as_signed(), 0))
-            else:
-                wide = Signal(signed(ow + 1), name="dq_sum")
-                m.d.comb += wide.eq(dq_p + Mux(dq_s[0], addend, 0))
-                m.d.comb += nxt.eq(wide[1:])
+                return p[1:].as_signed() + Mux(bit, addend[1:].as_signed(), 0)
+            wide = Signal(signed(ow + 1), name="dq_sum")
+            m.d.comb += wide.eq(p + Mux(bit, addend, 0))
+            return wide[1:]
+
+        nxt = Signal(signed(ow), name="dq_next")
+        first = Signal(signed(ow), name="dq_first")
+        m.d.comb += [
+            nxt.eq(shift_add(dq_p, dq_s[-1] if exact else dq_s[0], dq_a)),
+            first.eq(shift_add(Const(0, signed(ow)), scale_in[-1] if exact else scale_in[0], a_in)),
+            self.out_man.eq(dq_p),
+            self.out_flags.eq(dq_flags),
+        ]
+        if dq_e is not None:
+            m.d.comb += self.out_exp.eq(dq_e)
         step = Signal(name="dq_step")
-        m.d.comb += step.eq((cnt != 0) & ((cnt != 1) | out_free))
+        m.d.comb += step.eq(cnt != 0)
         with m.If(step):
             m.d.sync += [cnt.eq(cnt - 1), dq_p.eq(nxt)]
             m.d.sync += dq_s.eq(dq_s << 1 if exact else dq_s >> 1)
+        with m.If(step & (cnt == 1)):
+            m.d.sync += self.out_valid.eq(1)
         with m.If(self.out_valid & self.out_ready):
             m.d.sync += self.out_valid.eq(0)
-        with m.If(step & (cnt == 1)):
-            # +inf and -inf both seen, or an infinity times scale 0: NaN.
-            inf = dq_flags[1] | dq_flags[2]
-            nan = dq_flags[0] | (dq_flags[1] & dq_flags[2]) | (dq_zero & inf)
-            m.d.sync += [
-                self.out_valid.eq(1),
-                self.out_man.eq(nxt),
-                self.out_flags.eq(Cat(nan, dq_flags[1:])),
-            ]
-            if dq_e is not None:
-                m.d.sync += self.out_exp.eq(dq_e + cfg.dequant_drop_bits)
         with m.If(load):
+            # +inf and -inf both seen, or an infinity times scale 0: NaN.
+            inf = flags_in[1] | flags_in[2]
+            nan = flags_in[0] | (flags_in[1] & flags_in[2]) | ((scale_in == 0) & inf)
             m.d.sync += [
-                cnt.eq(SCALE_BITS),
+                cnt.eq(SCALE_BITS - 1),
                 dq_a.eq(a_in),
-                dq_s.eq(scale_in),
-                dq_p.eq(0),
-                dq_flags.eq(flags_in),
-                dq_zero.eq(scale_in == 0),
+                dq_s.eq(scale_in[:-1] if exact else scale_in[1:]),
+                dq_p.eq(first),
+                dq_flags.eq(Cat(nan, flags_in[1:])),
             ]
-            if dq_e is not None:
-                m.d.sync += dq_e.eq(e_in)
+            if dq_e is not None and e_in is not None:
+                m.d.sync += dq_e.eq(e_in + cfg.dequant_drop_bits)

@@ -37,6 +37,9 @@ class Decoder(wiring.Component):
         Raw code.
     sig : Out(signed(fmt.sig_exp.sig_width))
         Signed significand; 0 for NaN and infinity codes.
+    mag : Out(unsigned(fmt.sig_exp.sig_width))
+        ``|sig|``, formed without negating twice (a minifloat's magnitude is its fields;
+        sign-magnitude datapaths read it, unused it costs nothing after synthesis).
     exp : Out(unsigned(exp_width(fmt)))
         Exponent offset in ``[0, fmt.sig_exp.exp_max]``; only present when ``exp_max > 0``.
     is_nan, is_inf, neg : Out(unsigned(1))
@@ -67,6 +70,7 @@ class Decoder(wiring.Component):
         members: dict[str, wiring.Member] = {
             "code": In(unsigned(fmt.bits)),
             "sig": Out(signed(self.sig_width)),
+            "mag": Out(unsigned(self.sig_width)),
         }
         if self.exp_width:
             members["exp"] = Out(unsigned(self.exp_width))
@@ -87,7 +91,7 @@ class Decoder(wiring.Component):
             # The code is the two's complement pattern (or the unsigned value): zero or sign
             # extension to sig_width is the whole decoder.
             code = self.code.as_signed() if fmt.signed else self.code
-            m.d.comb += self.sig.eq(code)
+            m.d.comb += [self.sig.eq(code), self.mag.eq(abs(code))]
         else:
             self._table(m, fmt)
         return m
@@ -95,7 +99,8 @@ class Decoder(wiring.Component):
     def _table(self, m: Module, fmt: Format) -> None:
         """Constant lookup of ``sig_exp.sig`` (every such format has ``exp == 0``)."""
         table = Array(Const(int(v), signed(self.sig_width)) for v in fmt.sig_exp.sig)
-        m.d.comb += self.sig.eq(table[self.code])
+        mags = Array(Const(abs(int(v)), unsigned(self.sig_width)) for v in fmt.sig_exp.sig)
+        m.d.comb += [self.sig.eq(table[self.code]), self.mag.eq(mags[self.code])]
 
     def _minifloat(self, m: Module, fmt: MinifloatFormat) -> None:
         e, man = fmt.exp_bits, fmt.man_bits
@@ -123,7 +128,7 @@ class Decoder(wiring.Component):
         mag = Cat(mant, normal)
         live = ~special
         with m.If(live):
-            m.d.comb += self.sig.eq(Mux(sign, -mag, mag))
+            m.d.comb += [self.sig.eq(Mux(sign, -mag, mag)), self.mag.eq(mag)]
         if self.exp_width:
             # exp = max(E, 1) - 1: the subnormal exponent equals the smallest normal one.
             with m.If(normal & live):
