@@ -51,7 +51,9 @@ def test_activity_library_adds_roots_and_keeps_every_number() -> None:
         for pname, p in old_pins.items():
             assert new_pins[pname].attr("capacitance") == p.attr("capacitance")
             old_t = [t.complex("values") for g in p.groups("timing") for t in g.groups()]
-            new_t = [t.complex("values") for g in new_pins[pname].groups("timing") for t in g.groups()]
+            new_t = [
+                t.complex("values") for g in new_pins[pname].groups("timing") for t in g.groups()
+            ]
             assert old_t == new_t
 
 
@@ -87,13 +89,14 @@ def test_opensta_prices_the_measured_activity_like_hwgen(tmp_path: Path) -> None
                         for p in cell.inputs
                     ]
                     values[n] = np.array(
-                        [fn.evaluate(dict(zip(cell.inputs, col))) for col in zip(*env)]
+                        [fn.evaluate(dict(zip(cell.inputs, c, strict=True))) for c in zip(*env, strict=True)]
                         if env
                         else [fn.evaluate({})] * cycles,
                         dtype=bool,
                     )
     times = {
-        n: (np.flatnonzero(v[1:] != v[:-1]) + 1).astype(np.int64) * period for n, v in values.items()
+        n: (np.flatnonzero(v[1:] != v[:-1]) + 1).astype(np.int64) * period
+        for n, v in values.items()
     }
     duty = {n: float(v.mean()) for n, v in values.items()}
     act = energy.NetActivity(times=times, duty=duty, cycles=cycles)
