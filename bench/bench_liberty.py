@@ -1,4 +1,4 @@
-"""Embedded 18-cell library vs the full sky130_fd_sc_hd tt library, on a set of designs.
+"""Embedded 44-cell library vs the full sky130_fd_sc_hd tt library, on a set of designs.
 
 Each design goes through the same ASIC flow (Yosys mapping, OpenSTA timing) on hwgen's
 embedded library and on the full SkyWater sky130_fd_sc_hd tt library
