@@ -88,10 +88,9 @@ def test_opensta_prices_the_measured_activity_like_hwgen(tmp_path: Path) -> None
                         values.get(net.net(i.pins[p]), np.zeros(cycles, dtype=bool))
                         for p in cell.inputs
                     ]
+                    rows = zip(*env, strict=True) if env else [()] * cycles
                     values[n] = np.array(
-                        [fn.evaluate(dict(zip(cell.inputs, c, strict=True))) for c in zip(*env, strict=True)]
-                        if env
-                        else [fn.evaluate({})] * cycles,
+                        [fn.evaluate(dict(zip(cell.inputs, c, strict=True))) for c in rows],
                         dtype=bool,
                     )
     times = {
