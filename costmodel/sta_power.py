@@ -261,8 +261,8 @@ def sta_power(
                 else:
                     d = w.get(g.related_pin, 0.0) / per_related[g.related_pin]
                 roots.append((f"{inst.name}/{weight_pin(name, j)}", 0.0, d))
-    for k, (pin, act, d) in enumerate(roots):
-        p = _tcl_name(pin)
+    for k, (root_name, act, d) in enumerate(roots):
+        p = _tcl_name(root_name)
         lines.append(f"make_net hwgen_root_{k}")
         lines.append(f"connect_pin hwgen_root_{k} {p}")
         lines.append(f"sta::set_power_pin_activity [get_pins {p}] {act:.9g} {d:.9g}")
