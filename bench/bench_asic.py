@@ -2,7 +2,7 @@
 
 Three tables, all measured in this run:
 
-1. **Libraries**: each MAC through the ASIC flow on hwgen's embedded 18-cell library and on
+1. **Libraries**: each MAC through the ASIC flow on hwgen's embedded 44-cell library and on
    the full sky130_fd_sc_hd tt library (``/work/shared/reference/liberty``; cell models for
    its energy simulation derived by :func:`hwgen.costmodel.liberty.models.write_cell_models`):
    area, critical path and energy per MAC (Gaussian operands), embedded / full ratios, and
@@ -48,7 +48,7 @@ def _rank(values: list[float]) -> list[int]:
 
 
 def libraries(root: Path, energy: bool) -> None:
-    print("== embedded (hwgen_sky130hd, 18 cells) vs full sky130_fd_sc_hd tt")
+    print("== embedded (hwgen_sky130hd, 44 cells) vs full sky130_fd_sc_hd tt")
     if not FULL.is_file():
         print(f"(skipped: {FULL} not present)")
         return

@@ -38,7 +38,7 @@ __all__ = ["CostOptions", "Target", "estimate_cost"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 #: Bumped when a flow changes in a way the tool versions do not show.
-FLOW_VERSION = 1
+FLOW_VERSION = 2
 
 
 class Target(enum.StrEnum):
@@ -306,7 +306,7 @@ def _asic(ddir, man, opts, liberty, models, spec, rtl, root) -> CostReport:
         priced = energy.price_activity(net, lib, act, clock_mhz=opts.clock_mhz)
         check = energy.opensta_power(synth, net, act, clock=man.clock, clock_mhz=opts.clock_mhz)
         res = energy.energy_result(
-            priced, macs=act.cycles, clock_mhz=opts.clock_mhz, opensta_power_mw=check["total_mw"]
+            priced, macs=act.cycles, clock_mhz=opts.clock_mhz, opensta_power_mw=check.total_mw
         )
         fields.update(
             energy_pj_per_mac=res.energy_pj_per_mac,
@@ -314,7 +314,10 @@ def _asic(ddir, man, opts, liberty, models, spec, rtl, root) -> CostReport:
             energy_switching_pj_per_mac=res.switching_pj_per_mac,
             energy_leakage_pj_per_mac=res.leakage_pj_per_mac,
             power_mw=res.power_mw,
-            opensta_power_mw=round(check["total_mw"], 6),
+            opensta_power_mw=round(check.total_mw, 6),
+            opensta_internal_mw=round(check.internal_mw, 6),
+            opensta_switching_mw=round(check.switching_mw, 6),
+            opensta_leakage_mw=round(check.leakage_mw, 9),
             clock_mhz=opts.clock_mhz,
             cycles_per_mac=res.cycles_per_mac,
             activity=spec.label,
@@ -340,11 +343,15 @@ def _asic(ddir, man, opts, liberty, models, spec, rtl, root) -> CostReport:
         ):
             sources[k] = sim
         sources["opensta_power_mw"] = Provenance(
-            flow="OpenSTA report_power -instances at activity 0 and 1, evaluated at the "
-            "measured activity of each instance",
+            flow="OpenSTA report_power with the simulated activity of every net and the "
+            "measured share of each arc set on root pins",
             tool=timing.tool,
             library=lib.label,
+            note="internal power x 0.5: OpenSTA 2.0.17 prices a transition with the sum of "
+            "the rise and fall energies",
         )
+        for k in ("opensta_internal_mw", "opensta_switching_mw", "opensta_leakage_mw"):
+            sources[k] = sources["opensta_power_mw"]
     return CostReport(
         top=man.top,
         target="asic",

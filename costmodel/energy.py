@@ -26,8 +26,9 @@ Flow (``docs/cost.md``):
 
    Transition times come from the library's transition tables, propagated from the
    inputs (0 ns) through the netlist at the same loads.
-4. Cross-check: OpenSTA's per-instance ``report_power`` of the same netlist, evaluated at
-   the measured activity of each instance (:func:`opensta_power` says how and why).
+4. Cross-check: OpenSTA's ``report_power`` of the same netlist given the measured activity
+   of every net and the measured share of each arc (:func:`opensta_power`,
+   :mod:`hwgen.costmodel.sta_power`), internal, switching and leakage separately.
 """
 
 from __future__ import annotations
@@ -43,13 +44,12 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.costmodel.activity import ActivitySpec, operand_streams
-from hwgen.costmodel.asic import AsicSynthesis, library_text
+from hwgen.costmodel.asic import AsicSynthesis
 from hwgen.costmodel.liberty.library import Cell, Library
 from hwgen.costmodel.netlist import Netlist, parse_netlist
-from hwgen.costmodel.sta import sta_prelude
+from hwgen.costmodel.sta_power import StaPower, sta_power
 from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
-from hwgen.tools.opensta import run_sta
 from hwgen.tools.scratch import scratch_dir
 
 __all__ = [
@@ -315,12 +315,19 @@ def _loads(net: Netlist, lib: Library) -> _Loads:
                 driver[n] = (i, pin)
             else:
                 fanout[n].append((i, pin))
+    # Output ports are loads too (the next block's input): they count as fanout for the
+    # wire-load estimate, with no pin capacitance of their own (as OpenSTA counts them).
+    port_loads: dict[str, int] = defaultdict(int)
+    for port, (direction, width) in net.ports.items():
+        if direction == "output":
+            for b in range(width):
+                port_loads[net.net(port if width == 1 else f"{port}[{b}]")] += 1
     cap: dict[str, float] = {}
     for n in set(fanout) | set(driver):
         loads = fanout.get(n, [])
-        c = sum(lib.cells[net.instances[i].cell].pins[p].cap_pf for i, p in loads)
+        c = sum(lib.cells[net.instances[i].cell].pins[p].rise_cap_pf for i, p in loads)
         if lib.wire_load is not None:
-            c += lib.wire_load.cap_pf(len(loads))
+            c += lib.wire_load.cap_pf(len(loads) + port_loads.get(n, 0))
         cap[n] = c
     # Transition times: sequential outputs from a 0 ns clock, then combinational cells in
     # topological order (Kahn), each output taking the slowest arc.
@@ -382,6 +389,90 @@ def _mean_energy(groups, *, slew: float, load: float) -> float:
     return sum(vals) / len(vals) if vals else 0.0
 
 
+def instance_energies(
+    net: Netlist, lib: Library, act: NetActivity
+) -> dict[str, tuple[float, float, float]]:
+    """Energy of each instance over the simulated window and its leakage.
+
+    Returns
+    -------
+    dict
+        Instance name -> (internal pJ, switching pJ of the nets it drives, leakage nW).
+    """
+    loads = _loads(net, lib)
+    v = lib.voltage_v
+    out: dict[str, tuple[float, float, float]] = {}
+    for inst in net.instances:
+        cell: Cell = lib.cells[inst.cell]
+        internal = 0.0
+        switching = 0.0
+        for pin_name, pin in cell.pins.items():
+            n = net.net(inst.pins.get(pin_name, ""))
+            if pin.direction == "output":
+                if pin_name in inst.pins:
+                    switching += (
+                        0.5 * loads.cap.get(n, 0.0) * lib.cap_unit_pf * v * v * act.toggles(n)
+                    )
+                internal += _output_internal(inst, cell, pin, n, net, loads, act)
+            else:
+                groups = [g for g in pin.internal_power if g.related_pin is None]
+                if not groups:
+                    continue
+                toggles = 2 * act.cycles if pin.clock else act.toggles(n)
+                internal += toggles * _mean_energy(groups, slew=loads.slew.get(n, 0.0), load=0.0)
+        if cell.leakage_nw is not None:
+            leak = cell.leakage_nw
+        elif cell.leakage_states:
+            leak = float(np.mean([val for _, val in cell.leakage_states]))
+        else:
+            leak = 0.0
+        out[inst.name] = (internal * lib.energy_unit_pj, switching, leak)
+    return out
+
+
+def arc_weights(inst, cell: Cell, pin, n: str, net: Netlist, act: NetActivity) -> dict[str, float]:
+    """Fraction of an output's transitions charged to each related pin's arc.
+
+    Each transition goes to the inputs that switched at the same instant (in equal parts;
+    a flip-flop's clock pin at every transition); one with no simultaneous input event
+    (impossible in a zero-delay simulation) goes to all arcs in equal parts. The fractions
+    sum to 1 (empty for an output that never switched or has no arcs).
+    """
+    t_out = act.times.get(n)
+    if t_out is None or not len(t_out):
+        return {}
+    related = list(dict.fromkeys(g.related_pin or "" for g in pin.internal_power))
+    related = [r for r in related if r in inst.pins]
+    if not related:
+        return {}
+    hits = np.zeros((len(related), len(t_out)), dtype=bool)
+    for k, r in enumerate(related):
+        t_in = act.times.get(net.net(inst.pins[r]))
+        if cell.pins[r].clock:
+            hits[k] = True  # a flip-flop output changes on the clock edge
+        elif t_in is not None and len(t_in):
+            hits[k] = np.isin(t_out, t_in)
+    count = hits.sum(axis=0)
+    weights = np.where(count > 0, hits / np.maximum(count, 1), 1.0 / len(related))
+    return {r: float(weights[k].sum()) / len(t_out) for k, r in enumerate(related)}
+
+
+def _output_internal(inst, cell: Cell, pin, n: str, net: Netlist, loads: _Loads, act) -> float:
+    """Internal energy (library units) of the transitions of one output pin."""
+    weights = arc_weights(inst, cell, pin, n, net, act)
+    if not weights:
+        return 0.0
+    by_related: dict[str, list] = defaultdict(list)
+    for g in pin.internal_power:
+        by_related[g.related_pin or ""].append(g)
+    load = loads.cap.get(n, 0.0)
+    total = 0.0
+    for r, w in weights.items():
+        slew = loads.slew.get(net.net(inst.pins[r]), 0.0)
+        total += w * _mean_energy(by_related[r], slew=slew, load=load)
+    return total * act.toggles(n)
+
+
 def price_activity(
     net: Netlist, lib: Library, act: NetActivity, *, clock_mhz: float
 ) -> dict[str, float]:
@@ -392,67 +483,11 @@ def price_activity(
     dict
         ``internal_pj``, ``switching_pj`` (whole window), ``leakage_nw`` (total static power).
     """
-    loads = _loads(net, lib)
-    internal = 0.0
-    for inst in net.instances:
-        cell: Cell = lib.cells[inst.cell]
-        for pin_name, pin in cell.pins.items():
-            n = net.net(inst.pins.get(pin_name, ""))
-            if pin.direction == "output":
-                t_out = act.times.get(n)
-                if t_out is None or not len(t_out):
-                    continue
-                by_related: dict[str, list] = defaultdict(list)
-                for g in pin.internal_power:
-                    by_related[g.related_pin or ""].append(g)
-                related = [r for r in by_related if r in inst.pins]
-                if not related:
-                    continue
-                load = loads.cap.get(n, 0.0)
-                energies = {
-                    r: _mean_energy(
-                        by_related[r], slew=loads.slew.get(net.net(inst.pins[r]), 0.0), load=load
-                    )
-                    for r in related
-                }
-                hits = np.zeros((len(related), len(t_out)), dtype=bool)
-                for k, r in enumerate(related):
-                    src = net.net(inst.pins[r])
-                    t_in = act.times.get(src)
-                    if cell.pins[r].clock:
-                        hits[k] = True  # a flip-flop output changes on the clock edge
-                    elif t_in is not None and len(t_in):
-                        hits[k] = np.isin(t_out, t_in)
-                count = hits.sum(axis=0)
-                # An output event with no simultaneous input event cannot happen in a
-                # zero-delay simulation; price it at the mean arc to stay conservative.
-                weights = np.where(count > 0, hits / np.maximum(count, 1), 1.0 / len(related))
-                e = np.array([energies[r] for r in related])
-                internal += float((weights * e[:, None]).sum())
-            else:
-                groups = [g for g in pin.internal_power if g.related_pin is None]
-                if not groups:
-                    continue
-                if pin.clock:
-                    toggles = 2 * act.cycles
-                else:
-                    toggles = act.toggles(n)
-                internal += toggles * _mean_energy(groups, slew=loads.slew.get(n, 0.0), load=0.0)
-    v = lib.voltage_v
-    switching = 0.0
-    for n in loads.driver:
-        switching += 0.5 * loads.cap.get(n, 0.0) * lib.cap_unit_pf * v * v * act.toggles(n)
-    leakage_nw = 0.0
-    for inst in net.instances:
-        cell = lib.cells[inst.cell]
-        if cell.leakage_nw is not None:
-            leakage_nw += cell.leakage_nw
-        elif cell.leakage_states:
-            leakage_nw += float(np.mean([val for _, val in cell.leakage_states]))
+    per = instance_energies(net, lib, act).values()
     return {
-        "internal_pj": internal * lib.energy_unit_pj,
-        "switching_pj": switching,
-        "leakage_nw": leakage_nw,
+        "internal_pj": sum(e[0] for e in per),
+        "switching_pj": sum(e[1] for e in per),
+        "leakage_nw": sum(e[2] for e in per),
     }
 
 
@@ -479,84 +514,35 @@ def energy_result(
     )
 
 
-OPENSTA_2019_INTERNAL_FACTOR = 0.5
-"""OpenSTA 2.0.17 sums rise and fall internal energies per transition (see opensta_power)."""
-_INSTANCE_ROW = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
-
-
-def _instance_powers(text: str) -> dict[str, tuple[float, float, float]]:
-    """``report_power -instances`` rows: name -> (internal, switching, leakage) in W."""
-    rows: dict[str, tuple[float, float, float]] = {}
-    for line in text.splitlines():
-        m = _INSTANCE_ROW.match(line)
-        if m is None:
-            continue
-        try:
-            internal, switching, leakage, _total = (float(m.group(i)) for i in range(1, 5))
-        except ValueError:
-            continue
-        rows[m.group(5)] = (internal, switching, leakage)
-    return rows
-
-
 def opensta_power(
     synth: AsicSynthesis, net: Netlist, act: NetActivity, *, clock: str, clock_mhz: float
-) -> dict[str, float]:
-    """OpenSTA's power of the netlist at the measured activity (mW), the cross-check.
+) -> StaPower:
+    """OpenSTA's power of the netlist at the measured activity of every net: the check.
 
-    OpenSTA 2.0.17 (Debian) cannot take a per-pin activity: it re-derives every cell
-    output's activity from the cell function, overwriting values set on the pin (its
-    ``set_power_activity -pins`` wrapper also fails, and a library without functions
-    crashes it). Its per-instance power is linear in the activity of the pins, though, so
-    the cross-check asks OpenSTA for each instance's internal, switching and leakage power
-    at a global activity of 0 and of 1 transition per clock period (duty 0.5; clock pins
-    keep their 2 transitions per period), and evaluates that line at the activity our
-    simulation measured on the instance's output. What this checks is everything but the
-    activity: table lookups, transition times, loads, wire-load caps and units.
+    OpenSTA gets each net's transitions per clock and duty, and each arc's share of its
+    output's transitions (:func:`arc_weights`), through root pins it cannot overwrite
+    (:mod:`hwgen.costmodel.sta_power`); it prices them with its own lookups, slews and
+    loads. Internal, switching and leakage power are compared separately.
     """
-    cycles = max(act.cycles, 1)
-    script = "\n".join(
-        [
-            sta_prelude(synth, clock, 1000.0 / clock_mhz),
-            "set_power_activity -global -activity 0 -duty 0.5",
-            "puts HWGEN_ACTIVITY_0",
-            "report_power -instances [get_cells *] -digits 10",
-            "set_power_activity -global -activity 1 -duty 0.5",
-            "puts HWGEN_ACTIVITY_1",
-            "report_power -instances [get_cells *] -digits 10",
-        ]
-    )
-    run = run_sta(
-        script,
-        inputs={"cells.lib": library_text(synth.library), "netlist.v": synth.netlist},
-        label=f"OpenSTA power of {synth.top}",
-    )
-    text0, _, text1 = run.stdout.partition("HWGEN_ACTIVITY_1")
-    at0, at1 = _instance_powers(text0), _instance_powers(text1)
-    if len(at0) != len(net.instances) or len(at1) != len(net.instances):
-        raise HwgenError(
-            f"OpenSTA power of {synth.top}: report_power listed {len(at1)} of "
-            f"{len(net.instances)} instances"
-        )
-    internal = switching = leakage = 0.0
     lib = synth.library
+    weights: dict[tuple[str, str], dict[str, float]] = {}
     for inst in net.instances:
-        outs = [p for p in lib.cells[inst.cell].outputs if p in inst.pins]
-        a = max((act.toggles(net.net(inst.pins[p])) / cycles for p in outs), default=0.0)
-        p0, p1 = at0[inst.name], at1[inst.name]
-        internal += p0[0] + (p1[0] - p0[0]) * a
-        switching += p0[1] + (p1[1] - p0[1]) * a
-        leakage += p0[2]
-    mw = 1e3
-    raw = internal
-    internal *= OPENSTA_2019_INTERNAL_FACTOR
-    return {
-        "internal_raw_mw": raw * mw,
-        "internal_mw": internal * mw,
-        "switching_mw": switching * mw,
-        "leakage_mw": leakage * mw,
-        "total_mw": (internal + switching + leakage) * mw,
-    }
+        cell = lib.cells[inst.cell]
+        for p in cell.outputs:
+            if p in inst.pins:
+                n = net.net(inst.pins[p])
+                weights[(inst.name, p)] = arc_weights(inst, cell, cell.pins[p], n, net, act)
+    toggles = {n: len(t) for n, t in act.times.items()}
+    return sta_power(
+        synth,
+        net,
+        toggles=toggles,
+        duty=act.duty,
+        weights=weights,
+        cycles=act.cycles,
+        clock=clock,
+        clock_mhz=clock_mhz,
+    )
 
 
 def netlist_of(synth: AsicSynthesis) -> Netlist:

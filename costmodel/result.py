@@ -94,9 +94,10 @@ class CostReport:
         Energy from switching activity, per multiply-accumulate, and its split.
     power_mw, clock_mhz, cycles_per_mac:
         Average power at ``clock_mhz``; one MAC takes ``cycles_per_mac`` clocks.
-    opensta_power_mw:
-        OpenSTA ``report_power`` of the same netlist with the same per-pin activity (the
-        cross-check of ``power_mw``).
+    opensta_power_mw, opensta_internal_mw, opensta_switching_mw, opensta_leakage_mw:
+        OpenSTA ``report_power`` of the same netlist with the same per-net activity and arc
+        shares, and its split (the cross-check of ``power_mw`` and its split; internal
+        power with OpenSTA 2.0.17's rise+fall sum halved, see ``docs/cost.md``).
     activity:
         The operand stream the energy was measured on.
     table_energy_pj_per_mac, table_area_um2:
@@ -135,6 +136,9 @@ class CostReport:
     energy_leakage_pj_per_mac: float | None = None
     power_mw: float | None = None
     opensta_power_mw: float | None = None
+    opensta_internal_mw: float | None = None
+    opensta_switching_mw: float | None = None
+    opensta_leakage_mw: float | None = None
     clock_mhz: float | None = None
     cycles_per_mac: float | None = None
     activity: str | None = None

@@ -76,8 +76,30 @@ def test_energy_per_mac_matches_opensta_and_depends_on_data(tmp_path, monkeypatc
         rel=1e-4,
     )
     assert d["power_mw"] == pytest.approx(d["energy_pj_per_mac"] * 100 * 1e-3, rel=1e-4)
-    assert abs(d["power_mw"] / d["opensta_power_mw"] - 1) < 0.10
+    _assert_split_matches_opensta(d)
     assert d["cycles_per_mac"] == 1 and d["clock_mhz"] == 100
     assert "verilator" in d["source"]["energy_pj_per_mac"]["tool"]
     sparse = estimate_cost(tmp_path / "m", CostOptions(activity="gaussian:zeros=0.75", macs=1000))
     assert sparse.energy_pj_per_mac < 0.8 * dense.energy_pj_per_mac
+
+
+def _assert_split_matches_opensta(d: dict) -> None:
+    """Internal, switching and leakage each within 10 % of OpenSTA at the same activity."""
+    to_mw = d["clock_mhz"] * 1e-3  # pJ per MAC at one MAC per clock -> mW
+    for ours, sta in (
+        ("energy_internal_pj_per_mac", "opensta_internal_mw"),
+        ("energy_switching_pj_per_mac", "opensta_switching_mw"),
+        ("energy_leakage_pj_per_mac", "opensta_leakage_mw"),
+    ):
+        assert abs(d[ours] * to_mw / d[sta] - 1) < 0.10, (ours, d[ours] * to_mw, d[sta])
+    assert abs(d["power_mw"] / d["opensta_power_mw"] - 1) < 0.10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["int8", "fp8_e4m3"])
+def test_energy_split_matches_opensta(tmp_path, monkeypatch, fmt: str) -> None:
+    """INT8 and FP8 E4M3 MACs: each part of the energy within 10 % of OpenSTA."""
+    monkeypatch.setenv("HWGEN_CACHE_DIR", str(tmp_path / "cache"))
+    emit(MacConfig(a_format=fmt, w_format=fmt), tmp_path / "m")
+    r = estimate_cost(tmp_path / "m", CostOptions(activity="gaussian", macs=400))
+    _assert_split_matches_opensta(r.to_dict())

@@ -80,3 +80,107 @@ module hwgen_tie (output wire HI, output wire LO);
 endmodule
 
 `default_nettype wire
+
+module hwgen_nor2b (input wire A, input wire B_N, output wire Y);
+  assign Y = (~A & B_N);
+endmodule
+
+module hwgen_nand2b (input wire A_N, input wire B, output wire Y);
+  assign Y = (A_N) | (~B);
+endmodule
+
+module hwgen_o21a (input wire A1, input wire A2, input wire B1, output wire X);
+  assign X = (A1 & B1) | (A2 & B1);
+endmodule
+
+module hwgen_a21o (input wire A1, input wire A2, input wire B1, output wire X);
+  assign X = (A1 & A2) | (B1);
+endmodule
+
+module hwgen_nand4 (input wire A, input wire B, input wire C, input wire D, output wire Y);
+  assign Y = (~A) | (~B) | (~C) | (~D);
+endmodule
+
+module hwgen_and3 (input wire A, input wire B, input wire C, output wire X);
+  assign X = (A & B & C);
+endmodule
+
+module hwgen_a31oi (input wire A1, input wire A2, input wire A3, input wire B1, output wire Y);
+  assign Y = (~A1 & ~B1) | (~A2 & ~B1) | (~A3 & ~B1);
+endmodule
+
+module hwgen_xnor3 (input wire A, input wire B, input wire C, output wire X);
+  assign X = (~A & ~B & ~C) | (A & B & ~C) | (A & ~B & C) | (~A & B & C);
+endmodule
+
+module hwgen_o21bai (input wire A1, input wire A2, input wire B1_N, output wire Y);
+  assign Y = (~A1 & ~A2) | (B1_N);
+endmodule
+
+module hwgen_a211oi (input wire A1, input wire A2, input wire B1, input wire C1, output wire Y);
+  assign Y = (~A1 & ~B1 & ~C1) | (~A2 & ~B1 & ~C1);
+endmodule
+
+module hwgen_o211ai (input wire A1, input wire A2, input wire B1, input wire C1, output wire Y);
+  assign Y = (~A1 & ~A2) | (~B1) | (~C1);
+endmodule
+
+module hwgen_a21boi (input wire A1, input wire A2, input wire B1_N, output wire Y);
+  assign Y = (~A1 & B1_N) | (~A2 & B1_N);
+endmodule
+
+module hwgen_xor3 (input wire A, input wire B, input wire C, output wire X);
+  assign X = (A & ~B & ~C) | (~A & B & ~C) | (~A & ~B & C) | (A & B & C);
+endmodule
+
+module hwgen_mux2i (input wire A0, input wire A1, input wire S, output wire Y);
+  assign Y = (~A0 & ~S) | (~A1 & S);
+endmodule
+
+module hwgen_nor3b (input wire A, input wire B, input wire C_N, output wire Y);
+  assign Y = (~A & ~B & C_N);
+endmodule
+
+module hwgen_a22o (input wire A1, input wire A2, input wire B1, input wire B2, output wire X);
+  assign X = (B1 & B2) | (A1 & A2);
+endmodule
+
+module hwgen_and4 (input wire A, input wire B, input wire C, input wire D, output wire X);
+  assign X = (A & B & C & D);
+endmodule
+
+module hwgen_o31ai (input wire A1, input wire A2, input wire A3, input wire B1, output wire Y);
+  assign Y = (~A1 & ~A2 & ~A3) | (~B1);
+endmodule
+
+module hwgen_mux4 (input wire A0, input wire A1, input wire A2, input wire A3, input wire S0, input wire S1, output wire X);
+  assign X = (A0 & ~S0 & ~S1) | (A1 & S0 & ~S1) | (A2 & ~S0 & S1) | (A3 & S0 & S1);
+endmodule
+
+module hwgen_o31a (input wire A1, input wire A2, input wire A3, input wire B1, output wire X);
+  assign X = (A1 & B1) | (A2 & B1) | (A3 & B1);
+endmodule
+
+module hwgen_a31o (input wire A1, input wire A2, input wire A3, input wire B1, output wire X);
+  assign X = (A1 & A2 & A3) | (B1);
+endmodule
+
+module hwgen_nor4 (input wire A, input wire B, input wire C, input wire D, output wire Y);
+  assign Y = (~A & ~B & ~C & ~D);
+endmodule
+
+module hwgen_a2111oi (input wire A1, input wire A2, input wire B1, input wire C1, input wire D1, output wire Y);
+  assign Y = (~A1 & ~B1 & ~C1 & ~D1) | (~A2 & ~B1 & ~C1 & ~D1);
+endmodule
+
+module hwgen_oai22 (input wire A1, input wire A2, input wire B1, input wire B2, output wire Y);
+  assign Y = (~B1 & ~B2) | (~A1 & ~A2);
+endmodule
+
+module hwgen_or3 (input wire A, input wire B, input wire C, output wire X);
+  assign X = (A) | (B) | (C);
+endmodule
+
+module hwgen_a21bo (input wire A1, input wire A2, input wire B1_N, output wire X);
+  assign X = (A1 & A2) | (~B1_N);
+endmodule

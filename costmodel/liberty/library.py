@@ -129,6 +129,9 @@ class Pin:
     clock: bool
     internal_power: tuple[InternalPower, ...]
     timing: tuple[TimingArc, ...]
+    rise_cap_pf: float = 0.0
+    """Capacitance a rising input presents (``rise_capacitance``, else ``capacitance``):
+    the charge a driver draws from the supply, so the one switching energy is priced with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +465,7 @@ def _pin(g: Group, ctx: _Ctx) -> Pin:
         fall = _float(g.attr("fall_capacitance"), "fall_capacitance", ctx.source)
         known = [c for c in (rise, fall) if c is not None]
         cap = max(known) if known else 0.0
+    rise_cap = _float(g.attr("rise_capacitance"), "rise_capacitance", ctx.source)
     return Pin(
         name=g.name,
         direction=g.attr("direction") or "input",
@@ -471,6 +475,7 @@ def _pin(g: Group, ctx: _Ctx) -> Pin:
         clock=(g.attr("clock") or "false").lower() == "true",
         internal_power=tuple(powers),
         timing=tuple(arcs),
+        rise_cap_pf=rise_cap if rise_cap is not None else cap,
     )
 
 

@@ -36,26 +36,58 @@ OUTPUT = Path(__file__).resolve().parent / "hwgen_sky130hd_tt.lib"
 SOURCE_PREFIX = "sky130_fd_sc_hd__"
 
 CELLS: dict[str, str] = {
-    "hwgen_inv": "inv_1",
+    "hwgen_inv": "clkinv_1",
     "hwgen_buf": "buf_1",
     "hwgen_nand2": "nand2_1",
     "hwgen_nand3": "nand3_1",
     "hwgen_nor2": "nor2_1",
     "hwgen_nor3": "nor3_1",
-    "hwgen_and2": "and2_1",
-    "hwgen_or2": "or2_1",
+    "hwgen_and2": "and2_0",
+    "hwgen_or2": "or2_0",
     "hwgen_xor2": "xor2_1",
     "hwgen_xnor2": "xnor2_1",
     "hwgen_aoi21": "a21oi_1",
-    "hwgen_oai21": "o21ai_1",
+    "hwgen_oai21": "o21ai_0",
     "hwgen_aoi22": "a22oi_1",
     "hwgen_mux2": "mux2_1",
     "hwgen_maj3": "maj3_1",
     "hwgen_dff": "dfxtp_1",
     "hwgen_dffr": "dfrtp_1",
     "hwgen_tie": "conb_1",
+    "hwgen_nor2b": "nor2b_1",
+    "hwgen_nand2b": "nand2b_1",
+    "hwgen_o21a": "o21a_1",
+    "hwgen_a21o": "a21o_1",
+    "hwgen_nand4": "nand4_1",
+    "hwgen_and3": "and3_1",
+    "hwgen_a31oi": "a31oi_1",
+    "hwgen_xnor3": "xnor3_1",
+    "hwgen_o21bai": "o21bai_1",
+    "hwgen_a211oi": "a211oi_1",
+    "hwgen_o211ai": "o211ai_1",
+    "hwgen_a21boi": "a21boi_0",
+    "hwgen_xor3": "xor3_1",
+    "hwgen_mux2i": "mux2i_1",
+    "hwgen_nor3b": "nor3b_1",
+    "hwgen_a22o": "a22o_1",
+    "hwgen_and4": "and4_1",
+    "hwgen_o31ai": "o31ai_1",
+    "hwgen_mux4": "mux4_2",
+    "hwgen_o31a": "o31a_1",
+    "hwgen_a31o": "a31o_1",
+    "hwgen_nor4": "nor4_1",
+    "hwgen_a2111oi": "a2111oi_0",
+    "hwgen_oai22": "o22ai_1",
+    "hwgen_or3": "or3_1",
+    "hwgen_a21bo": "a21bo_1",
 }
-"""hwgen cell name -> sky130_fd_sc_hd cell it is copied from (without the prefix)."""
+"""hwgen cell name -> sky130_fd_sc_hd cell it is copied from (without the prefix).
+
+The selection: the basic gates, AOI/OAI, MUX2, MAJ3 and flip-flops hwgen's flow needs, plus
+the cells (and the drive variant: ``_0`` / ``_1``) that carry most of the area when the
+same designs (INT4/INT8/FP4/FP6/FP8 MACs with exact and FP32 accumulators, a 2x2 array,
+the BitMoD PE) are mapped to the full library, so the embedded library's area, delay and
+energy track the full one (``bench/bench_liberty.py``)."""
 
 # Library-level attributes kept (units, defaults and the operating point).
 _LIBRARY_ATTRS = {
