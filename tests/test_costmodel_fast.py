@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -209,7 +208,7 @@ def test_prediction_is_vectorised_and_fast(tmp_path: Path) -> None:
     path = tmp_path / "asic.json"
     path.write_text(json.dumps(_synthetic_fit(Target.ASIC)))
     base = params_frame(design_set.sample(40))
-    frame = pd.concat([base] * 5000, ignore_index=True)  # 200,000 designs
+    frame = base.iloc[np.arange(200_000) % len(base)].reset_index(drop=True)
     model = load_fit("asic", path)
     best = float("inf")
     for _ in range(3):  # best of three: the machine may be busy
@@ -307,3 +306,27 @@ def test_cli_cost_fitted_json_with_the_shipped_fit(tmp_path: Path) -> None:
                                      "held_out_points"}  # fmt: skip
     code, out, _ = _run("cost", str(tmp_path / "d"), "--model", "fitted")
     assert code == 0 and "held-out area MAPE" in out
+
+
+@pytest.mark.slow
+def test_cli_fit_on_a_small_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``hwgen cost fit`` end to end: 18 designs synthesized on the generic flow."""
+    monkeypatch.setenv("HWGEN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "generic.json"
+    code, stdout, err = _run(
+        "cost", "fit", "--target", "generic", "--points", "18", "--out", str(out)
+    )
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    fit = load_fit("generic", out)
+    assert f"wrote {out} (fit {fit.fit_id})" in stdout
+    assert data["command"] == "hwgen cost fit --target generic --points 18"
+    assert len(data["points"]) == 18
+    m = data["metrics"]["transistors"]
+    assert m["held_out_points"] == sum(p["held_out"] for p in data["points"]) > 0
+    assert all(p["measured"]["transistors"] > 0 for p in data["points"])
+    assert m["held_out"]["all"]["mape_pct"] is not None
+    # Same command, same file (results now come from the cache).
+    again = tmp_path / "again.json"
+    assert _run("cost", "fit", "--target", "generic", "--points", "18", "--out", str(again))[0] == 0
+    assert json.loads(again.read_text()) == data

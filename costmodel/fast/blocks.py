@@ -142,7 +142,25 @@ _DELAY: dict[str, Term] = {
 }
 """Critical-path terms (ns): logic depths of the blocks on the longest register path."""
 
-TERMS: dict[str, dict[str, Term]] = {"area": _AREA, "ff": _FF, "delay": _DELAY}
+_ENERGY: dict[str, Term] = {
+    **{k: v for k, v in _AREA.items() if not k.startswith(("array_", "bm_"))},
+    "register_bits": _mac(
+        lambda c: (
+            c["a_bits"]
+            + c["w_bits"]
+            + c["acc_bits"]
+            + c["facc"] * (1 + c["facc_exp"] + c["facc_man"])
+        )
+    ),
+}
+"""Energy-per-MAC terms (MAC designs): the logic blocks plus the clocked register bits."""
+
+TERMS: dict[str, dict[str, Term]] = {
+    "area": _AREA,
+    "ff": _FF,
+    "delay": _DELAY,
+    "energy": _ENERGY,
+}
 """Term sets by name; each fitted metric names the set it uses."""
 
 
@@ -156,12 +174,13 @@ def term_matrix(frame: pd.DataFrame, terms: str) -> tuple[np.ndarray, tuple[str,
     terms:
         A key of :data:`TERMS`.
     """
-    cols = {
-        k: frame[k].to_numpy(dtype=np.int64) for k in frame.columns if frame[k].dtype.kind in "iub"
-    }
+    from hwgen.costmodel.fast.params import PARAM_COLUMNS
+
+    cols = {k: np.asarray(frame[k].to_numpy(), dtype=np.int64) for k in PARAM_COLUMNS}
     table = TERMS[terms]
     names = tuple(table)
-    out = np.empty((len(frame), len(names)), dtype=np.float64)
+    # Column-major: each term is written as one contiguous column.
+    out = np.empty((len(frame), len(names)), dtype=np.float64, order="F")
     for j, name in enumerate(names):
         out[:, j] = table[name](cols)
     return out, names

@@ -15,7 +15,7 @@
 every block; the same ``n`` always gives the same designs. :func:`held_out` marks every
 ``k``-th design of each family (``k = round(1 / fraction)``, ordered by config hash) as
 held out of the fit.
-:func:`energy_points` picks every other MAC of a sample for the (slow) energy simulation.
+:func:`energy_points` picks the MACs of a sample for the energy simulation.
 """
 
 from __future__ import annotations
@@ -192,16 +192,8 @@ def held_out(
 
 
 def energy_points(configs: Sequence[DesignConfig]) -> list[bool]:
-    """Which designs get an energy simulation: every other MAC (``mac`` kind) of the sample.
+    """Which designs get an energy simulation: every MAC (``mac`` kind) of the sample.
 
-    The gate-level simulation costs a Verilator build per design, several times a
-    synthesis run; half the MACs keep the fit within its time budget. Arrays and BitMoD
-    PEs are not driven by the energy bench.
+    Arrays and BitMoD PEs are not driven by the energy bench (it drives MAC ports only).
     """
-    out = []
-    seen = 0
-    for c in configs:
-        pick = isinstance(c, MacConfig) and seen % 2 == 0
-        seen += isinstance(c, MacConfig)
-        out.append(pick)
-    return out
+    return [isinstance(c, MacConfig) for c in configs]

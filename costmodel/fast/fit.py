@@ -12,7 +12,7 @@ multipliers; the fast model answers for that mapping):
 
 - ``asic``: ``area_um2``, ``critical_path_ns`` (reported as ``fmax_mhz``) on the embedded
   library; ``energy_pj_per_mac`` from the activity simulation (``gaussian`` operands,
-  2000 MACs, 100 MHz) of every other MAC design of the sample
+  2000 MACs, 100 MHz) of the MAC designs of the sample
   (:func:`~hwgen.costmodel.fast.design_set.energy_points`; the energy bench drives MAC
   ports only);
 - ``generic``: ``transistors``;
@@ -79,7 +79,7 @@ FIT_METRICS: dict[Target, tuple[FitMetric, ...]] = {
     Target.ASIC: (
         FitMetric("area_um2", "area"),
         FitMetric("critical_path_ns", "delay"),
-        FitMetric("energy_pj_per_mac", "area", kinds=("mac",)),
+        FitMetric("energy_pj_per_mac", "energy", kinds=("mac",)),
     ),
     Target.GENERIC: (FitMetric("transistors", "area"),),
     Target.ICE40: (FitMetric("luts", "area"), FitMetric("ffs", "ff")),
