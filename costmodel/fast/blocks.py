@@ -86,6 +86,7 @@ _AREA: dict[str, Term] = {
     "pipeline_regs": _mac(
         lambda c: c["stages"] * (c["prod_bits"] + c["shift_bits"] + c["flags"] + 2)
     ),
+    "operand_bits": _mac(lambda c: c["a_bits"] + c["w_bits"]),
     "array_forward": lambda c: c["is_array"] * c["lanes"] * (c["a_bits"] + c["w_bits"]),
     "array_outbuf": lambda c: c["is_array"] * c["lanes"] * (c["acc_bits"] + c["flags"]),
     "array_ctrl": lambda c: c["is_array"] * (c["rows"] + c["cols"] + 8),
@@ -125,16 +126,22 @@ def _seg_mul(c: Cols) -> np.ndarray:
 
 
 def _seg_acc(c: Cols) -> np.ndarray:
-    """Accumulator depth: the carry chain of the (fixed-point or aligned float) sum."""
-    return (1 - c["facc"]) * c["acc_bits"] + 2 * _fw(c)
+    """Fixed-point accumulator depth: the carry chain plus the alignment shifter."""
+    return (1 - c["facc"]) * (c["acc_bits"] + c["shift_bits"])
+
+
+def _seg_facc(c: Cols) -> np.ndarray:
+    """Float accumulator depth: align, add, count leading zeros, normalise, round."""
+    return _fw(c) * (1 + c["facc_unfused"])
 
 
 _DELAY: dict[str, Term] = {
     "mac_const": lambda c: c["is_mac"] + c["is_array"],
     "path_comb_mul": lambda c: (c["stages"] == 0) * _seg_mul(c),
     "path_comb_acc": lambda c: (c["stages"] == 0) * _seg_acc(c) * (1 - c["is_bitmod"]),
+    "path_comb_facc": lambda c: (c["stages"] == 0) * _seg_facc(c),
     "path_piped_mul": lambda c: (c["stages"] > 0) * _seg_mul(c),
-    "path_piped_acc": lambda c: (c["stages"] > 0) * _seg_acc(c),
+    "path_piped_acc": lambda c: (c["stages"] > 0) * (_seg_acc(c) + _seg_facc(c)),
     "path_array": lambda c: c["is_array"] * _clog2(c["rows"] + c["cols"]),
     "bm_const": _AREA["bm_const"],
     "bm_path": _bm(lambda c: c["bm_tree_bits"] + _clog2(c["bm_dot"])),
