@@ -201,6 +201,31 @@ def test_load_fit_without_a_fit() -> None:
     )
 
 
+_SHIPPED = sorted((Path(__file__).parents[1] / "costmodel/fast/fits").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
+def test_shipped_fit_is_what_the_fit_command_computes(path: Path) -> None:
+    """A shipped file is the fit of its own stored measurements, on the documented sample,
+    written by the documented command (nothing edited by hand)."""
+    from hwgen.design.families import config_from_dict
+
+    data = json.loads(path.read_text())
+    model = load_fit(path.stem)  # checks the fit id against the content
+    n = len(data["points"])
+    assert data["command"] == f"hwgen cost fit --target {path.stem} --points {n}"
+    assert [p["design"] for p in data["points"]] == [c.name for c in design_set.sample(n)]
+    cfgs = [config_from_dict(p["kind"], p["config"]) for p in data["points"]]
+    again = fit_target(
+        path.stem,
+        cfgs,
+        [p["measured"] for p in data["points"]],
+        command=data["command"],
+        tool_versions=data["tool_versions"],
+    )
+    assert again == data and again["fit_id"] == model.fit_id
+
+
 # ----------------------------------------------------------------------------- prediction
 
 

@@ -192,6 +192,7 @@ def fit_target(
     *,
     fraction: float = HELD_OUT_FRACTION,
     command: str = "",
+    tool_versions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Fit every metric of ``target`` to measured points; the fit file's content.
 
@@ -207,6 +208,8 @@ def fit_target(
         Share of each family held out of the fit.
     command:
         The command line that produced the points (stored for reproduction).
+    tool_versions:
+        Versions of the tools that measured the points (default: the installed ones).
     """
     tgt = Target(target)
     if tgt not in FIT_METRICS:
@@ -244,7 +247,7 @@ def fit_target(
         "schema": SCHEMA,
         "target": tgt.value,
         "library": _library_label(tgt),
-        "tool_versions": _tool_versions(tgt),
+        "tool_versions": tool_versions if tool_versions is not None else _tool_versions(tgt),
         "command": command,
         "held_out_fraction": fraction,
         "metrics": metrics,

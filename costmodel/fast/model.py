@@ -123,7 +123,14 @@ class FittedModel:
 
     def provenance(self, field: str) -> Provenance:
         """Provenance of one predicted field."""
-        err = self.error(field) or {}
+        err = self.error(field)
+        if err is None:  # a condition of the fit (activity, clock), not a prediction
+            return Provenance(
+                flow=f"fitted block model (hwgen.costmodel.fast), fit {self.fit_id}",
+                tool=f"hwgen {__version__} fast model",
+                library=self.data.get("library"),
+                note=f"the energy fit's operating point: {ENERGY_ACTIVITY} operands, 100 MHz",
+            )
         note = (
             f"fit {self.fit_id} ({self.data['command']}); held-out MAPE "
             f"{err.get('mape_pct')} %, max {err.get('max_error_pct')} %, Spearman "
