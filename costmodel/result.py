@@ -102,6 +102,10 @@ class CostReport:
         The operand stream the energy was measured on.
     table_energy_pj_per_mac, table_area_um2:
         A table-based second opinion (Horowitz 45 nm energies, Dally tutorial areas).
+    model_error:
+        Answers of the fitted fast model only (:mod:`hwgen.costmodel.fast`): its error on
+        held-out synthesized designs, ``area_mape_pct``, ``energy_mape_pct``, ``spearman``,
+        ``held_out_points`` (and the design's ``family`` with its own area error).
     sources:
         Provenance per field name.
     """
@@ -144,6 +148,7 @@ class CostReport:
     activity: str | None = None
     table_energy_pj_per_mac: float | None = None
     table_area_um2: float | None = None
+    model_error: Mapping[str, Any] | None = None
     sources: Mapping[str, Provenance] = field(default_factory=dict)
 
     def values(self) -> dict[str, Any]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
+
+from hwgen.cli.cost_fit_cmd import cost_fit
 
 __all__ = ["cost"]
 
@@ -33,7 +37,26 @@ _UNITS = {
 }
 
 
-@click.command("cost")
+class _CostCommand(click.Command):
+    """``hwgen cost DIR`` that also dispatches ``hwgen cost fit ...`` to its subcommand."""
+
+    subcommands: dict[str, click.Command] = {"fit": cost_fit}  # noqa: RUF012
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Hand ``fit ...`` to :func:`cost_fit` (the ``hwgen`` group invokes its context)."""
+        if args and args[0] in self.subcommands:
+            sub = self.subcommands[args[0]]
+            return sub.make_context(f"{info_name} {args[0]}", args[1:], parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.command("cost", cls=_CostCommand)
 @click.argument("design_dir", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--target",
@@ -70,6 +93,14 @@ _UNITS = {
 @click.option("--seed", type=int, default=0, show_default=True, help="Operand-stream seed.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when a cached result exists.")
 @click.option("--clear-cache", is_flag=True, help="Empty the cost cache (DIR not needed).")
+@click.option(
+    "--model",
+    type=click.Choice(["synth", "fitted"]),
+    default="synth",
+    show_default=True,
+    help="synth: run the flow; fitted: the fast model fitted to synthesized designs "
+    "(`hwgen cost fit`), with its held-out error.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 def cost(
     design_dir: Path | None,
@@ -84,9 +115,13 @@ def cost(
     seed: int,
     no_cache: bool,
     clear_cache: bool,
+    model: str,
     as_json: bool,
 ) -> None:
-    """Price DESIGN_DIR (a generated design) on a target, every number with its source."""
+    """Price DESIGN_DIR (a generated design) on a target, every number with its source.
+
+    `hwgen cost fit [--target T] [--points N] [--out FILE]` regenerates the fitted model.
+    """
     from hwgen.costmodel import cache
     from hwgen.costmodel.cost import CostOptions, Target, estimate_cost
     from hwgen.errors import HwgenError
@@ -100,6 +135,9 @@ def cost(
         raise HwgenError("missing DESIGN_DIR (a generated design directory)")
     if target not in _TARGETS:
         raise HwgenError(f"target must be one of {', '.join(_TARGETS)}, not {target!r}")
+    if model == "fitted":
+        _fitted(design_dir, target, as_json, liberty=liberty, activity=activity, pnr=pnr)
+        return
     opts = CostOptions(
         target=Target(target),
         liberty=liberty,
@@ -129,3 +167,45 @@ def cost(
         click.echo(f"{k:<28} {text} {unit}".rstrip() + tool)
     if "table_energy_pj_per_mac" in values:
         click.echo("(table_* rows: Horowitz/Dally per-operation table, a second opinion)")
+
+
+def _fitted(
+    design_dir: Path,
+    target: str,
+    as_json: bool,
+    *,
+    liberty: Path | None,
+    activity: str | None,
+    pnr: bool,
+) -> None:
+    from hwgen.costmodel.fast.model import estimate_fitted
+    from hwgen.errors import HwgenError
+
+    for flag, given in (("--liberty", liberty), ("--activity", activity), ("--pnr", pnr or None)):
+        if given is not None:
+            raise HwgenError(
+                f"{flag} does not apply to --model fitted (the model was fitted on the"
+                " embedded library, a gaussian operand stream and no place and route)"
+            )
+    report = estimate_fitted(design_dir, target)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), sort_keys=True))
+        return
+    values = report.values()
+    click.echo(f"design   {report.top} ({report.target}, fitted model)")
+    for k, v in values.items():
+        if k in ("top", "target", "design_dir", "rtl_sha256", "model_error"):
+            continue
+        unit = _UNITS.get(k, "")
+        text = f"{v:,.4g}" if isinstance(v, float) else str(v)
+        click.echo(f"{k:<28} {text} {unit}".rstrip())
+    click.echo(fidelity_line(report.model_error or {}, next(iter(report.sources.values()))))
+
+
+def fidelity_line(err: Mapping[str, Any], src: Any) -> str:
+    """One line stating the fitted model's held-out error (printed with every estimate)."""
+    return (
+        f"source: {src.flow}; held-out area MAPE {err.get('area_mape_pct')} %, energy MAPE"
+        f" {err.get('energy_mape_pct')} %, Spearman {err.get('spearman')}"
+        f" ({err.get('held_out_points')} held-out designs)"
+    )

@@ -22,6 +22,7 @@ from hwgen.cli import (
     formats_cmd,
     generate_cmd,
     quant_error_cmd,
+    rank_cmd,
     sweep_cmd,
     verify_cmd,
 )
@@ -103,6 +104,7 @@ COMMANDS: list[click.Command] = [
     generate_cmd.generate,
     verify_cmd.verify,
     cost_cmd.cost,
+    rank_cmd.rank,
     sweep_cmd.sweep,
     cache_cmd.cache_group,
 ]

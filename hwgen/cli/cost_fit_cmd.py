@@ -1,0 +1,62 @@
+"""``hwgen cost fit``: regenerate the fitted fast cost model's coefficient files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hwgen.cli.oneline import OneLineCommand
+
+__all__ = ["cost_fit"]
+
+
+@click.command("fit", cls=OneLineCommand)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    help="Target to fit (repeatable): asic | generic | ice40 | xilinx [all four].",
+)
+@click.option(
+    "--points",
+    type=int,
+    default=None,
+    help="Designs synthesized per target (a deterministic sample) [46].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the fit to FILE (one --target) instead of the package's fits/<target>.json.",
+)
+@click.option("--jobs", type=int, default=1, show_default=True, help="Synthesis processes.")
+def cost_fit(targets: tuple[str, ...], points: int | None, out: Path | None, jobs: int) -> None:
+    """Synthesize a design sample, fit the block coefficients, write the fit file(s).
+
+    The sample (MACs over INT / minifloat pairs, float and narrow accumulators, pipeline
+    stages; arrays; BitMoD PEs) and the held-out share (25 % of each family) are fixed, so
+    the same command gives the same file; results come from the cost cache when present.
+    """
+    from hwgen._validate import check_int
+    from hwgen.costmodel.fast.fit import DEFAULT_POINTS, FIT_METRICS, run_fit
+    from hwgen.costmodel.fast.model import load_fit
+
+    check_int("jobs", jobs, 1, 64)
+    chosen = list(targets) or [t.value for t in FIT_METRICS]
+    paths = run_fit(
+        chosen,
+        points=DEFAULT_POINTS if points is None else points,
+        out=out,
+        jobs=jobs,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    for path in paths:
+        data = load_fit(chosen[paths.index(path)], path).data
+        click.echo(f"wrote {path} (fit {data['fit_id']})")
+        for field, m in data["metrics"].items():
+            e = m["held_out"]["all"]
+            click.echo(
+                f"  {field:<20} held-out MAPE {e['mape_pct']} %  max {e['max_error_pct']} %"
+                f"  Spearman {e['spearman']}  ({e['points']} held out, {m['train_points']} fitted)"
+            )

@@ -1,0 +1,219 @@
+"""``hwgen rank``: rank designs by cost, workload metrics and GEMM accuracy, best first."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["rank"]
+
+_TEXT_COLUMNS = (
+    "rank",
+    "design",
+    "family",
+    "a_format",
+    "w_format",
+    "area_um2",
+    "luts",
+    "transistors",
+    "energy_pj_per_mac",
+    "fmax_mhz",
+    "throughput_per_area",
+    "workload_energy_uj",
+    "workload_time_ms",
+    "rel_mse",
+    "sqnr_db",
+    "pareto_area",
+    "pareto_energy",
+)
+
+
+def _load_designs(dirs: tuple[Path, ...], specs: tuple[Path, ...]) -> list[tuple[Any, Path | None]]:
+    import tomllib
+
+    from hwgen.design.spec import load_design
+    from hwgen.errors import HwgenError, os_errors
+
+    out: list[tuple[Any, Path | None]] = []
+    for d in dirs:
+        from hwgen.costmodel.cost import _load_manifest
+
+        man = _load_manifest(d.resolve())
+        out.append((man.design(), d.resolve()))
+    for s in specs:
+        with os_errors("read", s):
+            text = s.read_bytes()
+        try:
+            doc = tomllib.loads(text.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise HwgenError(f"{s}: not a TOML file ({' '.join(str(e).split())})") from None
+        if "design" in doc:
+            out.append((load_design(s), None))
+            continue
+        from hwgen.sweep.points import expand
+        from hwgen.sweep.spec import load_spec
+
+        points, _skipped = expand(load_spec(s))
+        out.extend((p.build(), None) for p in points)
+    return out
+
+
+def _array(text: str) -> tuple[int, int]:
+    from hwgen.errors import HwgenError
+
+    m = re.fullmatch(r"(\d+)x(\d+)", text.strip())
+    if m is None or 0 in (int(m[1]), int(m[2])):
+        raise HwgenError(f"--array must be RxC with R, C >= 1 (e.g. 32x32), not {text!r}")
+    return int(m[1]), int(m[2])
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return None
+    return v
+
+
+@click.command("rank")
+@click.argument("design_dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--spec",
+    "specs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A design spec (one [design]) or a sweep spec (its points); repeatable.",
+)
+@click.option(
+    "--weights",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Weight file (.npy/.npz/.safetensors) [synthetic Student-t W[512,128]].",
+)
+@click.option(
+    "--activations",
+    default="gaussian",
+    show_default=True,
+    help="Activation file A[M,K] (.npy/.npz) or a distribution: gaussian | laplace | "
+    "student-t | outliers.",
+)
+@click.option(
+    "--workload",
+    default="bert-base",
+    show_default=True,
+    help="Preset (bert-base, minilm-l6, llama2-7b-prefill, llama2-7b-decode; "
+    "NAME:LENGTH) or shapes MxKxN[,MxKxN...].",
+)
+@click.option(
+    "--target",
+    default="asic",
+    show_default=True,
+    help="asic | generic | ice40 | xilinx (fitted) | ecp5 (synth only).",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["synth", "fitted"]),
+    default="synth",
+    show_default=True,
+    help="Costs from synthesis or from the fitted fast model.",
+)
+@click.option(
+    "--array",
+    "array",
+    default="32x32",
+    show_default=True,
+    help="RxC array a single MAC / PE runs the workload as.",
+)
+@click.option(
+    "--clock-mhz",
+    type=float,
+    default=None,
+    help="Clock for time and throughput [the design's fmax].",
+)
+@click.option(
+    "--group-size",
+    type=int,
+    default=128,
+    show_default=True,
+    help="Weight group size of MAC designs (scales and accuracy).",
+)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with every column.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: rows and model error.")
+def rank(
+    design_dirs: tuple[Path, ...],
+    specs: tuple[Path, ...],
+    weights: Path | None,
+    activations: str,
+    workload: str,
+    target: str,
+    model: str,
+    array: str,
+    clock_mhz: float | None,
+    group_size: int,
+    as_csv: bool,
+    as_json: bool,
+) -> None:
+    """Rank designs (DIR... or --spec FILE), best first.
+
+    Order: designs on both Pareto fronts (GEMM rel_mse vs area, vs energy per MAC), then on
+    one, then the rest; within each by rel_mse, then size. Each cost has a source column.
+    """
+    from hwgen._validate import check_int
+    from hwgen.cli.cost_cmd import fidelity_line
+    from hwgen.errors import HwgenError
+    from hwgen.sweep.rank import ORDERING, RANK_COLUMNS, RankOptions, rank_designs
+
+    if as_csv and as_json:
+        raise HwgenError("--csv and --json exclude each other; choose one")
+    check_int("group_size", group_size, 1)
+    opts = RankOptions(
+        target=target,
+        model=model,
+        workload=workload,
+        weights=weights,
+        activations=activations,
+        group_size=group_size,
+        array=_array(array),
+        clock_mhz=clock_mhz,
+    )
+    designs = _load_designs(design_dirs, specs)
+    frame = rank_designs(designs, opts)
+    err = frame.attrs.get("model_error")
+    if as_json:
+        rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+        out: dict[str, Any] = {"ordering": ORDERING, "rows": rows}
+        if err is not None:
+            out["model_error"] = err
+            out["source"] = frame.attrs["model"]
+        click.echo(json.dumps(out, sort_keys=True))
+        return
+    if err is not None:
+        from types import SimpleNamespace
+
+        click.echo(fidelity_line(err, SimpleNamespace(flow=frame.attrs["model"])), err=True)
+    if as_csv:
+        click.echo(frame.reindex(columns=list(RANK_COLUMNS)).to_csv(index=False), nl=False)
+        return
+    from hwgen.cli.output import render_table
+
+    cols = [c for c in _TEXT_COLUMNS if c in frame and frame[c].notna().any()]
+    rows_txt = [[_cell(frame[c].iloc[i]) for c in cols] for i in range(len(frame))]
+    click.echo(render_table(cols, rows_txt), nl=False)
+    click.echo(f"workload {frame['workload'].iloc[0]}; sources per cost: --csv or --json")

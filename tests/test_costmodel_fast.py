@@ -1,0 +1,357 @@
+"""Tests of the fitted fast cost model: NNLS, derived parameters, the design set, the fit
+file (id, tampering, fidelity), vectorised prediction and ``hwgen cost --model fitted``."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hwgen.cli.main import main
+from hwgen.costmodel.cost import Target
+from hwgen.costmodel.fast import design_set
+from hwgen.costmodel.fast.blocks import TERMS, term_matrix
+from hwgen.costmodel.fast.fit import FIT_METRICS, fidelity, fit_target
+from hwgen.costmodel.fast.model import estimate_fitted, estimate_many, load_fit
+from hwgen.costmodel.fast.nnls import nnls
+from hwgen.costmodel.fast.params import PARAM_COLUMNS, design_params, params_frame
+from hwgen.design.array import ArrayConfig
+from hwgen.design.bitmod import BitmodPEConfig
+from hwgen.design.mac import MacConfig
+from hwgen.emit import emit
+from hwgen.errors import HwgenError
+from hwgen.golden.product_spec import product_spec
+
+# ----------------------------------------------------------------------------- NNLS
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 12), st.integers(1, 6))
+def test_nnls_meets_the_kkt_conditions(seed: int, m: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(m, n))
+    b = rng.normal(size=m)
+    x = nnls(a, b)
+    grad = a.T @ (b - a @ x)
+    assert (x >= 0).all()
+    scale = np.abs(a).sum() * np.abs(b).sum() + 1
+    # Free coefficients: zero gradient; bound ones: the gradient points out of the set.
+    assert np.all(np.abs(grad[x > 0]) <= 1e-8 * scale)
+    assert np.all(grad[x == 0] <= 1e-8 * scale)
+
+
+def test_nnls_recovers_a_non_negative_solution() -> None:
+    rng = np.random.default_rng(1)
+    a = rng.uniform(size=(30, 5))
+    truth = np.array([1.0, 0.0, 2.5, 0.0, 0.25])
+    np.testing.assert_allclose(nnls(a, a @ truth), truth, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------- params
+
+
+def test_params_come_from_the_config() -> None:
+    mac = MacConfig(a_format="fp8_e4m3", w_format="int4", stages=2)
+    p = design_params(mac)
+    prod = product_spec(mac.a, mac.w, mac.multiplier)
+    assert p["acc_bits"] == mac.accumulator.bits
+    assert p["prod_bits"] == prod.sig_width
+    assert p["shift_max"] == prod.shift_max
+    assert (p["a_bits"], p["w_bits"], p["stages"]) == (mac.a.bits, mac.w.bits, 2)
+    assert p["family"] == "minifloat" and p["kind"] == "mac"
+
+    arr = ArrayConfig(mac=MacConfig(a_format="int4", w_format="int4", max_terms=64), rows=2, cols=3)
+    pa = design_params(arr)
+    assert (pa["lanes"], pa["is_array"], pa["family"]) == (6, 1, "int")
+    assert pa["acc_bits"] == arr.mac.accumulator.bits
+
+    pe = BitmodPEConfig(act_format="fp16", dot=4, mode="narrow", group_size=64)
+    pb = design_params(pe)
+    assert (pb["bm_lane_bits"], pb["bm_acc_bits"]) == (pe.lane_bits, pe.acc_bits)
+    assert pb["family"] == "bitmod" and pb["w_format"] == "bitmod"
+
+
+def test_float_accumulator_params() -> None:
+    mac = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp16")
+    p = design_params(mac)
+    fa = mac.float_acc
+    assert fa is not None
+    assert (p["facc"], p["acc_bits"]) == (1, 0)
+    assert (p["facc_man"], p["facc_exp"]) == (fa.fmt.man_bits + 1, fa.fmt.exp_bits)
+
+
+def test_params_frame_has_every_column() -> None:
+    frame = params_frame(design_set.sample(20))
+    assert set(PARAM_COLUMNS) <= set(frame.columns)
+    for terms in TERMS:
+        x, names = term_matrix(frame, terms)
+        assert x.shape == (20, len(names))
+        assert np.isfinite(x).all() and (x >= 0).all()
+
+
+# ----------------------------------------------------------------------------- design set
+
+
+def test_sample_is_deterministic_and_covers_every_group() -> None:
+    a = [c.name for c in design_set.sample(40)]
+    assert a == [c.name for c in design_set.sample(40)]
+    assert len(set(a)) == 40
+    kinds = {c.kind for c in design_set.sample(design_set.MIN_POINTS)}
+    assert kinds == {"mac", "array", "bitmod_pe"}
+
+
+@pytest.mark.parametrize("n", [3, 17, 10_000])
+def test_sample_refuses_a_bad_size(n: int) -> None:
+    total = sum(len(g) for g in design_set.candidates().values())
+    with pytest.raises(HwgenError) as e:
+        design_set.sample(n)
+    assert str(e.value) == f"a fit needs between 18 and {total} design points, not {n}"
+
+
+def test_held_out_takes_a_share_of_every_family() -> None:
+    cfgs = design_set.sample(40)
+    fams = list(params_frame(cfgs)["family"])
+    held = design_set.held_out(cfgs, fams, 0.25)
+    for fam in set(fams):
+        n = fams.count(fam)
+        k = sum(h for h, f in zip(held, fams, strict=True) if f == fam)
+        assert k == len(range(2, n, 4))
+
+
+# ----------------------------------------------------------------------------- fit file
+
+
+@functools.cache
+def _synthetic_fit_cached(target: Target, n: int) -> str:
+    return json.dumps(_make_synthetic_fit(target, n))
+
+
+def _synthetic_fit(target: Target, n: int = 24) -> dict:
+    """A fit of exact synthetic 'measurements' (a fresh copy of a cached one)."""
+    return json.loads(_synthetic_fit_cached(target, n))
+
+
+def _make_synthetic_fit(target: Target, n: int, noise: float = 0.0) -> dict:
+    """A fit of exact synthetic 'measurements' drawn from known block coefficients."""
+    cfgs = design_set.sample(n)
+    frame = params_frame(cfgs)
+    rng = np.random.default_rng(0)
+    measured: list[dict[str, float]] = [{} for _ in cfgs]
+    for m in FIT_METRICS[target]:
+        x, names = term_matrix(frame, m.terms)
+        coef = rng.uniform(0.5, 2.0, size=len(names))
+        vals = x @ coef * (1 + noise * rng.normal(size=len(cfgs)))
+        for i, c in enumerate(cfgs):
+            if c.kind in m.kinds:
+                measured[i][m.field] = float(vals[i])
+    return fit_target(target, cfgs, measured, command="test")
+
+
+def test_fit_recovers_exact_synthetic_data(tmp_path: Path) -> None:
+    # 60 designs: enough training points per family to pin every block term down.
+    data = _synthetic_fit(Target.GENERIC, n=60)
+    e = data["metrics"]["transistors"]["held_out"]["all"]
+    assert e["mape_pct"] < 1e-3 and e["spearman"] == pytest.approx(1.0)
+    assert e["points"] == data["metrics"]["transistors"]["held_out_points"] > 0
+    assert all(p["measured"] for p in data["points"])
+    path = tmp_path / "generic.json"
+    path.write_text(json.dumps(data))
+    model = load_fit("generic", path)
+    assert model.fit_id == data["fit_id"] and len(model.fit_id) == 16
+    assert set(model.model_error()) == {
+        "area_mape_pct",
+        "energy_mape_pct",
+        "spearman",
+        "held_out_points",
+    }
+
+
+def test_fit_id_is_content_hash_and_tampering_is_refused(tmp_path: Path) -> None:
+    data = _synthetic_fit(Target.GENERIC)
+    assert _make_synthetic_fit(Target.GENERIC, 24)["fit_id"] == data["fit_id"]
+    data["metrics"]["transistors"]["coefficients"]["multiplier"] += 1.0
+    path = tmp_path / "generic.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(HwgenError) as e:
+        load_fit("generic", path)
+    assert str(e.value) == (
+        f"fit file {path}: content does not match its fit_id {data['fit_id']} (edited by"
+        " hand? regenerate it with hwgen cost fit)"
+    )
+
+
+def test_fidelity_metrics() -> None:
+    f = fidelity(np.array([100.0, 200.0, 300.0, 400.0]), np.array([110.0, 190.0, 330.0, 400.0]))
+    assert f == {"mape_pct": 6.25, "max_error_pct": 10.0, "spearman": 1.0, "points": 4}
+
+
+def test_load_fit_without_a_fit() -> None:
+    with pytest.raises(HwgenError) as e:
+        load_fit("ecp5")
+    assert str(e.value) == (
+        "no fitted cost model for target ecp5: the fast model is fitted for asic, generic,"
+        " ice40, xilinx; use --model synth"
+    )
+
+
+_SHIPPED = sorted((Path(__file__).parents[1] / "costmodel/fast/fits").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
+def test_shipped_fit_is_what_the_fit_command_computes(path: Path) -> None:
+    """A shipped file is the fit of its own stored measurements, on the documented sample,
+    written by the documented command (nothing edited by hand)."""
+    from hwgen.design.families import config_from_dict
+
+    data = json.loads(path.read_text())
+    model = load_fit(path.stem)  # checks the fit id against the content
+    n = len(data["points"])
+    assert data["command"] == f"hwgen cost fit --target {path.stem} --points {n}"
+    assert [p["design"] for p in data["points"]] == [c.name for c in design_set.sample(n)]
+    cfgs = [config_from_dict(p["kind"], p["config"]) for p in data["points"]]
+    again = fit_target(
+        path.stem,
+        cfgs,
+        [p["measured"] for p in data["points"]],
+        command=data["command"],
+        tool_versions=data["tool_versions"],
+    )
+    assert again == data and again["fit_id"] == model.fit_id
+
+
+# ----------------------------------------------------------------------------- prediction
+
+
+def test_prediction_is_vectorised_and_fast(tmp_path: Path) -> None:
+    path = tmp_path / "asic.json"
+    path.write_text(json.dumps(_synthetic_fit(Target.ASIC)))
+    base = params_frame(design_set.sample(40))
+    frame = base.iloc[np.arange(200_000) % len(base)].reset_index(drop=True)
+    model = load_fit("asic", path)
+    best = float("inf")
+    for _ in range(3):  # best of three: the machine may be busy
+        t0 = time.perf_counter()
+        pred = model.predict(frame)
+        best = min(best, time.perf_counter() - t0)
+    rate = len(frame) / best
+    assert rate >= 100_000, f"{rate:,.0f} designs/s"
+    np.testing.assert_allclose(pred["area_um2"].to_numpy()[:40], model.predict(base)["area_um2"])
+    # Energy covers MACs only; fmax is 1000 / critical path.
+    assert pred.loc[frame["kind"] != "mac", "energy_pj_per_mac"].isna().all()
+    np.testing.assert_allclose(pred["fmax_mhz"], 1000.0 / pred["critical_path_ns"])
+
+
+def test_estimate_many_rows_in_input_order(tmp_path: Path) -> None:
+    path = tmp_path / "generic.json"
+    path.write_text(json.dumps(_synthetic_fit(Target.GENERIC)))
+    cfgs = design_set.sample(20)
+    out = estimate_many(cfgs, "generic", fit_file=path)
+    assert list(out["design"]) == [c.name for c in cfgs]
+    assert (out["transistors"] > 0).all()
+    assert out["source"].iloc[0].endswith(out.attrs["fit_id"])
+    assert set(out.attrs["model_error"]) >= {"area_mape_pct", "held_out_points"}
+
+
+def test_estimate_fitted_report(tmp_path: Path) -> None:
+    path = tmp_path / "asic.json"
+    path.write_text(json.dumps(_synthetic_fit(Target.ASIC)))
+    cfg = MacConfig(a_format="int8", w_format="int4")
+    emit(cfg, tmp_path / "d")
+    rep = estimate_fitted(tmp_path / "d", "asic", fit_file=path)
+    d = rep.to_dict()
+    for k in ("area_um2", "fmax_mhz", "critical_path_ns", "energy_pj_per_mac"):
+        assert d[k] > 0
+        assert "fitted block model" in d["source"][k]["flow"]
+        assert load_fit("asic", path).fit_id in d["source"][k]["flow"]
+    assert d["model_error"]["held_out_points"] > 0
+    assert d["model_error"]["family"] == "int"
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_cli_fit_too_few_points() -> None:
+    total = sum(len(g) for g in design_set.candidates().values())
+    code, out, err = _run("cost", "fit", "--target", "generic", "--points", "3")
+    assert code == 2 and out == ""
+    assert err == f"hwgen: error: a fit needs between 18 and {total} design points, not 3\n"
+
+
+def test_cli_fit_bad_target_and_out() -> None:
+    code, _, err = _run("cost", "fit", "--target", "ecp5")
+    assert code == 2
+    assert (
+        err == "hwgen: error: fit target must be one of asic, generic, ice40, xilinx, not 'ecp5'\n"
+    )
+    code, _, err = _run("cost", "fit", "--out", "x.json")
+    assert code == 2 and err == "hwgen: error: --out FILE needs exactly one --target, not 4\n"
+
+
+def test_cli_cost_fitted_without_a_fit(tmp_path: Path) -> None:
+    emit(MacConfig(a_format="int4", w_format="int4"), tmp_path / "d")
+    code, out, err = _run("cost", str(tmp_path / "d"), "--model", "fitted", "--target", "ecp5")
+    assert code == 2 and out == ""
+    assert err.startswith("hwgen: error: no fitted cost model for target ecp5:")
+
+
+def test_cli_cost_fitted_refuses_flow_options(tmp_path: Path) -> None:
+    emit(MacConfig(a_format="int4", w_format="int4"), tmp_path / "d")
+    code, _, err = _run("cost", str(tmp_path / "d"), "--model", "fitted", "--activity", "gaussian")
+    assert code == 2
+    assert err == (
+        "hwgen: error: --activity does not apply to --model fitted (the model was fitted on"
+        " the embedded library, a gaussian operand stream and no place and route)\n"
+    )
+
+
+@pytest.mark.skipif(not (Path(__file__).parents[1] / "costmodel/fast/fits/asic.json").is_file(),
+                    reason="no shipped ASIC fit")  # fmt: skip
+def test_cli_cost_fitted_json_with_the_shipped_fit(tmp_path: Path) -> None:
+    emit(MacConfig(a_format="fp8_e4m3", w_format="int4"), tmp_path / "d")
+    code, out, err = _run("cost", str(tmp_path / "d"), "--model", "fitted", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    fit = load_fit("asic")
+    assert d["target"] == "asic" and d["area_um2"] > 0 and d["fmax_mhz"] > 0
+    assert d["source"]["area_um2"]["flow"].endswith(fit.fit_id)
+    assert d["model_error"]["area_mape_pct"] == fit.model_error()["area_mape_pct"]
+    assert set(d["model_error"]) >= {"area_mape_pct", "energy_mape_pct", "spearman",
+                                     "held_out_points"}  # fmt: skip
+    code, out, _ = _run("cost", str(tmp_path / "d"), "--model", "fitted")
+    assert code == 0 and "held-out area MAPE" in out
+
+
+@pytest.mark.slow
+def test_cli_fit_on_a_small_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``hwgen cost fit`` end to end: 18 designs synthesized on the generic flow."""
+    monkeypatch.setenv("HWGEN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "generic.json"
+    code, stdout, err = _run(
+        "cost", "fit", "--target", "generic", "--points", "18", "--out", str(out)
+    )
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    fit = load_fit("generic", out)
+    assert f"wrote {out} (fit {fit.fit_id})" in stdout
+    assert data["command"] == "hwgen cost fit --target generic --points 18"
+    assert len(data["points"]) == 18
+    m = data["metrics"]["transistors"]
+    assert m["held_out_points"] == sum(p["held_out"] for p in data["points"]) > 0
+    assert all(p["measured"]["transistors"] > 0 for p in data["points"])
+    assert m["held_out"]["all"]["mape_pct"] is not None
+    # Same command, same file (results now come from the cache).
+    again = tmp_path / "again.json"
+    assert _run("cost", "fit", "--target", "generic", "--points", "18", "--out", str(again))[0] == 0
+    assert json.loads(again.read_text()) == data
