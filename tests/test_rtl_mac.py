@@ -59,6 +59,28 @@ CONFIGS = {
         overflow="saturate",
         out_format="fp4_e2m1",
     ),
+    "e4m3_window16_sat": MacConfig(
+        a_format="fp8_e4m3", w_format="fp8_e4m3", acc_bits=16, overflow="saturate", acc_lsb=-8
+    ),
+    "bf16xint4_window40_s1": MacConfig(
+        a_format="bf16", w_format="int4", acc_bits=40, overflow="saturate", acc_lsb=-20, stages=1
+    ),
+    "lmul_window_wrap": MacConfig(
+        a_format="fp8_e4m3",
+        w_format="fp8_e4m3",
+        multiplier="lmul",
+        acc_bits=12,
+        overflow="wrap",
+        acc_lsb=-6,
+    ),
+    "int8xe2m1_window_wrap_out": MacConfig(
+        a_format="int8",
+        w_format="fp4_e2m1",
+        acc_bits=10,
+        overflow="wrap",
+        acc_lsb=2,
+        out_format="fp16",
+    ),
     "fp16xe4m3_sat_s4_out": MacConfig(
         a_format="fp16",
         w_format="fp8_e4m3",

@@ -14,7 +14,7 @@ both have the same signature (:func:`multiplier_signature`), so the MAC wires wh
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Value, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -23,7 +23,7 @@ from hwgen.formats import Format, signed_width
 from hwgen.golden import Multiplier
 from hwgen.golden.lmul import lmul_frame
 from hwgen.rtl.common.decoder import exp_width
-from hwgen.rtl.common.util import bits_for, zext
+from hwgen.rtl.common.util import bits_for, sext, zext
 
 
 def multiplier_signature(
@@ -73,6 +73,9 @@ class ExactMultiplier(wiring.Component):
     max_width
         Keep only this many low bits of the product (a wrapping accumulator narrower than
         the product needs no more); ``None`` keeps the exact product.
+    drop
+        Deliver ``floor(product / 2**drop)``: the low bits no accumulator window above the
+        product's LSB can see are not brought out (``max_width`` counts the bits kept).
 
     Ports (:func:`multiplier_signature`; ``*_code`` and ``*_special`` are not read)
     -----
@@ -99,11 +102,14 @@ class ExactMultiplier(wiring.Component):
     reads: frozenset[str] = frozenset({"sig", "exp"})
     """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
 
-    def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
+    def __init__(
+        self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None, drop: int = 0
+    ) -> None:
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
+        self.drop = check_int("drop", drop, 0)
         (alo, ahi), (wlo, whi) = _sig_range(a_fmt), _sig_range(w_fmt)
         corners = [alo * wlo, alo * whi, ahi * wlo, ahi * whi]
-        self.prod_range = (min(corners), max(corners))
+        self.prod_range = (min(corners) >> drop, max(corners) >> drop)
         self.prod_width = _cap(signed_width(*self.prod_range), max_width)
         self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
         self.shift_offset = 0
@@ -125,14 +131,31 @@ class ExactMultiplier(wiring.Component):
         # A product kept modulo 2**prod_width depends only on that many low operand bits;
         # cutting wider operands first keeps the multiplier no wider than its result.
         a_sig, w_sig = self.a_sig, self.w_sig
-        if len(a_sig) > self.prod_width:
-            a_sig = a_sig[: self.prod_width].as_signed()
-        if len(w_sig) > self.prod_width:
-            w_sig = w_sig[: self.prod_width].as_signed()
-        m.d.comb += self.prod.eq(a_sig * w_sig)
+        need = self.prod_width + self.drop
+        if len(a_sig) > need:
+            a_sig = a_sig[:need].as_signed()
+        if len(w_sig) > need:
+            w_sig = w_sig[:need].as_signed()
+        full = a_sig * w_sig
+        _floor_shift(m, full, self.drop, self.prod)
         if self.shift_max:
             m.d.comb += self.shift.eq(_exp_sum(self))
         return m
+
+
+def _floor_shift(m: Module, value: Value, drop: int, prod: Value) -> None:
+    """``prod := floor(value / 2**drop)`` (``prod`` the narrower port; low bits dropped).
+
+    The ``drop`` low bits land in a signal named ``*_unused``: they are computed (a
+    product's high bits need them) but not read, and Verilator's default
+    ``--unused-regexp`` (``*unused*``) is its own convention for such bits.
+    """
+    if not drop:
+        m.d.comb += prod.eq(value)
+        return
+    low = Signal(unsigned(drop), name="lsbs_unused")
+    width = drop + len(prod)
+    m.d.comb += Cat(low, prod).eq(value[:width] if len(value) > width else sext(value, width))
 
 
 def _exp_sum(unit: ExactMultiplier | LMulMultiplier) -> Value:
@@ -176,13 +199,16 @@ class LMulMultiplier(wiring.Component):
     reads: frozenset[str] = frozenset({"code", "special", "exp"})
     """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
 
-    def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
+    def __init__(
+        self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None, drop: int = 0
+    ) -> None:
         frame = lmul_frame(a_fmt, w_fmt)
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
+        self.drop = check_int("drop", drop, 0)
         self.big_m = frame.big_m
         self.correction = frame.correction
         smax = frame.sig_bound
-        self.prod_range = (-smax, smax)
+        self.prod_range = (-smax >> drop, smax >> drop)
         self.prod_width = _cap(signed_width(-smax, smax), max_width)
         self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
         self.shift_offset = self.offset_for(a_fmt, w_fmt)
@@ -225,7 +251,8 @@ class LMulMultiplier(wiring.Component):
         # The sum's carry-out above bit M + 1 is always 0 (S < 2**(M + 2)).
         smag = mag[:width]
         with m.If(live):
-            m.d.comb += self.prod.eq(Mux(signs[0] ^ signs[1], -smag, smag))
+            signed_s = Mux(signs[0] ^ signs[1], -smag, smag)
+            _floor_shift(m, signed_s, self.drop, self.prod)
         if self.shift_max:
             m.d.comb += self.shift.eq(_exp_sum(self))
         return m

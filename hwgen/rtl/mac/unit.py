@@ -100,7 +100,13 @@ class MacUnit(wiring.Component):
             # far out of range it is.
             keep = None if cfg.overflow is Overflow.SATURATE else spec.bits
             prod_keep = None if keep is None else max(1, keep - offset)
-        mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
+        # A window above the product's LSB (offset < 0): product bits that no shift can lift
+        # to the window's LSB are not brought out of the multiplier at all.
+        drop = max(0, -offset - (a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max))
+        if drop:
+            offset += drop
+            prod_keep = None if prod_keep is None else max(1, prod_keep - drop)
+        mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep, drop=drop)
         m.submodules.mult = mult
         # Every multiplier has the same signature (multiplier_signature); the inputs it
         # reads (`mult.reads`) are driven, the others stay undriven so that no unused net
@@ -150,7 +156,7 @@ class MacUnit(wiring.Component):
                 m, "s1", prod=prod, shift=shift, valid=valid, clear=clear, pflags=pflags
             )
 
-        exact_width = mult.prod_width + mult.shift_max + offset
+        exact_width = max(1, mult.prod_width + mult.shift_max + offset)
         width = exact_width if keep is None else min(exact_width, keep)
         m.submodules.align = align = Aligner(
             prod_width=mult.prod_width, shift_max=mult.shift_max, offset=offset, width=width
