@@ -58,7 +58,12 @@ from hwgen.golden.product_spec import product_spec
 from hwgen.golden.sizing import smallest_product
 
 MAX_STAGES = 4
-"""Most pipeline registers between multiplier and accumulator."""
+"""Most pipeline registers of a MAC (beyond :attr:`MacConfig.cut_points`: delay only)."""
+
+PARTIAL_MIN_SIG_BITS = 6
+"""Smallest significand width (of the narrower operand) whose multiplier is split in two
+registered partial products (the ``partial`` cut point): below it the multiplier is a few
+LUT levels and a register there buys nothing."""
 
 MAX_ACC_BITS = 256
 """Widest accumulator the generator builds (``bf16 x bf16`` exact would need ~540 bits)."""
@@ -192,7 +197,9 @@ class MacConfig(DesignConfig):
     overflow
         :class:`hwgen.golden.Overflow`: ``exact``, ``wrap`` or ``saturate`` (strings accepted).
     stages
-        Pipeline registers between the multiplier and the accumulator, 0..4.
+        Pipeline registers, 0..4, placed at :attr:`cut_points` in order (the first
+        ``len(cut_points)`` shorten the critical path; further ones are plain delay
+        registers before the accumulator). Latency is ``1 + stages`` either way.
     multiplier
         :class:`hwgen.golden.Multiplier`: ``exact``, or ``lmul`` (float x float only).
     out_format
@@ -393,6 +400,45 @@ class MacConfig(DesignConfig):
             )
 
     # ------------------------------------------------------------------ derived facts
+    @property
+    def cut_points(self) -> tuple[str, ...]:
+        """Where registers shorten the critical path, in the order ``stages`` fills them.
+
+        Fixed point: ``product`` (between multiplier and aligner), ``aligned`` (between
+        aligner and accumulator; only when products have exponents, i.e. the aligner
+        shifts), ``partial`` (inside the multiplier: two registered partial products of
+        the low and high half of ``w``'s significand, added after the register; exact
+        multiplier with significands of at least :data:`PARTIAL_MIN_SIG_BITS` bits). The
+        accumulator loop (add and register) cannot be cut without changing the
+        arithmetic, so ``len(cut_points)`` stages make it the critical path. A float
+        accumulator has its own (:attr:`FloatAccSpec.cut_points`).
+        """
+        if self.float_acc is not None:
+            return self.float_acc.cut_points
+        cuts = ["product"]
+        if self.a.sig_exp.exp_max or self.w.sig_exp.exp_max:
+            cuts.append("aligned")
+        sig_bits = min(self.a.sig_exp.sig_width, self.w.sig_exp.sig_width)
+        if self.multiplier is Multiplier.EXACT and sig_bits >= PARTIAL_MIN_SIG_BITS:
+            cuts.append("partial")
+        return tuple(cuts)
+
+    @property
+    def useful_stages(self) -> int:
+        """Stage count at which the accumulator loop becomes the critical path."""
+        return len(self.cut_points)
+
+    def pipeline_info(self) -> dict[str, Any]:
+        """The manifest's ``pipeline`` section (``docs/hardware.md``)."""
+        cuts = self.cut_points
+        return {
+            "stages": self.stages,
+            "cut_points": list(cuts),
+            "used": list(cuts[: self.stages]),
+            "useful_stages": len(cuts),
+            "delay_stages": max(0, self.stages - len(cuts)),
+        }
+
     @property
     def default_acc_lsb(self) -> int:
         """The LSB exponent ``acc_lsb=None`` builds (fixed point only).
@@ -652,6 +698,7 @@ class MacConfig(DesignConfig):
             output=output,
             flags=dict(FLAG_BITS) if self.has_flags else None,
             reset=self.reset(),
+            pipeline=self.pipeline_info(),
         )
 
     def golden(self) -> MacArithmetic:

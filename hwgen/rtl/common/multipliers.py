@@ -19,6 +19,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen._validate import check_int
+from hwgen.errors import HwgenError
 from hwgen.formats import Format, signed_width
 from hwgen.golden import Multiplier
 from hwgen.golden.lmul import lmul_frame
@@ -76,6 +77,13 @@ class ExactMultiplier(wiring.Component):
     drop
         Deliver ``floor(product / 2**drop)``: the low bits no accumulator window above the
         product's LSB can see are not brought out (``max_width`` counts the bits kept).
+    split
+        Pipeline the multiplier (the ``partial`` cut point of
+        :attr:`hwgen.design.mac.MacConfig.cut_points`): ``a_sig`` times the low half of
+        ``w_sig`` (unsigned) and times its high half (signed) are registered (with the
+        exponent sum), and added after the register, so ``prod`` / ``shift`` show the
+        product one clock after its operands. Exact for every operand: ``w = hi * 2**k +
+        lo``.
 
     Ports (:func:`multiplier_signature`; ``*_code`` and ``*_special`` are not read)
     -----
@@ -103,10 +111,17 @@ class ExactMultiplier(wiring.Component):
     """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
 
     def __init__(
-        self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None, drop: int = 0
+        self,
+        *,
+        a_fmt: Format,
+        w_fmt: Format,
+        max_width: int | None = None,
+        drop: int = 0,
+        split: bool = False,
     ) -> None:
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
         self.drop = check_int("drop", drop, 0)
+        self.split = bool(split)
         (alo, ahi), (wlo, whi) = _sig_range(a_fmt), _sig_range(w_fmt)
         corners = [alo * wlo, alo * whi, ahi * wlo, ahi * whi]
         self.prod_range = (min(corners) >> drop, max(corners) >> drop)
@@ -136,11 +151,31 @@ class ExactMultiplier(wiring.Component):
             a_sig = a_sig[:need].as_signed()
         if len(w_sig) > need:
             w_sig = w_sig[:need].as_signed()
+        if self.split and len(w_sig) >= 2:
+            self._split(m, a_sig, w_sig, need)
+            return m
         full = a_sig * w_sig
         _floor_shift(m, full, self.drop, self.prod)
         if self.shift_max:
             m.d.comb += self.shift.eq(_exp_sum(self))
         return m
+
+    def _split(self, m: Module, a_sig: Value, w_sig: Value, need: int) -> None:
+        """Registered partial products ``a * lo`` and ``a * hi``, summed after the register."""
+        k = len(w_sig) // 2
+        lo, hi = w_sig[:k], w_sig[k:].as_signed()  # w = hi * 2**k + lo, lo unsigned
+        pp_lo = a_sig * lo
+        pp_hi = a_sig * hi
+        r_lo = Signal(signed(min(len(pp_lo), need)), name="pp_lo")
+        r_hi = Signal(signed(max(1, min(len(pp_hi), need - k))), name="pp_hi")
+        m.d.sync += [r_lo.eq(pp_lo), r_hi.eq(pp_hi)]
+        width = need
+        total = sext(r_lo, width) + Cat(Const(0, unsigned(k)), r_hi).as_signed()
+        _floor_shift(m, total[:width].as_signed(), self.drop, self.prod)
+        if self.shift_max:
+            r_shift = Signal(self.shift.shape(), name="pp_shift")
+            m.d.sync += r_shift.eq(_exp_sum(self))
+            m.d.comb += self.shift.eq(r_shift)
 
 
 def _floor_shift(m: Module, value: Value, drop: int, prod: Value) -> None:
@@ -179,8 +214,10 @@ class LMulMultiplier(wiring.Component):
     ----------
     a_fmt, w_fmt
         Minifloat formats (:class:`~hwgen.errors.HwgenError` otherwise).
-    max_width
+    max_width, drop
         As for :class:`ExactMultiplier`.
+    split
+        Must be ``False``: L-Mul has no partial products (one add of the mantissa fields).
 
     Ports (:func:`multiplier_signature`; ``*_sig`` is not read)
     -----
@@ -200,8 +237,17 @@ class LMulMultiplier(wiring.Component):
     """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
 
     def __init__(
-        self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None, drop: int = 0
+        self,
+        *,
+        a_fmt: Format,
+        w_fmt: Format,
+        max_width: int | None = None,
+        drop: int = 0,
+        split: bool = False,
     ) -> None:
+        if split:
+            # The L-Mul "product" is one add of mantissa fields: nothing to split.
+            raise HwgenError("split=True needs an exact multiplier; L-Mul has no partial products")
         frame = lmul_frame(a_fmt, w_fmt)
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
         self.drop = check_int("drop", drop, 0)
