@@ -18,6 +18,21 @@ class HwgenError(ValueError):
     """Bad input to hwgen: the message says what, which value, and what is allowed."""
 
 
+class HwgenWarning(UserWarning):
+    """A valid but probably unintended request (e.g. an accumulator window no product reaches).
+
+    Raised with :func:`warn`; the CLI prints it as one line, ``hwgen: warning: <message>``,
+    on stderr and goes on. Library callers filter it like any warning.
+    """
+
+
+def warn(message: str) -> None:
+    """Issue ``message`` as a :class:`HwgenWarning` attributed to hwgen's caller."""
+    import warnings
+
+    warnings.warn(HwgenWarning(message), stacklevel=3)
+
+
 class UnknownFormatError(HwgenError):
     """A format name that the registry does not know."""
 

@@ -223,3 +223,48 @@ def test_unknown_overflow_choice_is_a_usage_error(hwgen):
     code, _, stderr = hwgen("mac", "--a-format", "int8", "--w-format", "int8", "--overflow", "clip")
     assert code == 2
     assert "'clip' is not one of 'exact', 'wrap', 'saturate'" in stderr
+
+
+def test_generate_mac_window(hwgen, tmp_path):
+    out = tmp_path / "m"
+    args = [
+        "mac", "--a-format", "bf16", "--w-format", "int4", "--acc-bits", "64",
+        "--overflow", "saturate", "--acc-lsb", "-40", "--out", str(out),
+    ]  # fmt: skip
+    code, stdout, stderr = hwgen(*args)
+    assert (code, stderr) == (0, "")
+    man = Manifest.load(out)
+    assert man.config["acc_lsb"] == -40
+    assert (man.accumulator.lsb_exp, man.accumulator.rounding) == (-40, "floor")
+    assert "64 bits x 2^-40, overflow saturate" in stdout
+    assert "products rounded to 2^-40 (floor)" in stdout
+
+
+def test_generate_mac_window_spec_and_warning(hwgen, tmp_path):
+    spec = tmp_path / "d.toml"
+    spec.write_text(
+        '[design]\nkind = "mac"\na_format = "int8"\nw_format = "int8"\nacc_bits = 8\n'
+        'overflow = "wrap"\nacc_lsb = 20\n'
+    )
+    code, _, stderr = hwgen("--spec", str(spec), "--out", str(tmp_path / "m"))
+    assert code == 0
+    # One line, once, although the config is built more than once.
+    assert stderr.splitlines() == [
+        "hwgen: warning: accumulator window 2^20.. holds no int8 x int8 product: every"
+        " product is below its LSB (the largest is < 2^15) and adds 0, or -2^20 when"
+        " negative (acc_lsb, floor truncation)"
+    ]
+    assert Manifest.load(tmp_path / "m").accumulator.lsb_exp == 20
+
+
+def test_generate_mac_bad_window_is_one_line(hwgen, tmp_path):
+    code, _, stderr = hwgen(
+        "mac", "--a-format", "int8", "--w-format", "int8", "--acc-lsb", "2",
+        "--out", str(tmp_path / "m"),
+    )  # fmt: skip
+    assert code == 2
+    assert stderr == (
+        "hwgen: error: acc_lsb=2 drops the product bits below 2^2 (the finest is 2^0);"
+        " overflow='exact' keeps every bit: use overflow='wrap' or 'saturate'\n"
+    )
+    assert not (tmp_path / "m").exists()

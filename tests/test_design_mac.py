@@ -129,7 +129,7 @@ def test_from_dict_errors() -> None:
     with pytest.raises(
         HwgenError,
         match="unknown mac config keys: acc; allowed: a_format, w_format, max_terms, acc_bits,"
-        " overflow, stages, multiplier, out_format",
+        " acc_lsb, overflow, stages, multiplier, out_format",
     ):
         MacConfig.from_dict({"a_format": "int8", "w_format": "int8", "acc": 3})
     with pytest.raises(HwgenError, match="mac config is missing required keys: w_format"):

@@ -102,8 +102,9 @@ def test_file_errors(tmp_path):
 def test_allowed_keys_follow_the_configs():
     assert allowed_keys("array") == ("kind", *ArrayConfig.allowed_keys())
     # Every field is a key, including the float-accumulator ones that a fixed-point
-    # config's to_dict() leaves out.
+    # config's to_dict() leaves out, and acc_lsb, left out when unset.
     assert set(allowed_keys("mac")) == {
         "kind",
+        "acc_lsb",
         *MacConfig(a_format="int8", w_format="int8", acc_format="fp32").to_dict(),
     }

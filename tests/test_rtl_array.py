@@ -227,12 +227,25 @@ def test_random_tiles_match_gemm(a, w, rows, cols, mac, ks, p_valid, p_ready, fi
 @pytest.mark.parametrize("overflow", [Overflow.WRAP, Overflow.SATURATE])
 def test_narrow_accumulator_overflow_matches_mac_trace(overflow):
     # 10 bits cannot hold sums of int8 x int8 products: wrap and saturate really act.
-    cfg = _cfg("int8", "int8", 2, 2, max_terms=64, acc_bits=10, overflow=overflow)
+    # The window stays at the exact LSB (acc_lsb=0; the default would keep a product's top).
+    cfg = _cfg("int8", "int8", 2, 2, max_terms=64, acc_bits=10, overflow=overflow, acc_lsb=0)
     rng = np.random.default_rng(7)
     tiles = random_tiles(cfg, [9, 4, 12], rng, finite=True)
     run = simulate(cfg, tiles, seed=3, p_valid=0.8, p_ready=0.7)
     exact, _ = expected_exact(cfg, tiles)
     assert any(np.any(np.abs(e.astype(np.int64)) >= 1 << 9) for e in exact), "no overflow"
+    check(cfg, tiles, run)
+
+
+@pytest.mark.parametrize(("w", "acc_lsb"), [("int8", None), ("fp8_e4m3", -4)])
+def test_windowed_accumulator_matches_mac_trace(w, acc_lsb):
+    """PEs inherit the accumulator window: products truncated (floor) below its LSB."""
+    cfg = _cfg("fp8_e4m3", w, 2, 2, max_terms=64, acc_bits=12, overflow="saturate",
+               acc_lsb=acc_lsb)  # fmt: skip
+    assert cfg.mac.windowed and cfg.facts().accumulator.rounding == "floor"
+    rng = np.random.default_rng(5)
+    tiles = random_tiles(cfg, [7, 3], rng, finite=True)
+    run = simulate(cfg, tiles, seed=1, p_valid=0.9, p_ready=0.8)
     check(cfg, tiles, run)
 
 

@@ -47,6 +47,13 @@ CONFIGS = {
         a_format="fp8_e5m2", w_format="fp8_e5m2", acc_bits=24, overflow="wrap"
     ),
     "e4m3xint8_s4": MacConfig(a_format="fp8_e4m3", w_format="int8", stages=4),
+    "int8_s2_partial": MacConfig(a_format="int8", w_format="int8", stages=2),
+    "fp16xfp16_sat_s3_partial": MacConfig(
+        a_format="fp16", w_format="fp16", acc_bits=48, overflow="saturate", stages=3
+    ),
+    "int8_window_s2_partial": MacConfig(
+        a_format="int8", w_format="int8", acc_bits=10, overflow="saturate", stages=2
+    ),
     "flint4xbitmod": MacConfig(a_format="flint4", w_format="bitmod_fp4_ea_neg"),
     "uint8xint4": MacConfig(a_format="uint8", w_format="int4", acc_bits=8, overflow="wrap"),
     "lmul_wrap6": MacConfig(
@@ -58,6 +65,28 @@ CONFIGS = {
         acc_bits=3,
         overflow="saturate",
         out_format="fp4_e2m1",
+    ),
+    "e4m3_window16_sat": MacConfig(
+        a_format="fp8_e4m3", w_format="fp8_e4m3", acc_bits=16, overflow="saturate", acc_lsb=-8
+    ),
+    "bf16xint4_window40_s1": MacConfig(
+        a_format="bf16", w_format="int4", acc_bits=40, overflow="saturate", acc_lsb=-20, stages=1
+    ),
+    "lmul_window_wrap": MacConfig(
+        a_format="fp8_e4m3",
+        w_format="fp8_e4m3",
+        multiplier="lmul",
+        acc_bits=12,
+        overflow="wrap",
+        acc_lsb=-6,
+    ),
+    "int8xe2m1_window_wrap_out": MacConfig(
+        a_format="int8",
+        w_format="fp4_e2m1",
+        acc_bits=10,
+        overflow="wrap",
+        acc_lsb=2,
+        out_format="fp16",
     ),
     "fp16xe4m3_sat_s4_out": MacConfig(
         a_format="fp16",

@@ -73,16 +73,26 @@ def test_exhaustive_pairs_extremes_and_random(design, a: str, w: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "w", "overflow", "acc_bits"),
-    [("int8", "int8", "wrap", 12), ("fp8_e4m3", "int8", "saturate", 14)],
+    ("a", "w", "overflow", "acc_bits", "acc_lsb", "lsb_exp"),
+    [
+        # Narrower than one product: the default window keeps its top bits (LSB 2^4).
+        ("int8", "int8", "wrap", 12, None, 4),
+        # A window placed by the user, inside the products' range.
+        ("fp8_e4m3", "int8", "saturate", 14, -6, -6),
+    ],
 )
-def test_narrow_accumulators_overflow_like_the_model(
-    design, a: str, w: str, overflow: str, acc_bits: int
+def test_narrow_windowed_accumulators_like_the_model(
+    design, a: str, w: str, overflow: str, acc_bits: int, acc_lsb: int | None, lsb_exp: int
 ) -> None:
-    exact = accumulator_spec(a, w, SMALL_TERMS).bits
-    assert acc_bits < exact  # the extreme phase really overflows this accumulator
-    d = design(a_format=a, w_format=w, max_terms=SMALL_TERMS, acc_bits=acc_bits, overflow=overflow)
-    assert Manifest.load(d).accumulator.bits == acc_bits
+    exact = accumulator_spec(a, w, SMALL_TERMS)
+    assert acc_bits < exact.bits  # the extreme phase really overflows this accumulator
+    d = design(
+        a_format=a, w_format=w, max_terms=SMALL_TERMS, acc_bits=acc_bits, overflow=overflow,
+        acc_lsb=acc_lsb,
+    )  # fmt: skip
+    acc = Manifest.load(d).accumulator
+    assert (acc.bits, acc.lsb_exp, acc.rounding) == (acc_bits, lsb_exp, "floor")
+    assert lsb_exp > exact.lsb_exp  # products really lose bits below the window
     r = verify(d, VerifyOptions(vectors=RANDOM, seed=3, lanes=LANES, waves=Waves.NEVER))
     assert r.passed, r.summary()
 

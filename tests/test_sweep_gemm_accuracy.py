@@ -104,10 +104,11 @@ def test_accumulator_follows_the_config():
 
 
 def test_a_narrow_wrapping_accumulator_costs_accuracy(tmp_path):
-    """Same formats: a 12-bit wrapping accumulator loses to the exact one, a wide one ties."""
+    """Same formats: a 16-bit wrapping accumulator (one product fits, sums wrap) loses to the
+    exact one, a wide one ties."""
     points = {}
     for name, extra in (("exact", ""), ("wide", "acc_bits = 40\noverflow = 'wrap'\n"),
-                        ("narrow", "acc_bits = 12\noverflow = 'wrap'\n")):  # fmt: skip
+                        ("narrow", "acc_bits = 16\noverflow = 'wrap'\n")):  # fmt: skip
         text = SPEC.replace(
             'formats = ["int4:int4", "fp4_e2m1:fp4_e2m1"]', 'formats = ["int8:int8"]'
         )

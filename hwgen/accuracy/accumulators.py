@@ -335,7 +335,9 @@ class FixedPointAccumulator(Accumulator):
         if lsb > format_lsb_exp:
             raise HwgenError(
                 f"accumulator lsb_exp must be <= {format_lsb_exp} (a.lsb_exp + w.lsb_exp),"
-                f" not {lsb}"
+                f" not {lsb}: a window above the products' LSB truncates every product,"
+                " which the GEMM accuracy engine (exact segment sums) does not model;"
+                f" set acc_lsb = {format_lsb_exp}"
             )
         return AccumulatorSpec(bits=self.bits, lsb_exp=lsb)
 

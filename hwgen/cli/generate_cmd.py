@@ -47,6 +47,8 @@ def summary(manifest: Manifest, out_dir: Path) -> str:
         acc_text = (
             f"{acc.bits} bits x 2^{acc.lsb_exp}, overflow {acc.overflow}, max_terms {acc.max_terms}"
         )
+        if acc.rounding is not None:
+            acc_text += f", products rounded to 2^{acc.lsb_exp} ({acc.rounding})"
     else:
         acc_text = f"float {acc.format}, {acc.rounding}, subnormals {acc.subnormals}"
     lines = [

@@ -10,7 +10,8 @@ raise :class:`hwgen.errors.HwgenError` for bad input and never print tracebacks 
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, TextIO
 
 import click
 
@@ -27,7 +28,7 @@ from hwgen.cli import (
     verify_cmd,
 )
 from hwgen.cli.oneline import OneLineGroup, one_line
-from hwgen.errors import HwgenError
+from hwgen.errors import HwgenError, HwgenWarning
 from hwgen.tools import progress
 
 EXIT_USAGE = 2
@@ -40,6 +41,19 @@ def error_line(exc: BaseException) -> str:
     """Collapse an error message to one line (falling back to the exception's type name)."""
     text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
     return text or type(exc).__name__
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` of the CLI: one line on stderr, no source location."""
+    label = "warning" if issubclass(category, HwgenWarning) else category.__name__
+    click.echo(f"hwgen: {label}: {error_line(Exception(str(message)))}", err=True)
 
 
 class HwgenGroup(OneLineGroup):
@@ -67,10 +81,17 @@ class HwgenGroup(OneLineGroup):
             raise click.exceptions.Exit(EXIT_USAGE) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the selected subcommand inside the error boundary (progress on stderr)."""
+        """Run the selected subcommand inside the error boundary (progress on stderr).
+
+        A :class:`~hwgen.errors.HwgenWarning` is one line, ``hwgen: warning: <message>``,
+        printed once per distinct message.
+        """
         old = progress.set_reporter(progress.console_reporter())
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("default", HwgenWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except click.exceptions.NoArgsIsHelpError:
             raise  # ``hwgen formats`` alone prints its help, as click does
         except click.UsageError as exc:

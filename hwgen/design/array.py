@@ -177,6 +177,7 @@ class ArrayConfig(DesignConfig):
             array=ArrayInfo(rows=self.rows, cols=self.cols, pe_latency=self.mac.latency),
             flags=dict(FLAG_BITS) if self.has_flags else None,
             reset=self.reset(),
+            pipeline=self.mac.pipeline_info(),
         )
 
     def golden(self) -> MacArithmetic:

@@ -320,6 +320,7 @@ class DesignFacts:
     flags: Mapping[str, int] | None = None
     reset: ResetInfo = field(default_factory=ResetInfo)
     bitmod: Mapping[str, Any] | None = None
+    pipeline: Mapping[str, Any] | None = None
 
 
 class DesignConfig(ABC):

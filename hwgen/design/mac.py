@@ -30,24 +30,40 @@ from hwgen.design.base import (
     Role,
     clock_and_reset,
 )
-from hwgen.errors import HwgenError
-from hwgen.formats import Format, FormatKind, MinifloatFormat, SpecialPolicy, get, get_format
+from hwgen.errors import HwgenError, warn
+from hwgen.formats import (
+    Format,
+    FormatKind,
+    MinifloatFormat,
+    SpecialPolicy,
+    get,
+    get_format,
+    signed_width,
+)
 from hwgen.formats.table import MixtureFormat
 from hwgen.golden import (
     FLAG_BITS,
     FLAG_WIDTH,
+    WINDOW_ROUNDING,
     AccumulatorSpec,
     Multiplier,
     Overflow,
     acc_to_format,
     accumulator_spec,
+    extreme_products,
     mac_trace,
 )
 from hwgen.golden.float_acc import AccRounding, FloatAccSpec, Subnormals, float_mac_trace
 from hwgen.golden.product_spec import product_spec
+from hwgen.golden.sizing import smallest_product
 
 MAX_STAGES = 4
-"""Most pipeline registers between multiplier and accumulator."""
+"""Most pipeline registers of a MAC (beyond :attr:`MacConfig.cut_points`: delay only)."""
+
+PARTIAL_MIN_SIG_BITS = 6
+"""Smallest significand width (of the narrower operand) whose multiplier is split in two
+registered partial products (the ``partial`` cut point): below it the multiplier is a few
+LUT levels and a register there buys nothing."""
 
 MAX_ACC_BITS = 256
 """Widest accumulator the generator builds (``bf16 x bf16`` exact would need ~540 bits)."""
@@ -62,6 +78,9 @@ _FLOAT_TILE_CHUNK = 1 << 21
 
 _FLOAT_ACC_KEYS = frozenset({"acc_format", "acc_rounding", "acc_subnormals"})
 """Keys :meth:`MacConfig.to_dict` writes only for a float accumulator."""
+
+_OPTIONAL_KEYS = frozenset({"acc_lsb"})
+"""Keys :meth:`MacConfig.to_dict` writes only when set (not ``None``)."""
 
 _FLOAT_OVERFLOW = {
     SpecialPolicy.IEEE: "inf",
@@ -291,10 +310,26 @@ class MacConfig(DesignConfig):
         Accumulator width; ``None`` builds the exact width of
         :func:`hwgen.golden.accumulator_spec`. With ``overflow='exact'`` it must be at least
         that width.
+    acc_lsb
+        Binary weight of the accumulator's LSB, ``E``: the accumulator's value is its signed
+        code times ``2**E`` (the manifest's ``accumulator.lsb_exp``). Must lie in
+        ``L..T``: ``L`` (the exact LSB, ``a.lsb_exp + w.lsb_exp``) is the finest bit any
+        product has, ``T`` the sign bit of the exact accumulator of ``max_terms``
+        products. Above ``L`` every product loses its bits below ``2**E`` before it is
+        added, by truncation (``floor``, towards -inf,
+        :func:`hwgen.golden.window_truncate`); that needs ``overflow='wrap'`` or
+        ``'saturate'``. ``None`` (default) picks :attr:`default_acc_lsb`: ``L`` when one
+        product fits ``acc_bits`` there, else the LSB that puts the largest product's top
+        bit at the accumulator's top. A value equal to the default is stored as ``None``
+        (one design, one config). A window that no product can reach (every product
+        below ``2**E``, or the smallest nonzero one above the largest accumulator value)
+        is accepted with a :class:`~hwgen.errors.HwgenWarning`.
     overflow
         :class:`hwgen.golden.Overflow`: ``exact``, ``wrap`` or ``saturate`` (strings accepted).
     stages
-        Pipeline registers between the multiplier and the accumulator, 0..4.
+        Pipeline registers, 0..4, placed at :attr:`cut_points` in order (the first
+        ``len(cut_points)`` shorten the critical path; further ones are plain delay
+        registers before the accumulator). Latency is ``1 + stages`` either way.
     multiplier
         :class:`hwgen.golden.Multiplier`: ``exact``, or ``lmul`` (float x float only).
     out_format
@@ -324,6 +359,7 @@ class MacConfig(DesignConfig):
     w_format: str
     max_terms: int = DEFAULT_MAX_TERMS
     acc_bits: int | None = None
+    acc_lsb: int | None = None
     overflow: Overflow = Overflow.EXACT
     stages: int = 0
     multiplier: Multiplier = Multiplier.EXACT
@@ -387,6 +423,7 @@ class MacConfig(DesignConfig):
                     f" max_terms={self.max_terms} {a.name} x {w.name} products: needs >="
                     f" {exact}; use overflow='wrap' or 'saturate'"
                 )
+        self._check_window(a, w, overflow)
         if self.out_format is not None:
             if not isinstance(self.out_format, str):
                 raise HwgenError(
@@ -408,6 +445,11 @@ class MacConfig(DesignConfig):
         if not isinstance(self.acc_format, str):
             raise HwgenError(
                 f"acc_format must be a format name (str) or None, not {self.acc_format!r}"
+            )
+        if self.acc_lsb is not None:
+            raise HwgenError(
+                f"acc_lsb={self.acc_lsb} does not apply to a float accumulator"
+                f" (acc_format={self.acc_format!r}: its exponent places every sum); leave it unset"
             )
         if self.acc_bits is not None:
             raise HwgenError(
@@ -446,7 +488,104 @@ class MacConfig(DesignConfig):
             )
         object.__setattr__(self, "acc_format", spec.format)
 
+    def _check_window(self, a: Format, w: Format, overflow: Overflow) -> None:
+        """Validate ``acc_lsb`` (store ``None`` for the default), warn about a dead window."""
+        exact = self.exact_accumulator
+        lo, hi = exact.lsb_exp, exact.lsb_exp + exact.bits - 1
+        if self.acc_lsb is not None:
+            lsb = check_int("acc_lsb", self.acc_lsb)
+            if not lo <= lsb <= hi:
+                raise HwgenError(
+                    f"acc_lsb={lsb} is outside what max_terms={self.max_terms} {a.name} x"
+                    f" {w.name} products produce: must be in {lo}..{hi} (2^{lo} is their"
+                    f" finest bit, 2^{hi} the sign bit of their largest sum)"
+                )
+            if overflow is Overflow.EXACT and lsb != lo:
+                raise HwgenError(
+                    f"acc_lsb={lsb} drops the product bits below 2^{lsb} (the finest is"
+                    f" 2^{lo}); overflow='exact' keeps every bit: use overflow='wrap' or"
+                    " 'saturate'"
+                )
+            object.__setattr__(self, "acc_lsb", None if lsb == self.default_acc_lsb else lsb)
+        acc = self.accumulator
+        k = acc.lsb_exp - lo
+        if k == 0:
+            return
+        p_min, p_max = extreme_products(a, w, multiplier=Multiplier(self.multiplier))
+        biggest = max(-p_min, p_max)
+        smallest = smallest_product(a, w, multiplier=Multiplier(self.multiplier))
+        pair = f"{a.name} x {w.name}"
+        if biggest >> k == 0:
+            warn(
+                f"accumulator window 2^{acc.lsb_exp}.. holds no {pair} product: every product"
+                f" is below its LSB (the largest is < 2^{lo + biggest.bit_length()}) and adds"
+                f" 0, or -2^{acc.lsb_exp} when negative (acc_lsb, floor truncation)"
+            )
+        elif smallest and (smallest >> k) > acc.hi:
+            warn(
+                f"accumulator window of {acc.bits} bits x 2^{acc.lsb_exp} holds no {pair}"
+                f" product: the smallest nonzero one (>= 2^{lo + smallest.bit_length() - 1})"
+                f" is above its largest value (< 2^{acc.lsb_exp + acc.bits - 1}): every"
+                f" nonzero product overflows ({overflow.value})"
+            )
+
     # ------------------------------------------------------------------ derived facts
+    @property
+    def cut_points(self) -> tuple[str, ...]:
+        """Where registers shorten the critical path, in the order ``stages`` fills them.
+
+        Fixed point: ``product`` (between multiplier and aligner), ``aligned`` (between
+        aligner and accumulator; only when products have exponents, i.e. the aligner
+        shifts), ``partial`` (inside the multiplier: two registered partial products of
+        the low and high half of ``w``'s significand, added after the register; exact
+        multiplier with significands of at least :data:`PARTIAL_MIN_SIG_BITS` bits). The
+        accumulator loop (add and register) cannot be cut without changing the
+        arithmetic, so ``len(cut_points)`` stages make it the critical path. A float
+        accumulator has its own (:attr:`FloatAccSpec.cut_points`).
+        """
+        if self.float_acc is not None:
+            return self.float_acc.cut_points
+        cuts = ["product"]
+        if self.a.sig_exp.exp_max or self.w.sig_exp.exp_max:
+            cuts.append("aligned")
+        sig_bits = min(self.a.sig_exp.sig_width, self.w.sig_exp.sig_width)
+        if self.multiplier is Multiplier.EXACT and sig_bits >= PARTIAL_MIN_SIG_BITS:
+            cuts.append("partial")
+        return tuple(cuts)
+
+    @property
+    def useful_stages(self) -> int:
+        """Stage count at which the accumulator loop becomes the critical path."""
+        return len(self.cut_points)
+
+    def pipeline_info(self) -> dict[str, Any]:
+        """The manifest's ``pipeline`` section (``docs/hardware.md``)."""
+        cuts = self.cut_points
+        return {
+            "stages": self.stages,
+            "cut_points": list(cuts),
+            "used": list(cuts[: self.stages]),
+            "useful_stages": len(cuts),
+            "delay_stages": max(0, self.stages - len(cuts)),
+        }
+
+    @property
+    def default_acc_lsb(self) -> int:
+        """The LSB exponent ``acc_lsb=None`` builds (fixed point only).
+
+        The exact LSB ``L`` when one product of the widest magnitude fits ``acc_bits`` at
+        ``L`` (then a narrow accumulator loses nothing per product, only range over many
+        of them: the classic wrapping / saturating accumulator). Otherwise the top bits of
+        the single-product range are kept: ``L + (w1 - acc_bits)`` with ``w1`` the width
+        of the exact accumulator of one product, so the largest product just fits and
+        each product loses at most its ``w1 - acc_bits`` lowest bits.
+        """
+        exact = self.exact_accumulator
+        bits = exact.bits if self.acc_bits is None else self.acc_bits
+        p_min, p_max = extreme_products(self.a, self.w, multiplier=Multiplier(self.multiplier))
+        single = signed_width(min(0, p_min), max(0, p_max))
+        return exact.lsb_exp + max(0, single - bits)
+
     @cached_property
     def float_acc(self) -> FloatAccSpec | None:
         """The float accumulator, or ``None`` for a fixed-point one."""
@@ -491,7 +630,15 @@ class MacConfig(DesignConfig):
             return AccumulatorSpec(bits=fa.fmt.bits, lsb_exp=fa.fmt.lsb_exp)
         exact = self.exact_accumulator
         bits = exact.bits if self.acc_bits is None else self.acc_bits
-        return AccumulatorSpec(bits=bits, lsb_exp=exact.lsb_exp)
+        lsb = self.default_acc_lsb if self.acc_lsb is None else self.acc_lsb
+        return AccumulatorSpec(bits=bits, lsb_exp=lsb)
+
+    @property
+    def windowed(self) -> bool:
+        """Whether the accumulator's LSB lies above the exact one (products are truncated)."""
+        return (
+            self.acc_format is None and self.accumulator.lsb_exp != self.exact_accumulator.lsb_exp
+        )
 
     @property
     def has_flags(self) -> bool:
@@ -516,6 +663,7 @@ class MacConfig(DesignConfig):
         """Stable module name, ``[a-z0-9_]`` only.
 
         ``mac_<a>_x_<w>_acc<bits>_s<stages>`` plus ``_n<max_terms>`` (when not 4096),
+        ``_lsb<E>`` (a windowed accumulator, ``m`` for a minus sign: ``_lsbm70``),
         ``_wrap`` / ``_sat``, ``_lmul`` and ``_out_<format>`` for non-default options. A
         float accumulator ends the name with ``_acc<format>_fused`` / ``_unf`` and ``_ftz``
         (flushed subnormals).
@@ -524,6 +672,9 @@ class MacConfig(DesignConfig):
         parts.append(f"s{self.stages}")
         if self.max_terms != DEFAULT_MAX_TERMS:
             parts.append(f"n{self.max_terms}")
+        if self.windowed:
+            lsb = self.accumulator.lsb_exp
+            parts.append(f"lsb{'m' if lsb < 0 else ''}{abs(lsb)}")
         if self.overflow is Overflow.WRAP:
             parts.append("wrap")
         elif self.overflow is Overflow.SATURATE:
@@ -544,14 +695,17 @@ class MacConfig(DesignConfig):
         """JSON-able dict of every field (enums as their string values).
 
         The float-accumulator keys (``acc_format``, ``acc_rounding``, ``acc_subnormals``)
-        appear only with a float accumulator, so that a fixed-point config keeps the dict,
-        and hence the :func:`~hwgen.design.base.config_hash`, it had before they existed.
+        appear only with a float accumulator and ``acc_lsb`` only when set, so that every
+        config keeps the dict, and hence the :func:`~hwgen.design.base.config_hash`, it had
+        before they existed.
         """
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in _FLOAT_ACC_KEYS and self.acc_format is None:
                 continue
             v = getattr(self, f.name)
+            if f.name in _OPTIONAL_KEYS and v is None:
+                continue
             out[f.name] = v.value if isinstance(v, enum.Enum) else v
         return out
 
@@ -572,6 +726,15 @@ class MacConfig(DesignConfig):
             OptionSpec(key="a_format", type=str, help="Activation format name.", required=True),
             OptionSpec(key="w_format", type=str, help="Weight format name.", required=True),
             OptionSpec(key="acc_bits", type=int, help="Accumulator width [exact]."),
+            OptionSpec(
+                key="acc_lsb",
+                type=int,
+                help=(
+                    "Accumulator LSB weight E (value = code x 2^E); products lose their bits"
+                    " below it (floor) [exact LSB, or the top bits of a product when"
+                    " --acc-bits is narrower than one]."
+                ),
+            ),
             OptionSpec(
                 key="max_terms", type=int, help=f"Longest dot product [{DEFAULT_MAX_TERMS}]."
             ),
@@ -641,6 +804,7 @@ class MacConfig(DesignConfig):
                 lsb_exp=acc.lsb_exp,
                 overflow=str(self.overflow),
                 max_terms=self.max_terms,
+                rounding=WINDOW_ROUNDING if self.windowed else None,
             )
         return AccumulatorInfo(
             bits=acc.bits,
@@ -664,6 +828,7 @@ class MacConfig(DesignConfig):
             output=output,
             flags=dict(FLAG_BITS) if self.has_flags else None,
             reset=self.reset(),
+            pipeline=self.pipeline_info(),
         )
 
     def golden(self) -> MacArithmetic:

@@ -86,6 +86,7 @@ def build_manifest(config: DesignConfig, *, waivers: Sequence[str] = ()) -> Mani
         array=facts.array,
         flags=facts.flags,
         bitmod=facts.bitmod,
+        pipeline=facts.pipeline,
         ports=config.ports(),
     )
 

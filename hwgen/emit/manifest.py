@@ -80,9 +80,10 @@ _KEYS = (
     "flags",
     "ports",
     "bitmod",
+    "pipeline",
 )
 #: Keys a manifest may omit (added after the first release; ``None`` when absent).
-_OPTIONAL_KEYS = ("bitmod",)
+_OPTIONAL_KEYS = ("bitmod", "pipeline")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +112,9 @@ class Manifest:
         See ``docs/hardware.md``.
     bitmod
         BitMoD PE facts (``docs/bitmod.md``, "Manifest"); ``None`` for other kinds.
+    pipeline
+        Where the ``stages`` registers sit and how many shorten the critical path
+        (``docs/hardware.md``, "Pipelining"); MACs and arrays only.
     """
 
     kind: str
@@ -129,6 +133,7 @@ class Manifest:
     flags: Mapping[str, int] | None
     ports: tuple[Port, ...]
     bitmod: Mapping[str, Any] | None = None
+    pipeline: Mapping[str, Any] | None = None
     clock: str = "clk"
     reset: ResetInfo = field(default_factory=ResetInfo)
     hwgen_version: str = ""
@@ -223,6 +228,8 @@ class Manifest:
         }
         if self.bitmod is not None:  # only BitMoD designs: other manifests stay unchanged
             out["bitmod"] = dict(self.bitmod)
+        if self.pipeline is not None:
+            out["pipeline"] = dict(self.pipeline)
         return out
 
     def to_json(self) -> str:
@@ -277,6 +284,7 @@ class Manifest:
                 flags=d["flags"],
                 ports=tuple(Port.from_dict(p) for p in d["ports"]),
                 bitmod=d.get("bitmod"),
+                pipeline=d.get("pipeline"),
             )
         except (TypeError, ValueError, KeyError) as e:
             if isinstance(e, HwgenError):

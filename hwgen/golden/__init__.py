@@ -7,7 +7,8 @@ Pure numpy (no HDL import). Values are exact fixed-point integers in units of
   :func:`published_accumulator_bits` (Aggarwal et al., FPL 2024).
 * :mod:`~hwgen.golden.products` -- :func:`product_ints`, :class:`Multiplier`.
 * :mod:`~hwgen.golden.dot` -- :func:`dot`, :func:`gemm`.
-* :mod:`~hwgen.golden.accumulate` -- :func:`mac_trace`, :class:`Overflow`, :class:`MacTrace`.
+* :mod:`~hwgen.golden.accumulate` -- :func:`mac_trace`, :class:`Overflow`, :class:`MacTrace`,
+  :func:`window_truncate` (the floor rounding of an accumulator window).
 * :mod:`~hwgen.golden.rounding` -- :func:`to_float`, :func:`acc_to_format`.
 * :mod:`~hwgen.golden.lmul` -- :func:`lmul_product_ints` (L-Mul, arXiv 2410.00907).
 * :mod:`~hwgen.golden.specials` -- :class:`Flag`, :func:`product_flags`, :func:`reduce_flags`.
@@ -16,7 +17,7 @@ Pure numpy (no HDL import). Values are exact fixed-point integers in units of
   :mod:`~hwgen.golden.product_spec` -- :func:`product_spec` (the product interface).
 """
 
-from hwgen.golden.accumulate import MacTrace, Overflow, mac_trace
+from hwgen.golden.accumulate import WINDOW_ROUNDING, MacTrace, Overflow, mac_trace, window_truncate
 from hwgen.golden.dot import dot, gemm
 from hwgen.golden.float_acc import (
     AccRounding,
@@ -43,6 +44,7 @@ from hwgen.golden.specials import FLAG_BITS, FLAG_WIDTH, Flag, product_flags, re
 __all__ = [
     "FLAG_BITS",
     "FLAG_WIDTH",
+    "WINDOW_ROUNDING",
     "AccError",
     "AccRounding",
     "AccumulatorSpec",
@@ -73,4 +75,5 @@ __all__ = [
     "published_accumulator_bits",
     "reduce_flags",
     "to_float",
+    "window_truncate",
 ]

@@ -46,6 +46,10 @@ from hwgen.golden.rounding import to_float
 from hwgen.golden.sizing import AccumulatorSpec
 from hwgen.golden.specials import Flag, settle
 
+WINDOW_ROUNDING = "floor"
+"""How a product is cut to an accumulator whose LSB lies above the product's (``acc_lsb``):
+its low bits are dropped (:func:`window_truncate`, rounding towards -inf)."""
+
 
 class Overflow(enum.StrEnum):
     """What the accumulator does when a sum leaves its range."""
@@ -223,8 +227,10 @@ def mac_trace(
     valid, clear
         1-D control inputs per cycle (booleans or 0/1), same length as the codes.
     acc
-        The accumulator; ``acc.lsb_exp`` must not exceed ``a.lsb_exp + w.lsb_exp`` (a
-        coarser LSB would drop product bits). Products are shifted to its LSB.
+        The accumulator. Products are shifted to its LSB; when ``acc.lsb_exp`` exceeds
+        ``a.lsb_exp + w.lsb_exp`` (a window above the finest product bit, ``WRAP`` or
+        ``SATURATE`` only) each product first loses the bits below it
+        (:func:`window_truncate`: floor, towards -inf).
     overflow
         :class:`Overflow` policy.
     multiplier
@@ -257,9 +263,10 @@ def mac_trace(
         )
     t = product_terms(a_fmt, a_idx, w_fmt, w_idx, multiplier)
     up = t.lsb_exp - acc.lsb_exp
-    if up < 0:
+    if up < 0 and policy is Overflow.EXACT:
         raise HwgenError(
-            f"acc.lsb_exp must be <= {t.lsb_exp} (a.lsb_exp + w.lsb_exp), not {acc.lsb_exp}"
+            f"acc.lsb_exp must be <= {t.lsb_exp} (a.lsb_exp + w.lsb_exp) with overflow='exact',"
+            f" not {acc.lsb_exp}: a coarser LSB drops product bits (use 'wrap' or 'saturate')"
         )
     n = a_idx.size
     cycles = np.arange(n)
@@ -267,14 +274,38 @@ def mac_trace(
     flags = _sticky_flags(np.where(v, t.flags, 0).astype(np.uint8), last_clear)
 
     p = terms_to_ints(t)
-    narrow = p.dtype != object and (t.product_bound << up) < (1 << 62)
-    p = p << up if narrow else p.astype(object) << up
+    if up >= 0:
+        bound = t.product_bound << up
+        narrow = p.dtype != object and bound < (1 << 62)
+        p = p << up if narrow else p.astype(object) << up
+    else:
+        # A window above the products' LSB: each product is truncated on its own, before
+        # the addition, by dropping its low bits (floor, towards -inf), as the aligner does.
+        p = window_truncate(p, -up)
+        bound = (t.product_bound >> -up) + 1
+        if p.dtype == object and bound < (1 << 62):
+            p = p.astype(np.int64)
     p = np.where(v, p, 0)
     if policy is Overflow.SATURATE:
         out = _saturating_scan(p, v, c, acc)
     else:
-        out = _running_sums(p, last_clear, acc, policy, bound=t.product_bound << up)
+        out = _running_sums(p, last_clear, acc, policy, bound=bound)
     return MacTrace(acc=out, flags=flags, spec=acc)
+
+
+def window_truncate(p: np.ndarray, drop: int) -> np.ndarray:
+    """Products ``p`` (integers) with their ``drop`` low bits removed: ``floor(p / 2**drop)``.
+
+    The one rounding of a windowed accumulator (:data:`WINDOW_ROUNDING`, ``"floor"``):
+    truncation of the two's complement product, so every result is rounded towards -inf
+    (``-1`` for a negative product smaller than one LSB). ``int64`` stays ``int64``;
+    Python ints stay Python ints.
+    """
+    if drop < 0:
+        raise HwgenError(f"drop must be >= 0, not {drop}")
+    if p.dtype == object:
+        return np.asarray(p >> drop, dtype=object)
+    return np.asarray(p, dtype=np.int64) >> np.int64(min(drop, 63))
 
 
 def _running_sums(

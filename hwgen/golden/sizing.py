@@ -95,6 +95,49 @@ def _extreme_products(a_fmt: Format, w_fmt: Format, multiplier: Multiplier) -> t
     return min(corners), max(corners)
 
 
+def smallest_product(
+    a_format: str | Format,
+    w_format: str | Format,
+    *,
+    multiplier: Multiplier = Multiplier.EXACT,
+) -> int:
+    """Smallest nonzero product magnitude, in units of ``2**(a.lsb + w.lsb)`` (0 if none).
+
+    Each multiplier's magnitude grows with each operand's magnitude, so the smallest
+    nonzero product is that of each format's smallest magnitude that gives a nonzero
+    product with the other format's largest (for L-Mul this skips the operands it
+    flushes to zero).
+    """
+    a_fmt = resolve_format(a_format, role="a_format")
+    w_fmt = resolve_format(w_format, role="w_format")
+    return _smallest_product(a_fmt, w_fmt, as_multiplier(multiplier))
+
+
+@cache
+def _smallest_product(a_fmt: Format, w_fmt: Format, multiplier: Multiplier) -> int:
+    def live(fmt: Format, other: Format, other_code: int, first: bool) -> int | None:
+        v = np.where(fmt.finite_mask, np.abs(fmt.values()), 0.0)
+        codes = np.flatnonzero(v > 0)
+        codes = codes[np.argsort(v[codes], kind="stable")]
+        fixed = np.full(codes.size, other_code, dtype=np.intp)
+        pair = (fmt, codes, other, fixed) if first else (other, fixed, fmt, codes)
+        p = terms_to_ints(product_terms(*pair, multiplier))
+        nz = np.flatnonzero(p != 0)
+        return int(codes[nz[0]]) if nz.size else None
+
+    a_big = int(_extreme_codes(a_fmt)[1])
+    w_big = int(_extreme_codes(w_fmt)[1])
+    a_small = live(a_fmt, w_fmt, w_big, True)
+    w_small = live(w_fmt, a_fmt, a_big, False)
+    if a_small is None or w_small is None:
+        return 0
+    t = product_terms(
+        a_fmt, np.array([a_small], dtype=np.intp), w_fmt, np.array([w_small], dtype=np.intp),
+        multiplier,
+    )  # fmt: skip
+    return abs(int(terms_to_ints(t)[0]))
+
+
 def accumulator_spec(
     a_format: str | Format,
     w_format: str | Format,

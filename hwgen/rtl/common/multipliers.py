@@ -14,16 +14,17 @@ both have the same signature (:func:`multiplier_signature`), so the MAC wires wh
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Value, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen._validate import check_int
+from hwgen.errors import HwgenError
 from hwgen.formats import Format, signed_width
 from hwgen.golden import Multiplier
 from hwgen.golden.lmul import lmul_frame
 from hwgen.rtl.common.decoder import exp_width
-from hwgen.rtl.common.util import bits_for, zext
+from hwgen.rtl.common.util import bits_for, sext, zext
 
 
 def multiplier_signature(
@@ -73,6 +74,16 @@ class ExactMultiplier(wiring.Component):
     max_width
         Keep only this many low bits of the product (a wrapping accumulator narrower than
         the product needs no more); ``None`` keeps the exact product.
+    drop
+        Deliver ``floor(product / 2**drop)``: the low bits no accumulator window above the
+        product's LSB can see are not brought out (``max_width`` counts the bits kept).
+    split
+        Pipeline the multiplier (the ``partial`` cut point of
+        :attr:`hwgen.design.mac.MacConfig.cut_points`): ``a_sig`` times the low half of
+        ``w_sig`` (unsigned) and times its high half (signed) are registered (with the
+        exponent sum), and added after the register, so ``prod`` / ``shift`` show the
+        product one clock after its operands. Exact for every operand: ``w = hi * 2**k +
+        lo``.
 
     Ports (:func:`multiplier_signature`; ``*_code`` and ``*_special`` are not read)
     -----
@@ -99,11 +110,21 @@ class ExactMultiplier(wiring.Component):
     reads: frozenset[str] = frozenset({"sig", "exp"})
     """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
 
-    def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        a_fmt: Format,
+        w_fmt: Format,
+        max_width: int | None = None,
+        drop: int = 0,
+        split: bool = False,
+    ) -> None:
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
+        self.drop = check_int("drop", drop, 0)
+        self.split = bool(split)
         (alo, ahi), (wlo, whi) = _sig_range(a_fmt), _sig_range(w_fmt)
         corners = [alo * wlo, alo * whi, ahi * wlo, ahi * whi]
-        self.prod_range = (min(corners), max(corners))
+        self.prod_range = (min(corners) >> drop, max(corners) >> drop)
         self.prod_width = _cap(signed_width(*self.prod_range), max_width)
         self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
         self.shift_offset = 0
@@ -125,14 +146,51 @@ class ExactMultiplier(wiring.Component):
         # A product kept modulo 2**prod_width depends only on that many low operand bits;
         # cutting wider operands first keeps the multiplier no wider than its result.
         a_sig, w_sig = self.a_sig, self.w_sig
-        if len(a_sig) > self.prod_width:
-            a_sig = a_sig[: self.prod_width].as_signed()
-        if len(w_sig) > self.prod_width:
-            w_sig = w_sig[: self.prod_width].as_signed()
-        m.d.comb += self.prod.eq(a_sig * w_sig)
+        need = self.prod_width + self.drop
+        if len(a_sig) > need:
+            a_sig = a_sig[:need].as_signed()
+        if len(w_sig) > need:
+            w_sig = w_sig[:need].as_signed()
+        if self.split and len(w_sig) >= 2:
+            self._split(m, a_sig, w_sig, need)
+            return m
+        full = a_sig * w_sig
+        _floor_shift(m, full, self.drop, self.prod)
         if self.shift_max:
             m.d.comb += self.shift.eq(_exp_sum(self))
         return m
+
+    def _split(self, m: Module, a_sig: Value, w_sig: Value, need: int) -> None:
+        """Registered partial products ``a * lo`` and ``a * hi``, summed after the register."""
+        k = len(w_sig) // 2
+        lo, hi = w_sig[:k], w_sig[k:].as_signed()  # w = hi * 2**k + lo, lo unsigned
+        pp_lo = a_sig * lo
+        pp_hi = a_sig * hi
+        r_lo = Signal(signed(min(len(pp_lo), need)), name="pp_lo")
+        r_hi = Signal(signed(max(1, min(len(pp_hi), need - k))), name="pp_hi")
+        m.d.sync += [r_lo.eq(pp_lo), r_hi.eq(pp_hi)]
+        width = need
+        total = sext(r_lo, width) + Cat(Const(0, unsigned(k)), r_hi).as_signed()
+        _floor_shift(m, total[:width].as_signed(), self.drop, self.prod)
+        if self.shift_max:
+            r_shift = Signal(self.shift.shape(), name="pp_shift")
+            m.d.sync += r_shift.eq(_exp_sum(self))
+            m.d.comb += self.shift.eq(r_shift)
+
+
+def _floor_shift(m: Module, value: Value, drop: int, prod: Value) -> None:
+    """``prod := floor(value / 2**drop)`` (``prod`` the narrower port; low bits dropped).
+
+    The ``drop`` low bits land in a signal named ``*_unused``: they are computed (a
+    product's high bits need them) but not read, and Verilator's default
+    ``--unused-regexp`` (``*unused*``) is its own convention for such bits.
+    """
+    if not drop:
+        m.d.comb += prod.eq(value)
+        return
+    low = Signal(unsigned(drop), name="lsbs_unused")
+    width = drop + len(prod)
+    m.d.comb += Cat(low, prod).eq(value[:width] if len(value) > width else sext(value, width))
 
 
 def _exp_sum(unit: ExactMultiplier | LMulMultiplier) -> Value:
@@ -156,8 +214,10 @@ class LMulMultiplier(wiring.Component):
     ----------
     a_fmt, w_fmt
         Minifloat formats (:class:`~hwgen.errors.HwgenError` otherwise).
-    max_width
+    max_width, drop
         As for :class:`ExactMultiplier`.
+    split
+        Must be ``False``: L-Mul has no partial products (one add of the mantissa fields).
 
     Ports (:func:`multiplier_signature`; ``*_sig`` is not read)
     -----
@@ -176,13 +236,25 @@ class LMulMultiplier(wiring.Component):
     reads: frozenset[str] = frozenset({"code", "special", "exp"})
     """Inputs of :func:`multiplier_signature` this multiplier reads (per operand)."""
 
-    def __init__(self, *, a_fmt: Format, w_fmt: Format, max_width: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        a_fmt: Format,
+        w_fmt: Format,
+        max_width: int | None = None,
+        drop: int = 0,
+        split: bool = False,
+    ) -> None:
+        if split:
+            # The L-Mul "product" is one add of mantissa fields: nothing to split.
+            raise HwgenError("split=True needs an exact multiplier; L-Mul has no partial products")
         frame = lmul_frame(a_fmt, w_fmt)
         self.a_fmt, self.w_fmt = a_fmt, w_fmt
+        self.drop = check_int("drop", drop, 0)
         self.big_m = frame.big_m
         self.correction = frame.correction
         smax = frame.sig_bound
-        self.prod_range = (-smax, smax)
+        self.prod_range = (-smax >> drop, smax >> drop)
         self.prod_width = _cap(signed_width(-smax, smax), max_width)
         self.shift_max = a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max
         self.shift_offset = self.offset_for(a_fmt, w_fmt)
@@ -225,7 +297,8 @@ class LMulMultiplier(wiring.Component):
         # The sum's carry-out above bit M + 1 is always 0 (S < 2**(M + 2)).
         smag = mag[:width]
         with m.If(live):
-            m.d.comb += self.prod.eq(Mux(signs[0] ^ signs[1], -smag, smag))
+            signed_s = Mux(signs[0] ^ signs[1], -smag, smag)
+            _floor_shift(m, signed_s, self.drop, self.prod)
         if self.shift_max:
             m.d.comb += self.shift.eq(_exp_sum(self))
         return m

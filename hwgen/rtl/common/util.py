@@ -42,7 +42,9 @@ def zext(value: Value, width: int) -> Value:
     return Cat(value, Const(0, unsigned(width - n)))
 
 
-def shift_left(m: Module, value: Value, amount: Value, *, width: int, name: str) -> Value:
+def shift_left(
+    m: Module, value: Value, amount: Value, *, width: int, name: str, drop: int = 0
+) -> Value:
     """``value`` (signed) shifted left by the unsigned ``amount``, kept to ``width`` bits.
 
     A logarithmic shifter built from one 2:1 multiplexer per bit of ``amount``. Each stage
@@ -53,6 +55,10 @@ def shift_left(m: Module, value: Value, amount: Value, *, width: int, name: str)
     both multiplexer inputs would otherwise grow the expression tree exponentially.
     ``value`` must not be wider than ``width``; the result is taken modulo ``2**width``
     (exact when the shifted value fits, which the callers size for).
+
+    ``drop > 0`` returns ``floor(result / 2**drop)`` (``width - drop`` bits, at least 1):
+    the last stage's low ``drop`` bits go to a signal ``<name>_lsbs_unused``, computed by
+    the last multiplexer but never read (Verilator's default ``--unused-regexp``).
     """
     if len(value) > width:
         raise ValueError(f"a {len(value)}-bit value does not fit a {width}-bit shifter")
@@ -79,9 +85,24 @@ def shift_left(m: Module, value: Value, amount: Value, *, width: int, name: str)
             shifted: Value = Const(0, unsigned(keep))
         else:
             shifted = Cat(Const(0, unsigned(step)), cur[: keep - step])
+        last = i == len(amount) - 1
+        if last and 0 < drop < keep:
+            low = Signal(unsigned(drop), name=f"{name}_lsbs_unused")
+            stage = Signal(unsigned(keep - drop), name=f"{name}_{i}")
+            m.d.comb += Cat(low, stage).eq(Mux(amount[i], shifted, kept))
+            full = Cat(stage, sign) if shared else stage
+            return sext(full, max(1, width - drop))
+        if last and drop >= keep:
+            low = Signal(unsigned(keep), name=f"{name}_lsbs_unused")
+            m.d.comb += low.eq(Mux(amount[i], shifted, kept))
+            top = sign if shared else low[-1]
+            return sext(Cat(top), max(1, width - drop))
         stage = Signal(unsigned(keep), name=f"{name}_{i}")
         m.d.comb += stage.eq(Mux(amount[i], shifted, kept))
         body = stage
+    if drop:
+        full = Cat(body, sign) if shared else body
+        return sext(full[drop:] if len(full) > drop else full[-1:], max(1, width - drop))
     return sext(Cat(body, sign) if shared else body, width)
 
 

@@ -100,7 +100,20 @@ class MacUnit(wiring.Component):
             # far out of range it is.
             keep = None if cfg.overflow is Overflow.SATURATE else spec.bits
             prod_keep = None if keep is None else max(1, keep - offset)
-        mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep)
+        # A window above the product's LSB (offset < 0): product bits that no shift can lift
+        # to the window's LSB are not brought out of the multiplier at all.
+        drop = max(0, -offset - (a_fmt.sig_exp.exp_max + w_fmt.sig_exp.exp_max))
+        if drop:
+            offset += drop
+            prod_keep = None if prod_keep is None else max(1, prod_keep - drop)
+        # Registers go to the config's cut points in order (MacConfig.cut_points); the ones
+        # beyond them are plain delays before the accumulator.
+        used = cfg.cut_points[: cfg.stages] if cfg.float_acc is None else ()
+        split = "partial" in used
+        if split:
+            mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep, drop=drop, split=True)
+        else:
+            mult = mult_cls(a_fmt=a_fmt, w_fmt=w_fmt, max_width=prod_keep, drop=drop)
         m.submodules.mult = mult
         # Every multiplier has the same signature (multiplier_signature); the inputs it
         # reads (`mult.reads`) are driven, the others stay undriven so that no unused net
@@ -145,12 +158,19 @@ class MacUnit(wiring.Component):
             self._float_accumulator(m, mult, pflags)
             return m
 
+        if split:
+            # The multiplier's own register (partial products): the rest of the product's
+            # values wait one clock with it.
+            _, _, valid, clear, pflags = _register(
+                m, "sp", prod=None, shift=None, valid=valid, clear=clear, pflags=pflags
+            )
         if cfg.stages >= 1:
             prod, shift, valid, clear, pflags = _register(
                 m, "s1", prod=prod, shift=shift, valid=valid, clear=clear, pflags=pflags
             )
+            assert prod is not None
 
-        exact_width = mult.prod_width + mult.shift_max + offset
+        exact_width = max(1, mult.prod_width + mult.shift_max + offset)
         width = exact_width if keep is None else min(exact_width, keep)
         m.submodules.align = align = Aligner(
             prod_width=mult.prod_width, shift_max=mult.shift_max, offset=offset, width=width
@@ -159,10 +179,12 @@ class MacUnit(wiring.Component):
         if shift is not None:
             m.d.comb += align.shift.eq(shift)
         term: Value = align.term
-        for k in range(2, cfg.stages + 1):
+        # `aligned` (when a cut point) and the delay stages, after the aligner.
+        for k in range(2, 1 + cfg.stages - int(split)):
             term, _, valid, clear, pflags = _register(
                 m, f"s{k}", prod=term, shift=None, valid=valid, clear=clear, pflags=pflags
             )
+            assert term is not None
 
         m.submodules.accum = accum = Accumulator(
             term_width=width, bits=spec.bits, overflow=cfg.overflow
@@ -215,12 +237,12 @@ def _register(
     m: Module,
     prefix: str,
     *,
-    prod: Value,
+    prod: Value | None,
     shift: Value | None,
     valid: Value,
     clear: Value,
     pflags: Value | None,
-) -> tuple[Value, Value | None, Value, Value, Value | None]:
+) -> tuple[Value | None, Value | None, Value, Value, Value | None]:
     """One pipeline stage: register every value that belongs to the same product."""
 
     def reg(name: str, value: Value | None) -> Value | None:
@@ -230,11 +252,6 @@ def _register(
         m.d.sync += r.eq(value)
         return r
 
-    out = (
-        reg("prod", prod),
-        reg("shift", shift),
-        reg("valid", valid),
-        reg("clear", clear),
-        reg("pflags", pflags),
-    )
-    return out
+    v, c = reg("valid", valid), reg("clear", clear)
+    assert v is not None and c is not None
+    return reg("prod", prod), reg("shift", shift), v, c, reg("pflags", pflags)
