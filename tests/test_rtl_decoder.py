@@ -34,7 +34,7 @@ FAST = [
 def _decode_all(name: str) -> tuple[object, dict[str, list[int]], Decoder]:
     fmt = get_format(name)
     dec = Decoder(fmt=fmt)
-    outputs = ["sig"] + (["exp"] if dec.exp_width else [])
+    outputs = ["sig", "mag"] + (["exp"] if dec.exp_width else [])
     if dec.specials:
         outputs += ["is_nan", "is_inf", "neg"]
     got = comb_eval(dec, {"code": range(1 << fmt.bits)}, outputs)
@@ -47,6 +47,7 @@ def _check(name: str) -> None:
     sig = np.array(got["sig"])
     exp = np.array(got["exp"]) if dec.exp_width else np.zeros_like(sig)
     np.testing.assert_array_equal(sig, se.sig)
+    np.testing.assert_array_equal(np.array(got["mag"]), np.abs(se.sig))
     np.testing.assert_array_equal(exp, se.exp)
     values = fmt.values()
     finite = fmt.finite_mask
@@ -81,7 +82,7 @@ def test_ports_follow_the_format() -> None:
     assert Shape.cast(members["exp"].shape).width == exp_width(get_format("fp8_e4m3"))
     assert {"is_nan", "is_inf", "neg"} <= set(members)
     int8 = Decoder(fmt=get_format("int8"))
-    assert set(int8.signature.members) == {"code", "sig"}
+    assert set(int8.signature.members) == {"code", "sig", "mag"}
     assert not get_format("fp4_e2m1").has_specials
 
 
