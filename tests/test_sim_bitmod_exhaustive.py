@@ -79,8 +79,17 @@ def pe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+# The RTL runs of the wide types take tens of minutes each on two cores (INT8: 16.7M
+# products, 1M groups of 4-cycle weights): they carry the `heavy` marker (`make test-heavy`).
+_HEAVY = {WeightType.INT8, WeightType.INT6, WeightType.FP4}
+
+
 @pytest.mark.sim
-@pytest.mark.parametrize("wt", list(WeightType), ids=str)
+@pytest.mark.parametrize(
+    "wt",
+    [pytest.param(wt, marks=pytest.mark.heavy) if wt in _HEAVY else wt for wt in WeightType],
+    ids=str,
+)
 def test_rtl_every_product_against_golden(pe_dir: Path, wt: WeightType) -> None:
     checks = 0
     t0 = time.perf_counter()

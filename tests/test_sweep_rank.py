@@ -155,3 +155,27 @@ def test_fast_cost_stage_prices_a_point() -> None:
     assert keys == set(res)
     assert res["area_um2"] > 0 and res["energy_pj_per_mac"] > 0
     assert res["source"].endswith(inst.options.fit_id)
+
+
+def test_fast_model_only_sweep(tmp_path: Path) -> None:
+    """``run = ["fast_cost"]``: a sweep priced by the fitted model alone, no tool run."""
+    import pandas as pd
+
+    from hwgen.sweep.runner import RunOptions, run_sweep
+
+    spec = tmp_path / "fast.toml"
+    spec.write_text(
+        '[sweep]\nname = "fast"\n\n[axes]\nformats = ["int4:int4", "fp8_e4m3:fp8_e4m3"]\n'
+        'stages = [0, 1]\n\n[fixed]\nfamily = "mac"\nmax_terms = 64\n\n'
+        '[stages]\nrun = ["fast_cost"]\n\n[stages.fast_cost]\ntargets = ["asic", "ice40"]\n'
+    )
+    res = run_sweep(spec, tmp_path / "out", RunOptions(jobs=1))
+    df = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert len(df) == 4 and res is not None
+    fit = load_fit("asic")
+    assert (df["fast_asic_area_um2"] > 0).all() and (df["fast_ice40_luts"] > 0).all()
+    assert df["fast_asic_source"].str.contains(fit.fit_id).all()
+    assert not (tmp_path / "out" / "designs").exists()  # nothing generated
+    # the FP8 MAC costs more than the INT4 one at each stage count, as synthesis says
+    area = df.set_index(["a_format", "stages"])["fast_asic_area_um2"]
+    assert (area["fp8_e4m3"] > area["int4"]).all()

@@ -14,6 +14,7 @@ from hwgen.sweep.stages.accuracy import AccuracyStage
 from hwgen.sweep.stages.base import Column, Stage, StageContext, StageInstance
 from hwgen.sweep.stages.cost import CostStage
 from hwgen.sweep.stages.energy import EnergyStage
+from hwgen.sweep.stages.fast_cost import FastCostStage
 from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyStage
 from hwgen.sweep.stages.generate import GenerateStage
 from hwgen.sweep.stages.lint import LintStage
@@ -29,6 +30,7 @@ STAGES: Mapping[str, Stage] = {
         LintStage(),
         VerifyStage(),
         CostStage(),
+        FastCostStage(),
         EnergyStage(),
         AccuracyStage(),
         GemmAccuracyStage(),

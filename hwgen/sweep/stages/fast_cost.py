@@ -8,8 +8,9 @@ alone). One instance and column group per target (``fast_cost.asic`` -> ``fast_a
 ``*_model_spearman``). The cache key includes the fit file's ``fit_id``, so a regenerated
 fit reprices every point.
 
-Not in :data:`hwgen.sweep.stages.STAGES` yet: registering it there would add it to every
-sweep's default ``run`` list; it is wired in with the sweep runner's fast-model-only path.
+Registered in :data:`hwgen.sweep.stages.STAGES` but not in the default ``run`` list: a
+sweep asks for it (``run = ["fast_cost"]`` alone is a fast-model-only sweep, or next to
+``cost`` to set the model against synthesis point by point).
 
 Spec table::
 
@@ -72,6 +73,7 @@ class FastCostStage(Stage):
     summary = "fitted fast cost model: area, fmax, energy, LUTs without synthesis"
     config_keys = None
     code = ("hwgen.costmodel.fast",)
+    default = False
 
     def parse(self, table: Any) -> FastCostOptions:
         if table is None:
