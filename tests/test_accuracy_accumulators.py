@@ -213,7 +213,10 @@ def test_bad_accumulator_arguments() -> None:
     ):
         FixedPointAccumulator(bits=8, overflow="clip")  # type: ignore[arg-type]
     with pytest.raises(
-        HwgenError, match=r"^accumulator lsb_exp must be <= 0 \(a.lsb_exp \+ w.lsb_exp\), not 1$"
+        HwgenError,
+        match=r"^accumulator lsb_exp must be <= 0 \(a.lsb_exp \+ w.lsb_exp\), not 1: a window "
+        r"above the products' LSB truncates every product, which the GEMM accuracy engine "
+        r"\(exact segment sums\) does not model; set acc_lsb = 0$",
     ):
         FixedPointAccumulator(bits=8, lsb_exp=1).spec(0)
     assert FixedPointAccumulator(bits=24, overflow="saturate").label == "acc24-saturate"

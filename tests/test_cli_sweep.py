@@ -61,14 +61,6 @@ def _assert_bad(code, out, err, message):
             ' [constraints] unbuildable = "skip" to skip such points',
         ),
         (
-            SPEC.replace(
-                "[axes]", '[axes]\nfamily = ["array"]\nacc_format = ["fp32"]\narray = ["2x2"]'
-            ),
-            "TMP/s.toml:5: cannot build array int4 x int4 acc_format=fp32 rows=2 cols=2 (axes):"
-            " acc_format='fp32' is not supported for arrays yet; arrays accumulate in fixed point"
-            ' (leave acc_format unset); set [constraints] unbuildable = "skip" to skip such points',
-        ),
-        (
             SPEC.replace('run = ["generate", "accuracy"]', 'run = ["generate", "cost"]')
             + '\n[stages.cost]\ntargets = ["generic"]\ndsp = true\n',
             "TMP/s.toml:12: [stages.cost] dsp = true needs an FPGA target (ice40, ecp5, xilinx),"
@@ -86,7 +78,6 @@ def _assert_bad(code, out, err, message):
         "unbuildable",
         "workload-file",
         "bitmod-weights",
-        "array-float-acc",
         "dsp-without-fpga",
         "workload-without-asic",
     ],

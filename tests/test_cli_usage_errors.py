@@ -23,7 +23,8 @@ from hwgen.errors import HwgenError
         (["generate", "bad"], "No such command 'bad'. (see `hwgen generate --help`)"),
         (
             ["generate"],
-            "give --spec FILE or a subcommand: mac, array, bitmod-pe (see `hwgen generate --help`)",
+            "give --spec FILE or a subcommand: mac, array, bitmod-pe, bitmod-array"
+            " (see `hwgen generate --help`)",
         ),
         (
             ["generate", "mac", "--a-format", "int4", "--w-format", "int4", "--stages", "x"],

@@ -33,7 +33,7 @@ FAST = [
 
 def _decode_all(name: str) -> tuple[object, dict[str, list[int]], Decoder]:
     fmt = get_format(name)
-    dec = Decoder(fmt=fmt)
+    dec = Decoder(fmt=fmt, with_mag=True)
     outputs = ["sig", "mag"] + (["exp"] if dec.exp_width else [])
     if dec.specials:
         outputs += ["is_nan", "is_inf", "neg"]
@@ -82,7 +82,12 @@ def test_ports_follow_the_format() -> None:
     assert Shape.cast(members["exp"].shape).width == exp_width(get_format("fp8_e4m3"))
     assert {"is_nan", "is_inf", "neg"} <= set(members)
     int8 = Decoder(fmt=get_format("int8"))
-    assert set(int8.signature.members) == {"code", "sig", "mag"}
+    assert set(int8.signature.members) == {"code", "sig"}
+    assert set(Decoder(fmt=get_format("int8"), with_mag=True).signature.members) == {
+        "code",
+        "sig",
+        "mag",
+    }
     assert not get_format("fp4_e2m1").has_specials
 
 

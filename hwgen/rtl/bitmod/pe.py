@@ -181,7 +181,7 @@ class BitmodPE(wiring.Component):
         ninf = Const(0, 1)
         ab = cfg.act_bits
         for i in range(d):
-            dec = Decoder(fmt=cfg.act)
+            dec = Decoder(fmt=cfg.act, with_mag=True)
             m.submodules[f"dec_{i}"] = dec
             m.d.comb += dec.code.eq(self.a[i * ab : (i + 1) * ab])
             mag = Signal(cfg.act_sig_bits, name=f"mag_{i}")

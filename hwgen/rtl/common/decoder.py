@@ -30,6 +30,9 @@ class Decoder(wiring.Component):
     ----------
     fmt
         The operand format (any :class:`~hwgen.formats.Format` of at most 16 bits).
+    with_mag
+        Add the ``mag`` output (sign-magnitude datapaths such as the BitMoD PE read it).
+        Off by default so that designs which do not read it keep their Verilog bytes.
 
     Ports
     -----
@@ -38,8 +41,8 @@ class Decoder(wiring.Component):
     sig : Out(signed(fmt.sig_exp.sig_width))
         Signed significand; 0 for NaN and infinity codes.
     mag : Out(unsigned(fmt.sig_exp.sig_width))
-        ``|sig|``, formed without negating twice (a minifloat's magnitude is its fields;
-        sign-magnitude datapaths read it, unused it costs nothing after synthesis).
+        ``|sig|``, formed without negating twice (a minifloat's magnitude is its fields);
+        only with ``with_mag``.
     exp : Out(unsigned(exp_width(fmt)))
         Exponent offset in ``[0, fmt.sig_exp.exp_max]``; only present when ``exp_max > 0``.
     is_nan, is_inf, neg : Out(unsigned(1))
@@ -51,7 +54,7 @@ class Decoder(wiring.Component):
     ``sig_exp``.
     """
 
-    def __init__(self, *, fmt: Format) -> None:
+    def __init__(self, *, fmt: Format, with_mag: bool = False) -> None:
         if not isinstance(fmt, Format):
             raise HwgenError(f"fmt must be a Format, not {type(fmt).__name__}")
         if fmt.bits > MAX_OPERAND_BITS:
@@ -63,15 +66,19 @@ class Decoder(wiring.Component):
                 f"no hardware decoder for {fmt.kind.value} format {fmt.name} with exponents:"
                 " table decoders need sig_exp.exp == 0"
             )
+        if not isinstance(with_mag, bool):
+            raise HwgenError(f"with_mag must be True or False, not {with_mag!r}")
         self.fmt = fmt
+        self.with_mag = with_mag
         self.sig_width = fmt.sig_exp.sig_width
         self.exp_width = exp_width(fmt)
         self.specials = fmt.has_specials
         members: dict[str, wiring.Member] = {
             "code": In(unsigned(fmt.bits)),
             "sig": Out(signed(self.sig_width)),
-            "mag": Out(unsigned(self.sig_width)),
         }
+        if with_mag:
+            members["mag"] = Out(unsigned(self.sig_width))
         if self.exp_width:
             members["exp"] = Out(unsigned(self.exp_width))
         if self.specials:
@@ -91,7 +98,9 @@ class Decoder(wiring.Component):
             # The code is the two's complement pattern (or the unsigned value): zero or sign
             # extension to sig_width is the whole decoder.
             code = self.code.as_signed() if fmt.signed else self.code
-            m.d.comb += [self.sig.eq(code), self.mag.eq(abs(code))]
+            m.d.comb += self.sig.eq(code)
+            if self.with_mag:
+                m.d.comb += self.mag.eq(abs(code))
         else:
             self._table(m, fmt)
         return m
@@ -99,8 +108,10 @@ class Decoder(wiring.Component):
     def _table(self, m: Module, fmt: Format) -> None:
         """Constant lookup of ``sig_exp.sig`` (every such format has ``exp == 0``)."""
         table = Array(Const(int(v), signed(self.sig_width)) for v in fmt.sig_exp.sig)
-        mags = Array(Const(abs(int(v)), unsigned(self.sig_width)) for v in fmt.sig_exp.sig)
-        m.d.comb += [self.sig.eq(table[self.code]), self.mag.eq(mags[self.code])]
+        m.d.comb += self.sig.eq(table[self.code])
+        if self.with_mag:
+            mags = Array(Const(abs(int(v)), unsigned(self.sig_width)) for v in fmt.sig_exp.sig)
+            m.d.comb += self.mag.eq(mags[self.code])
 
     def _minifloat(self, m: Module, fmt: MinifloatFormat) -> None:
         e, man = fmt.exp_bits, fmt.man_bits
@@ -128,7 +139,9 @@ class Decoder(wiring.Component):
         mag = Cat(mant, normal)
         live = ~special
         with m.If(live):
-            m.d.comb += [self.sig.eq(Mux(sign, -mag, mag)), self.mag.eq(mag)]
+            m.d.comb += self.sig.eq(Mux(sign, -mag, mag))
+            if self.with_mag:
+                m.d.comb += self.mag.eq(mag)
         if self.exp_width:
             # exp = max(E, 1) - 1: the subnormal exponent equals the smallest normal one.
             with m.If(normal & live):
