@@ -132,16 +132,17 @@ def test_axis_and_shape() -> None:
 
 
 def test_speed() -> None:
+    # CPU time of this process, not wall time: a shared machine must not fail the bound.
     rng = np.random.default_rng(0)
     a8, w8 = rng.integers(0, 256, (8, 256)), rng.integers(0, 256, (256, 8))
     big_a, big_w = rng.integers(0, 256, 1 << 20), rng.integers(0, 256, 1 << 20)
     for name in ("int8", "fp8_e4m3", "fp8_e5m2"):
         gemm(name, a8, name, w8)  # warm the per-format tables
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         gemm(name, a8, name, w8)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         dot(name, big_a, name, big_w)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         assert t1 - t0 < 0.05, (name, t1 - t0)
         assert t2 - t1 < 0.5, (name, t2 - t1)
 
