@@ -74,7 +74,7 @@ def test_cadence_and_timing_facts() -> None:
     assert cfg.cadence([i8, f4]) == 4 and cfg.cadence([f4, f4]) == 2
     assert cfg.cadence([7, f4]) == 2  # an unserved code counts as the fastest type
     assert cfg.group_cycles([WeightType.INT6.code, f4]) == 8 * 3
-    assert cfg.latency == cfg.cols - 1 + cfg.pe.latency + 1
+    assert cfg.latency == cfg.cols - 1 + cfg.pe.max_cycles + cfg.pe.latency + 1
     assert cfg.stall_free_group_cycles * IN_FLIGHT_GROUPS >= cfg.latency + cfg.rows
     with pytest.raises(HwgenError, match=r"^need 2 datatype codes \(one per column\), not 1$"):
         cfg.cadence([i8])
@@ -91,7 +91,7 @@ def test_manifest_sections() -> None:
     assert b["cycles_per_weight"]["int6"] == 3
     arr = b["array"]
     assert arr["rows"] == 3 and arr["cols"] == 2 and arr["in_flight_groups"] == 2
-    assert arr["group_latency"]["int8"] == 1 + cfg.pe.group_latency("int8") + 1
+    assert arr["group_latency"]["int8"] == 1 + 4 + cfg.pe.group_latency("int8") + 1
     assert arr["macs_per_cycle"]["fp4"] == 3 * 2 * 1.0
     assert b["metadata_ports"]["meta_scale"] == "scale"
     assert man.flags == {"nan": 0, "pinf": 1, "ninf": 2, "dtype": 3}

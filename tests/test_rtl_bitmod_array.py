@@ -24,6 +24,7 @@ class _Run:
     rows: list[tuple[int, list[int], list[int], list[int]]]  # (out_row, man, exp, flags)
     ready_at: list[int]  # cycles a beat was taken
     refused_last: int  # cycles a last beat was offered and refused
+    out_at: list[int]  # cycles a row was taken
 
 
 def _run(cfg: BitmodArrayConfig, g: ArrayGroups, out_ready: list[int]) -> _Run:
@@ -42,6 +43,7 @@ def _run(cfg: BitmodArrayConfig, g: ArrayGroups, out_ready: list[int]) -> _Run:
             beat_list.append((a, w, b == beats - 1))
     rows: list[tuple[int, list[int], list[int], list[int]]] = []
     ready_at: list[int] = []
+    out_at: list[int] = []
     stats = {"refused": 0}
 
     def field(v: int, j: int, bits: int, signed: bool = False) -> int:
@@ -74,6 +76,7 @@ def _run(cfg: BitmodArrayConfig, g: ArrayGroups, out_ready: list[int]) -> _Run:
             elif bi < len(beat_list) and beat_list[bi][2] and ctx.get(dut.ready) == 0:
                 stats["refused"] += 1
             if ctx.get(dut.out_valid) and ordy:
+                out_at.append(t)
                 man, exp, fl = ctx.get(dut.out_man), ctx.get(dut.out_exp), ctx.get(dut.out_flags)
                 rows.append(
                     (
@@ -92,7 +95,7 @@ def _run(cfg: BitmodArrayConfig, g: ArrayGroups, out_ready: list[int]) -> _Run:
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
-    return _Run(rows=rows, ready_at=ready_at, refused_last=stats["refused"])
+    return _Run(rows=rows, ready_at=ready_at, refused_last=stats["refused"], out_at=out_at)
 
 
 def _groups(rng: np.random.Generator, dtypes: list[list[int]]) -> ArrayGroups:
@@ -140,6 +143,18 @@ def test_slowest_column_sets_the_cadence_and_results_match() -> None:
     for row in dts:
         want += [_CFG.cadence(row)] * _CFG.pe.beats_per_group
     assert list(gaps) == want[:-1]
+
+
+def test_group_latency_matches_the_manifest_facts() -> None:
+    facts = _CFG.array_facts()["group_latency"]
+    for name in ("int8", "fp4"):
+        code = WeightType(name).code
+        g = _groups(np.random.default_rng(3), [[code, code]])
+        run = _run(_CFG, g, [1])
+        assert run.rows == _expected(g)
+        # Edges from the edge taking the last beat to the first row offered.
+        assert run.out_at[0] - run.ready_at[-1] == facts[name]
+        assert facts[name] <= _CFG.latency
 
 
 def test_backpressure_loses_nothing_and_bounds_groups_in_flight() -> None:

@@ -161,11 +161,13 @@ class BitmodArrayConfig(DesignConfig):
     def latency(self) -> int:
         """Worst-case rising edges from the edge taking a group's last beat to ``out_valid``.
 
-        Column ``j`` sees the beat ``j`` edges later, its PEs deliver
-        ``pe.group_latency`` edges after that and the result buffer takes one more edge:
-        ``cols - 1 + pe.latency + 1``. Holds when the result buffer has room.
+        Column ``j``'s hold registers take the beat ``j`` edges later and offer it to
+        the PEs from the next cycle; the PEs take it at the edge of its last term step
+        (``cycles`` edges after the hold edge), deliver ``pe.group_latency`` edges after
+        that, and the result buffer takes one more edge:
+        ``cols - 1 + max cycles + pe.latency + 1``. Holds when the result buffer has room.
         """
-        return self.skew + self.pe.latency + 1
+        return self.skew + self.pe.max_cycles + self.pe.latency + 1
 
     @property
     def stall_free_group_cycles(self) -> int:
@@ -264,7 +266,7 @@ class BitmodArrayConfig(DesignConfig):
             "column_skew": self.skew,
             "in_flight_groups": IN_FLIGHT_GROUPS,
             "group_latency": {
-                w.value: self.skew + pe.group_latency(w) + 1 for w in pe.weight_types
+                w.value: self.skew + w.cycles + pe.group_latency(w) + 1 for w in pe.weight_types
             },
             "stall_free_group_cycles": self.stall_free_group_cycles,
             "macs_per_cycle": self.macs_per_cycle,

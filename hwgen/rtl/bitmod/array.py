@@ -6,24 +6,26 @@ Built on the PE's public ports only (:class:`~hwgen.rtl.bitmod.BitmodPE` through
     a (R rows x dot lanes) --> row i: PE(i,0) -> reg -> PE(i,1) -> reg -> ...   (systolic)
     w, metadata, sv port   --> column j: j registers, then broadcast to PE(0..R-1, j)
     issue unit             --> one cadence for all columns: max cycles over the columns
+    column j               --> hold registers (beat, metadata) --> PE valid/ready handshakes
     PE outputs             --> per column, a 2-slot result buffer --> rows 0..R-1 drained
 
 Every PE of column ``j`` sees the same beat, metadata and handshake ``j`` cycles after the
 array took it, so the R PEs of a column run in lockstep and their results appear in the
-same cycle. The issue unit never offers a PE a beat or a metadata word it cannot take:
-it keeps the PE's documented timing (``docs/bitmod.md``, "Ports and timing"): metadata is
-taken while no group is held or in the cycle the held group's last beat is taken, the
-first beat one cycle after its metadata at the earliest, then one beat per ``cycles`` of
-the group's datatype, and with ``out_ready`` high (tied here) the PE never stalls. The
-array paces every column at the slowest column's datatype, so each PE sees beats at its
-own cadence or slower.
+same cycle. The PE takes a beat (``ready``) in the beat's last term step and its metadata
+while no group is held or when the held group's last beat is taken (``docs/bitmod.md``,
+"Ports and timing"), so each column has hold registers that keep a beat under ``valid``
+and a metadata word under ``meta_valid`` until the column's PEs take them (row 0's
+handshake stands for the column). The issue unit offers one beat per ``cadence`` =
+max over the columns of the group's datatype ``cycles``; a PE with ``out_ready`` high
+(tied here) never stalls and takes a beat ``cycles`` cycles after it is offered, so each
+hold register is free again before the next beat reaches it.
 
 Results: the PEs' ``out_ready`` is tied high; each column's results go into that column's
-buffer slot (two slots per PE). When every column holds the oldest array group, rows
-``0 .. R-1`` drain under ``out_valid`` / ``out_ready``. At most
-:data:`~hwgen.design.bitmod_array.IN_FLIGHT_GROUPS` array groups are between their last
-beat and their drain: the last beat of a third one is refused (``ready`` low) until the
-oldest group is drained, so results are never lost.
+buffer slot (two slots per PE), captured on the PEs' ``out_valid``. When every column
+holds the oldest array group, rows ``0 .. R-1`` drain under ``out_valid`` /
+``out_ready``. At most :data:`~hwgen.design.bitmod_array.IN_FLIGHT_GROUPS` array groups
+are between their last beat and their drain: the last beat of a third one is refused
+(``ready`` low) until the oldest group is drained, so results are never lost.
 """
 
 from __future__ import annotations
@@ -140,13 +142,16 @@ class BitmodArray(wiring.Component):
         m.d.sync += inflight.eq(inflight + take_last - drained)
 
         # ------------------------------------------------------------ column pipes
-        ctrl = Cat(take, meta_take, self.sv_we, self.sv_addr, self.sv_data)
-        ctrl_taps = _delay_line(m, ctrl, cols - 1, "ctrl")
+        # The issue unit's take / meta pulses and the sv writes travel with the data; tap
+        # ``j`` feeds column ``j``'s hold registers, tap ``j + 1`` its sv writes (so a write
+        # keeps its order against the beats around it).
+        ctrl_taps = _delay_line(m, Cat(take, meta_take), cols - 1, "ctrl")
+        sv_taps = _delay_line(m, Cat(self.sv_we, self.sv_addr, self.sv_data), cols, "sv")
         wb = dot * WEIGHT_CODE_BITS
         ab = dot * pe_cfg.act_bits
-        col_in = [
+        col_in = [self.w[j * wb : (j + 1) * wb] for j in range(cols)]
+        meta_in = [
             Cat(
-                self.w[j * wb : (j + 1) * wb],
                 self.meta_dtype[j * DTYPE_BITS : (j + 1) * DTYPE_BITS],
                 self.meta_sel[j * SEL_BITS : (j + 1) * SEL_BITS],
                 self.meta_scale[j * SCALE_BITS : (j + 1) * SCALE_BITS],
@@ -154,6 +159,7 @@ class BitmodArray(wiring.Component):
             for j in range(cols)
         ]
         col_taps = [_delay_line(m, col_in[j], j, f"col{j}")[j] for j in range(cols)]
+        meta_taps = [_delay_line(m, meta_in[j], j, f"meta{j}")[j] for j in range(cols)]
         row_taps = [
             _delay_line(m, self.a[i * ab : (i + 1) * ab], cols - 1, f"row{i}") for i in range(rows)
         ]
@@ -171,34 +177,58 @@ class BitmodArray(wiring.Component):
         for j in range(cols):
             c = ctrl_taps[j]
             t_valid, t_meta = c[0], c[1]
-            t_sv_we = c[2]
-            t_sv_addr = c[3 : 3 + SEL_BITS]
-            t_sv_data = c[3 + SEL_BITS : 3 + SEL_BITS + SV_FIELD_BITS]
-            col = col_taps[j]
+            sv = sv_taps[j + 1]
+            t_sv_we = sv[0]
+            t_sv_addr = sv[1 : 1 + SEL_BITS]
+            t_sv_data = sv[1 + SEL_BITS : 1 + SEL_BITS + SV_FIELD_BITS]
+            # Hold registers: the PE takes a beat (ready) in its last term step and its
+            # metadata when its previous group's last beat is taken, so each column holds
+            # what reaches it under valid / meta_valid until its PEs take it (the PEs of a
+            # column run in lockstep: row 0's handshake stands for all). The cadence keeps
+            # a hold register free before the next pulse reaches it.
+            h_valid = Signal(name=f"hvalid_{j}")
+            h_meta = Signal(name=f"hmeta_{j}")
+            h_w = Signal(wb, name=f"hw_{j}")
+            h_md = Signal(len(meta_in[j]), name=f"hmd_{j}")
+            h_a = [Signal(ab, name=f"ha_{i}_{j}") for i in range(rows)]
+            pe_take = Signal(name=f"petake_{j}")
+            pe_meta_take = Signal(name=f"pemetatake_{j}")
+            with m.If(pe_take):
+                m.d.sync += h_valid.eq(0)
+            with m.If(t_valid):
+                m.d.sync += [h_valid.eq(1), h_w.eq(col_taps[j])]
+                m.d.sync += [h_a[i].eq(row_taps[i][j]) for i in range(rows)]
+            with m.If(pe_meta_take):
+                m.d.sync += h_meta.eq(0)
+            with m.If(t_meta):
+                m.d.sync += [h_meta.eq(1), h_md.eq(meta_taps[j])]
             o = 0
-            t_w = col[o : o + wb]
-            o += wb
-            t_dtype = col[o : o + DTYPE_BITS]
+            t_dtype = h_md[o : o + DTYPE_BITS]
             o += DTYPE_BITS
-            t_sel = col[o : o + SEL_BITS]
+            t_sel = h_md[o : o + SEL_BITS]
             o += SEL_BITS
-            t_scale = col[o : o + SCALE_BITS]
+            t_scale = h_md[o : o + SCALE_BITS]
             for i in range(rows):
                 pe = pe_cfg.create()
                 m.submodules[f"pe_{i}_{j}"] = pe
                 m.d.comb += [
-                    pe.meta_valid.eq(t_meta),
+                    pe.meta_valid.eq(h_meta),
                     pe.meta_dtype.eq(t_dtype),
                     pe.meta_sel.eq(t_sel),
                     pe.meta_scale.eq(t_scale),
-                    pe.valid.eq(t_valid),
-                    pe.w.eq(t_w),
-                    pe.a.eq(row_taps[i][j]),
+                    pe.valid.eq(h_valid),
+                    pe.w.eq(h_w),
+                    pe.a.eq(h_a[i]),
                     pe.sv_we.eq(t_sv_we),
                     pe.sv_addr.eq(t_sv_addr),
                     pe.sv_data.eq(t_sv_data),
                     pe.out_ready.eq(1),
                 ]
+                if i == 0:
+                    m.d.comb += [
+                        pe_take.eq(h_valid & pe.ready),
+                        pe_meta_take.eq(h_meta & pe.meta_ready),
+                    ]
                 word = (
                     Cat(pe.out_man, pe.out_exp, pe.out_flags)
                     if narrow
