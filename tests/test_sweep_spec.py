@@ -159,7 +159,7 @@ BAD = [
      "s.toml:13: [stages.verify] is given but 'verify' is not in [stages] run"),
     ("unknown stage", BASE + '\n[stages]\nrun = ["generate", "power"]\n',
      "s.toml:12: [stages] run names an unknown stage 'power'; known: generate, lint, verify,"
-     " cost, energy, accuracy, gemm_accuracy, workload"),
+     " cost, fast_cost, energy, accuracy, gemm_accuracy, workload"),
     ("weights twice",
      BASE + '\n[workload.accuracy]\nweights = { dist = "gaussian", file = "w.npy" }\n',
      "s.toml:12: [workload.accuracy.weights] gives both file and dist; use one"),
