@@ -58,7 +58,8 @@ CONFIGS = {
 
 
 # The default suite keeps the E4M3 x E4M3 -> FP32 MAC on Verilator (its exhaustive 2**16
-# pairs take about a second after the build; its tie-flipped copy is the negative control)
+# pairs take about a second after the build; its tie-flipped copy, the negative control of
+# the corner phase, is a second build and runs with the slow marker)
 # and FP16 x INT8 on Icarus; the others run with the slow marker.
 DEFAULT_KEYS = ("e4m3_fp32_fused",)
 
@@ -128,6 +129,7 @@ def _flip_tie_rounding(src: Path, dst: Path) -> str:
     return f"{old} -> {new}"
 
 
+@pytest.mark.slow  # a second Verilator build (the edited copy)
 def test_negative_control_tie_rounding_flipped_in_rtl_is_caught_by_corners(
     design, tmp_path: Path
 ) -> None:
