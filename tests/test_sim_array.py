@@ -39,7 +39,7 @@ def array(tmp_path_factory: pytest.TempPathFactory):
     ("rows", "cols", "a", "w", "max_terms"),
     [
         (2, 3, "int8", "int8", 16),
-        (4, 4, "fp8_e4m3", "int8", 32),
+        pytest.param(4, 4, "fp8_e4m3", "int8", 32, marks=pytest.mark.slow),
         pytest.param(8, 8, "int8", "fp4_e2m1", 64, marks=pytest.mark.slow),
     ],
 )

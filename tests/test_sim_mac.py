@@ -49,9 +49,11 @@ PAIRS = [
     ("int8", "int8"),
     ("fp8_e4m3", "fp8_e4m3"),
     pytest.param("fp8_e5m2", "fp8_e5m2", marks=pytest.mark.slow),  # wide exact acc: ~20 s
-    ("fp4_e2m1", "fp4_e2m1"),
-    ("int8", "fp4_e2m1"),
-    ("fp8_e4m3", "int8"),
+    # Each pair is a Verilator build of its own (~20 s): the default suite keeps one
+    # integer and one minifloat pair, the mixed and 4-bit pairs run with the slow marker.
+    pytest.param("fp4_e2m1", "fp4_e2m1", marks=pytest.mark.slow),
+    pytest.param("int8", "fp4_e2m1", marks=pytest.mark.slow),
+    pytest.param("fp8_e4m3", "int8", marks=pytest.mark.slow),
 ]
 
 
@@ -77,8 +79,8 @@ def test_exhaustive_pairs_extremes_and_random(design, a: str, w: str) -> None:
     [
         # Narrower than one product: the default window keeps its top bits (LSB 2^4).
         ("int8", "int8", "wrap", 12, None, 4),
-        # A window placed by the user, inside the products' range.
-        ("fp8_e4m3", "int8", "saturate", 14, -6, -6),
+        # A window placed by the user, inside the products' range (a second build).
+        pytest.param("fp8_e4m3", "int8", "saturate", 14, -6, -6, marks=pytest.mark.slow),
     ],
 )
 def test_narrow_windowed_accumulators_like_the_model(
@@ -97,6 +99,7 @@ def test_narrow_windowed_accumulators_like_the_model(
     assert r.passed, r.summary()
 
 
+@pytest.mark.slow  # the largest model to compile (float converter); unit-tested in test_rtl_fpconvert
 def test_pipelined_mac_with_float_output(design) -> None:
     d = design(
         a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, stages=2,
@@ -109,6 +112,7 @@ def test_pipelined_mac_with_float_output(design) -> None:
     assert r.passed, r.summary()
 
 
+@pytest.mark.slow  # a build of its own; the L-Mul logic is unit-tested in test_rtl_multiplier
 def test_lmul_multiplier(design) -> None:
     d = design(a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, multiplier="lmul")
     r = verify(d, VerifyOptions(vectors=RANDOM, lanes=LANES, waves=Waves.NEVER))
@@ -117,7 +121,8 @@ def test_lmul_multiplier(design) -> None:
 
 def test_clear_and_valid_corner_cases(design) -> None:
     """Hand-written control sequences; each lane uses other random operands."""
-    d = design(a_format="fp8_e5m2", w_format="fp8_e5m2", max_terms=SMALL_TERMS)
+    # The E4M3 MAC of the exhaustive test (same config and lanes): its build is reused.
+    d = design(a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS)
     #            start    clear w/o valid  2 clears   idle   clear+valid  hold  end idle
     valid = [1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0]
     clear = [1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0]
