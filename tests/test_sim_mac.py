@@ -99,7 +99,7 @@ def test_narrow_windowed_accumulators_like_the_model(
     assert r.passed, r.summary()
 
 
-@pytest.mark.slow  # the largest model to compile (float converter); unit-tested in test_rtl_fpconvert
+@pytest.mark.slow  # the largest model to compile; the converter is tested in test_rtl_fpconvert
 def test_pipelined_mac_with_float_output(design) -> None:
     d = design(
         a_format="fp8_e4m3", w_format="fp8_e4m3", max_terms=SMALL_TERMS, stages=2,
