@@ -10,7 +10,7 @@ import pytest
 
 from hwgen.sweep import RunOptions, fastpath, load_spec, run_sweep
 from hwgen.sweep.fastpath import is_fast_only
-from hwgen.sweep.points import expand
+from hwgen.sweep.points import DesignPoint, combination_point
 from hwgen.sweep.stages.base import StageContext
 
 DIMS = ", ".join(str(i) for i in range(1, 33))
@@ -48,6 +48,10 @@ cols = [2, 70]
 stages = [0, 1]
 [constraints]
 unbuildable = "skip"
+[[constraints.exclude]]
+reason = "a rule on the rest of the point"
+formats = "fp8_e4m3:fp8_e4m3"
+stages = 1
 [[points]]
 family = "array"
 formats = "int8:int8"
@@ -74,7 +78,9 @@ def test_vectorised_table_equals_point_by_point(tmp_path: Path) -> None:
     assert not slow.stats.executor.startswith("vectorised")
     pd.testing.assert_frame_equal(fast.table, slow.table)
     pd.testing.assert_frame_equal(fast.skipped_table, slow.skipped_table)
-    assert len(fast.skipped_table) > 0 and (fast.table["family"] == "mac").sum() == 4
+    reasons = fast.skipped_table["reason"]
+    assert reasons.str.startswith("excluded").sum() == 5 and reasons.str.startswith("cols").sum()
+    assert (fast.table["family"] == "mac").sum() == 3
     for name in ("results.csv", "skipped.csv"):
         assert (tmp_path / "fast" / name).read_bytes() == (tmp_path / "slow" / name).read_bytes()
     pd.testing.assert_frame_equal(
@@ -84,7 +90,7 @@ def test_vectorised_table_equals_point_by_point(tmp_path: Path) -> None:
     assert "fitted fast model only" in (tmp_path / "fast" / "report.html").read_text()
 
 
-def test_ten_thousand_points_in_chunks_resume_and_limit(tmp_path: Path, monkeypatch) -> None:
+def test_ten_thousand_points_in_chunks(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(fastpath, "CHUNK_POINTS", 4096)
     spec = _spec(tmp_path, BIG)
     out = tmp_path / "out"
@@ -101,26 +107,48 @@ def test_ten_thousand_points_in_chunks_resume_and_limit(tmp_path: Path, monkeypa
     assert pd.isna(table["acc_format"].iloc[0]) and table["acc_format"].iloc[32] == "fp32"
     assert table["family"].iloc[-1] == "bitmod_pe"
     # A row is what the per-point stage says for that point.
-    points = {p.point_id: p for p in expand(spec)[0][:40] + expand(spec)[0][-1:]}
-    inst = spec.stages[0]
+    fmts, accs = spec.axes[0].values, spec.axes[2].values  # parsed values, spec order
+    samples = [
+        combination_point(spec, v, "axes", "")
+        for v in (
+            {"family": "array", "formats": fmts[4], "rows": 3, "acc_format": accs[1], "cols": 7},
+            {"family": "array", "formats": fmts[0], "rows": 32, "acc_format": accs[0], "cols": 1},
+            dict(spec.points[0].values),
+        )
+    ]
     ctx = StageContext(out_dir=out)
-    for pid, p in list(points.items())[::13]:
-        row = table[table["point_id"] == pid].iloc[0]
+    for p in samples:
+        assert isinstance(p, DesignPoint)
+        row = table[table["point_id"] == p.point_id].iloc[0]
         assert row["design"] == p.name
-        want = inst.stage.run(p, inst.options, {}, ctx)
-        for k, v in want.items():
-            got = row[inst.column(k)]
-            assert (pd.isna(got) and v is None) or got == v, (pid, k)
+        for inst in spec.stages:
+            want = inst.stage.run(p, inst.options, {}, ctx)
+            for k, v in want.items():
+                got = row[inst.column(k)]
+                assert (pd.isna(got) and v is None) or got == v, (p.name, k)
+    assert len(list((out / "cache" / "fast_sweep").glob("*.parquet"))) == 3
+    assert first < 30  # about 1 s of CPU; generous for a loaded machine
+
+
+def test_chunks_resume_and_limit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(fastpath, "CHUNK_POINTS", 5)
+    spec = _spec(tmp_path, SMALL)
+    out = tmp_path / "out"
+    res = run_sweep(spec, out, RunOptions(progress="none"))
+    table = res.table
     chunks = sorted((out / "cache" / "fast_sweep").glob("*.parquet"))
-    assert len(chunks) == 3
-    # Resume: a lost chunk is recomputed, the others are read.
-    chunks[1].unlink()
+    assert len(chunks) == -(-len(table) // 5) > 1
+    # An unchanged re-run reads every chunk and keeps the outputs.
     again = run_sweep(spec, out, RunOptions(progress="none"))
-    assert again.stats.from_cache == 10_241 - 4096 and again.stats.outputs_rewritten is False
+    assert again.stats.from_cache == len(table) and again.stats.outputs_rewritten is False
+    # Resume: a lost chunk (a run killed before writing it) is computed again, the rest read.
+    chunks[1].unlink()
+    (out / "results.csv").unlink()
+    again = run_sweep(spec, out, RunOptions(progress="none"))
+    assert again.stats.from_cache == len(table) - 5 and again.stats.outputs_rewritten
     pd.testing.assert_frame_equal(again.table, table)
-    limited = run_sweep(spec, tmp_path / "lim", RunOptions(progress="none", limit=100))
-    pd.testing.assert_frame_equal(limited.table, table.head(100))
-    assert first < 30  # the default-suite budget is a few seconds on an idle machine
+    limited = run_sweep(spec, tmp_path / "lim", RunOptions(progress="none", limit=7))
+    pd.testing.assert_frame_equal(limited.table, table.head(7)[limited.table.columns])
 
 
 def test_fast_only_needs_every_stage_to_be_the_model(tmp_path: Path) -> None:
