@@ -548,8 +548,8 @@ def run_fast_sweep(
     directory; ``SweepResult.points`` and ``outcomes`` are empty (the table holds every
     point).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     from hwgen.sweep.cache import Cache
     from hwgen.sweep.runner import RunStats, SweepResult, _locked, _outputs_unchanged
