@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from hwgen.sweep import RunOptions, fastpath, load_spec, run_sweep
 from hwgen.sweep.fastpath import is_fast_only
@@ -154,18 +153,3 @@ def test_chunks_resume_and_limit(tmp_path: Path, monkeypatch) -> None:
 def test_fast_only_needs_every_stage_to_be_the_model(tmp_path: Path) -> None:
     spec = _spec(tmp_path, SMALL.replace('run = ["fast_cost"]', 'run = ["fast_cost", "accuracy"]'))
     assert not is_fast_only(spec)
-
-
-@pytest.mark.slow
-def test_a_million_points(tmp_path: Path) -> None:
-    dims = ", ".join(str(i) for i in range(1, 65))
-    text = BIG.replace(f"[{DIMS}]", f"[{dims}]").replace(
-        'acc_format = ["none", "fp32"]',
-        'acc_format = ["none", "fp32"]\nmax_terms = [128, 4096]\nstages = [0, 1, 2, 3]',
-    )
-    text = text.replace('"int8:int4"]', '"int8:int4", "fp6_e2m3:fp6_e2m3", "fp8_e5m2:fp8_e5m2"]')
-    text = text.replace('"fp8_e4m3:fp8_e4m3", ', '"fp8_e4m3:fp8_e4m3", "fp6_e3m2:fp6_e3m2", ')
-    spec = _spec(tmp_path, text)
-    res = run_sweep(spec, tmp_path / "out", RunOptions(progress="none"))
-    assert res.stats.points == 8 * 2 * 2 * 4 * 64 * 64 + 1
-    assert (tmp_path / "out" / "results.parquet").stat().st_size > 0
