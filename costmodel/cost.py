@@ -389,10 +389,15 @@ _BRAMS = {
 
 
 def _fpga(ddir: Path, man: Manifest, opts: CostOptions, rtl: str) -> CostReport:
-    from hwgen.costmodel.fpga import preroute_timing
+    from hwgen.costmodel.fpga import synthesize_ice40
     from hwgen.costmodel.synth import SynthTarget, synthesize
 
-    r = synthesize(ddir, man.top, SynthTarget(opts.target.value), dsp=opts.dsp)
+    pre = None
+    if opts.target is Target.ICE40:
+        # One synth_ice40 for the counts and the pre-route timing (it is most of the time).
+        r, pre = synthesize_ice40(ddir, man.top, dsp=opts.dsp)
+    else:
+        r = synthesize(ddir, man.top, SynthTarget(opts.target.value), dsp=opts.dsp)
     version = " ".join(r.source.split(" ")[:2])
     src = Provenance(flow=r.source.removesuffix(" (run)"), tool=version)
     brams = sum(n for c, n in r.cells.items() if re.fullmatch(_BRAMS[opts.target], c))
@@ -406,8 +411,7 @@ def _fpga(ddir: Path, man: Manifest, opts: CostOptions, rtl: str) -> CostReport:
         "brams": brams,
     }
     sources = dict.fromkeys(fields, src)
-    if opts.target is Target.ICE40:
-        pre = preroute_timing(ddir, man.top, dsp=opts.dsp)
+    if pre is not None:
         fields["preroute_critical_path_ns"] = pre.critical_path_ns
         fields["preroute_fmax_mhz"] = pre.fmax_mhz
         p = Provenance(flow=pre.flow, tool=version, note=pre.note)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hwgen.costmodel.cost import CostOptions, estimate_cost
+from hwgen.costmodel.fpga import preroute_timing, synthesize_ice40
 from hwgen.costmodel.pnr import PnrWrapper, wrapper_name
+from hwgen.costmodel.synth import SynthTarget, synthesize
 from hwgen.design.mac import MacConfig
 from hwgen.emit import emit, to_verilog
 from hwgen.emit.fusesoc import core_text, write_core
@@ -45,6 +47,22 @@ def test_fusesoc_core(int4) -> None:
     assert core["filesets"]["rtl"]["files"] == list(man.verilog)
     assert core["targets"]["default"]["toplevel"] == man.top
     assert set(core["targets"]) == {"default", "lint", "ice40"}
+
+
+@pytest.mark.slow
+def test_one_ice40_run_equals_synthesis_plus_preroute(int4) -> None:
+    top = Manifest.load(int4).top
+    synth, timing = synthesize_ice40(int4, top, dsp=False)
+    alone = synthesize(int4, top, SynthTarget.ICE40, dsp=False)
+    assert (synth.cells, synth.luts, synth.ffs, synth.carries, synth.source) == (
+        alone.cells,
+        alone.luts,
+        alone.ffs,
+        alone.carries,
+        alone.source,
+    )
+    assert timing == preroute_timing(int4, top, dsp=False)
+    assert synth.luts > 0 and timing.critical_path_ns > 0
 
 
 def test_pnr_needs_an_fpga_target() -> None:

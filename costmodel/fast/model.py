@@ -93,7 +93,11 @@ class FittedModel:
                 cache[m["terms"]] = term_matrix(frame, m["terms"])
             x, names = cache[m["terms"]]
             coef = np.array([m["coefficients"].get(n, 0.0) for n in names])
-            pred = x @ coef
+            # Term by term, not ``x @ coef``: a BLAS product's rounding depends on how many
+            # rows it is given, and a design must cost the same alone or in a batch of 1M.
+            pred = np.zeros(x.shape[0])
+            for j in range(x.shape[1]):
+                pred += x[:, j] * coef[j]
             covered = sum(frame[kind_cols[k]].to_numpy() for k in m["kinds"])
             pred = np.where(covered > 0, pred, np.nan)
             out[field] = pred

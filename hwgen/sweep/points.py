@@ -26,7 +26,14 @@ from hwgen.sweep.families import SweepFamily, design_class, family
 from hwgen.sweep.params import config_items
 from hwgen.sweep.spec import DEFAULT_FAMILY, SweepSpec, Unbuildable
 
-__all__ = ["DesignPoint", "SkippedPoint", "canonical_json", "expand"]
+__all__ = [
+    "DesignPoint",
+    "SkippedPoint",
+    "canonical_json",
+    "combination_point",
+    "expand",
+    "no_points",
+]
 
 
 def canonical_json(obj: Any) -> str:
@@ -159,63 +166,74 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
     total = 0
     for values, origin, where in _combinations(spec):
         total += 1
-        items = config_items(values)
-        fam_name = items.pop("family", DEFAULT_FAMILY)
-        fam = family(fam_name)
-        missing = [k for k in ("a_format", "w_format") if k not in items]
-        if missing:
-            raise HwgenError(
-                f'{where}: {origin} has no {" or ".join(missing)}: give formats = "ACT:WEIGHT"'
-                " in [axes], [fixed] or the point"
-            )
-        cfg_items = _items_for(fam, items)
-        rule = next(
-            (r for r in spec.constraints.exclude if r.matches({**cfg_items, "family": fam_name})),
-            None,
-        )
-        if rule is not None:
-            _skip(skipped, seen_skips, fam_name, cfg_items, f"excluded: {rule.reason}", origin)
-            continue
-        try:
-            built_items, formats = fam.config_items(cfg_items)
-            config = fam.build(built_items)
-        except HwgenError as exc:
-            reason = " ".join(str(exc).split())
-            if spec.constraints.unbuildable is Unbuildable.SKIP:
-                _skip(skipped, seen_skips, fam_name, cfg_items, reason, origin)
-                continue
-            label = SkippedPoint(fam_name, cfg_items, reason, origin).label()
-            raise HwgenError(
-                f"{where}: cannot build {label} ({origin}): {reason}; set [constraints]"
-                ' unbuildable = "skip" to skip such points'
-            ) from None
-        point = DesignPoint(
-            family=fam_name,
-            config=config.to_dict(),
-            name=config.name,
-            design_class=design_class(formats[0], formats[1], fam),
-            origin=origin,
-            formats=formats,
-        )
-        points.setdefault(point.config_hash, point)
+        got = combination_point(spec, values, origin, where)
+        if isinstance(got, SkippedPoint):
+            _skip(skipped, seen_skips, got)
+        else:
+            points.setdefault(got.config_hash, got)
     if not points:
-        first = f" (first reason: {skipped[0].reason})" if skipped else ""
-        raise HwgenError(
-            f"{spec.source}: no buildable design point: all {total} combination(s) were"
-            f" skipped{first}"
-        )
+        no_points(spec, total, skipped)
     return tuple(points.values()), tuple(skipped)
 
 
-def _skip(
-    out: list[SkippedPoint],
-    seen: set[str],
-    fam: str,
-    items: Mapping[str, Any],
-    reason: str,
-    origin: str,
-) -> None:
-    key = canonical_json({"family": fam, "items": dict(items)})
+def no_points(spec: SweepSpec, total: int, skipped: list[SkippedPoint]) -> None:
+    """Raise the error of a spec without a buildable design point."""
+    first = f" (first reason: {skipped[0].reason})" if skipped else ""
+    raise HwgenError(
+        f"{spec.source}: no buildable design point: all {total} combination(s) were skipped{first}"
+    )
+
+
+def combination_point(
+    spec: SweepSpec, values: Mapping[str, Any], origin: str, where: str
+) -> DesignPoint | SkippedPoint:
+    """The design point of one combination of parameter values, or why it is skipped.
+
+    Raises
+    ------
+    HwgenError
+        No formats; an unbuildable combination when the spec does not skip those.
+    """
+    items = config_items(values)
+    fam_name = items.pop("family", DEFAULT_FAMILY)
+    fam = family(fam_name)
+    missing = [k for k in ("a_format", "w_format") if k not in items]
+    if missing:
+        raise HwgenError(
+            f'{where}: {origin} has no {" or ".join(missing)}: give formats = "ACT:WEIGHT"'
+            " in [axes], [fixed] or the point"
+        )
+    cfg_items = _items_for(fam, items)
+    rule = next(
+        (r for r in spec.constraints.exclude if r.matches({**cfg_items, "family": fam_name})),
+        None,
+    )
+    if rule is not None:
+        return SkippedPoint(fam_name, cfg_items, f"excluded: {rule.reason}", origin)
+    try:
+        built_items, formats = fam.config_items(cfg_items)
+        config = fam.build(built_items)
+    except HwgenError as exc:
+        reason = " ".join(str(exc).split())
+        if spec.constraints.unbuildable is Unbuildable.SKIP:
+            return SkippedPoint(fam_name, cfg_items, reason, origin)
+        label = SkippedPoint(fam_name, cfg_items, reason, origin).label()
+        raise HwgenError(
+            f"{where}: cannot build {label} ({origin}): {reason}; set [constraints]"
+            ' unbuildable = "skip" to skip such points'
+        ) from None
+    return DesignPoint(
+        family=fam_name,
+        config=config.to_dict(),
+        name=config.name,
+        design_class=design_class(formats[0], formats[1], fam),
+        origin=origin,
+        formats=formats,
+    )
+
+
+def _skip(out: list[SkippedPoint], seen: set[str], point: SkippedPoint) -> None:
+    key = canonical_json({"family": point.family, "items": dict(point.items)})
     if key not in seen:
         seen.add(key)
-        out.append(SkippedPoint(fam, dict(items), reason, origin))
+        out.append(point)

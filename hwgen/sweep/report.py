@@ -141,6 +141,7 @@ def render_report(
     *,
     versions: Mapping[str, str],
     counts: Mapping[str, int],
+    note: str | None = None,
 ) -> str:
     """The report's HTML text.
 
@@ -160,6 +161,8 @@ def render_report(
         Tool versions of the stages.
     counts
         ``points``, ``ok``, ``failed``, ``skipped``.
+    note
+        A paragraph under the counts (e.g. that ``df`` holds a part of the results).
     """
     e = html.escape
     parts = [
@@ -175,6 +178,8 @@ def render_report(
         f"<p id='counts'>{counts['points']} design points: {counts['ok']} ok,"
         f" {counts['failed']} failed; {counts['skipped']} combinations skipped.</p>"
     )
+    if note:
+        parts.append(f"<p id='note'>{e(note)}</p>")
     parts.append("<h2>Pareto fronts</h2><div class='plots'>")
     for f in fronts:
         if f.name in plots:

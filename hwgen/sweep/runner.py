@@ -85,6 +85,10 @@ class RunOptions:
         Evaluate only the first ``limit`` design points, in spec order (a quick look at a
         large study, or its subset the test suite runs); ``None``: all of them. The
         results table then holds those points only.
+    fast_path
+        Evaluate a fast-model-only sweep (every stage a ``fast_cost`` instance) in
+        vectorised chunks in this process (:mod:`hwgen.sweep.fastpath`); ``False``: point by
+        point on the executor like any other sweep (same table, much slower).
     """
 
     jobs: int | None = None
@@ -95,6 +99,7 @@ class RunOptions:
     progress: str = "auto"
     connect_timeout_s: float = CONNECT_TIMEOUT_S
     limit: int | None = None
+    fast_path: bool = True
 
     def __post_init__(self) -> None:
         if self.limit is not None and (
@@ -172,7 +177,9 @@ class SweepResult:
     points, skipped
         Design points and skipped combinations.
     outcomes
-        Point id -> outcome (records of every stage instance).
+        Point id -> outcome (records of every stage instance). ``points`` and
+        ``outcomes`` are empty for a vectorised fast-model-only sweep: its ``table``
+        holds every point.
     table
         The results table (``results.csv``), Pareto flags included.
     skipped_table
@@ -440,6 +447,14 @@ def run_sweep(
     t0 = time.perf_counter()
     opts = options if options is not None else RunOptions()
     sp = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    if opts.fast_path and opts.executor == "local":
+        from hwgen.sweep.fastpath import is_fast_only, run_fast_sweep
+
+        if is_fast_only(sp):
+            fast_out = Path(out_dir).resolve()
+            check_out_dir(fast_out, sp)
+            tools = sorted({t for i in sp.stages for t in i.stage.tools(i.options)})
+            return run_fast_sweep(sp, fast_out, opts, tool_versions(tools), t0)
     points, skipped = expand(sp)
     if opts.limit is not None:
         points = points[: opts.limit]
@@ -531,6 +546,8 @@ def _evaluate(
         else:
             own = None
         where = executor.describe()
+        if opts.workers > 1:
+            pending = _largest_first(pending)
         progress = Progress(len(pending), from_cache, mode=opts.progress)
         cache = Cache(out / "cache")
         try:
@@ -553,6 +570,25 @@ def _evaluate(
             if own is not None:
                 own.close()
     return outcomes, (from_cache, len(pending), computed, where)
+
+
+def _largest_first(tasks: list[PointTask]) -> list[PointTask]:
+    """``tasks``, the largest designs first (by the fitted model's iCE40 LUTs + FFs).
+
+    On a few workers a sweep otherwise ends with its largest design (arrays and BitMoD
+    PEs come last in most specs) running alone while the other workers idle; starting it
+    first shortens the run. Only the order of evaluation changes, never a result; a spec
+    with a family the model does not cover keeps its order.
+    """
+    from hwgen.costmodel.fast.model import estimate_many
+
+    try:
+        frame = estimate_many([t.point.build() for t in tasks], "ice40")
+    except HwgenError:
+        return tasks
+    size = (frame["luts"].fillna(0) + frame["ffs"].fillna(0)).to_numpy()
+    order = sorted(range(len(tasks)), key=lambda i: -size[i])
+    return [tasks[i] for i in order]
 
 
 def _prune(out: Path, outcomes: Mapping[str, PointOutcome]) -> int:
