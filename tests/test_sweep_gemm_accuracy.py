@@ -26,7 +26,8 @@ from hwgen.sweep.points import expand
 from hwgen.sweep.spec import load_spec
 from hwgen.sweep.stages import STAGES
 from hwgen.sweep.stages.base import StageContext
-from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, GemmWeights, gemm_design
+from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, gemm_design
+from hwgen.sweep.stages.sources import WeightSource
 
 SPEC = """[sweep]
 name = "g"
@@ -47,7 +48,7 @@ weights = { dist = "student-t", seed = 3, k = 128, n = 32 }
 activations = { dist = "gaussian", seed = 1, tokens = 16 }
 """
 
-SMALL = GemmAccuracyOptions(group_size=64, weights=GemmWeights(k=128, n=32))
+SMALL = GemmAccuracyOptions(group_size=64, weights=WeightSource(k=128, n=32, layout="out-in"))
 
 
 def _load(tmp_path, text):
@@ -64,7 +65,9 @@ def test_spec_options_and_fronts_use_the_gemm_error(tmp_path):
     spec = _load(tmp_path, SPEC)
     (inst,) = [i for i in spec.stages if i.name == "gemm_accuracy"]
     assert inst.options.group_size == 64
-    assert inst.options.weights == GemmWeights(dist="student-t", seed=3, k=128, n=32)
+    assert inst.options.weights == WeightSource(
+        dist="student-t", seed=3, k=128, n=32, layout="out-in"
+    )
     assert inst.options.activations.tokens == 16
     assert {"rel_mse", "sqnr_db", "source"} <= set(spec.columns())
     fronts = choose_fronts(spec)
