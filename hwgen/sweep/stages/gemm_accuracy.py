@@ -358,7 +358,7 @@ def _check_activation_k(table: Any, acts: ActivationSource, weights: WeightSourc
     """An activation file's K must be every weight matrix's K (named at the file key)."""
     a = _activation_file(acts)
     ks = (
-        {name: w.shape[0] for name, w in _weights(weights).items()}
+        {f"weight {name!r}": w.shape[0] for name, w in _weights(weights).items()}
         if weights.file is not None
         else {"the synthetic weights": weights.k}
     )
@@ -368,5 +368,6 @@ def _check_activation_k(table: Any, acts: ActivationSource, weights: WeightSourc
             raise sub.error(
                 "file",
                 f"{sub.name} activations {Path(str(acts.file)).name} have K = {a.shape[1]}"
-                f" (shape {a.shape}) but {name} has K = {k}",
+                f" (shape {a.shape}) but {name} {'have' if name.startswith('the ') else 'has'}"
+                f" K = {k}",
             )
