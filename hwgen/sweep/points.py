@@ -14,6 +14,7 @@ worker processes and Dask workers, which rebuild the config with :meth:`DesignPo
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -54,6 +55,9 @@ class DesignPoint:
         ``(activation, weight)`` formats the point is evaluated with; for families whose
         config names them (MAC, array) they are the config's ``a_format`` / ``w_format``,
         for the BitMoD PE the weight format is the mixture (or datatype) it serves.
+    in_subset
+        Whether the point runs the stages of the spec's ``[subset]``
+        (:mod:`hwgen.sweep.subset`; ``True`` without one). Not part of its identity.
     """
 
     family: str
@@ -62,6 +66,7 @@ class DesignPoint:
     design_class: str
     origin: str
     formats: tuple[str, str] | None = None
+    in_subset: bool = True
     config_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -154,6 +159,7 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
         no buildable point at all.
     """
     points: dict[str, DesignPoint] = {}
+    items_of: dict[str, dict[str, Any]] = {}
     skipped: list[SkippedPoint] = []
     seen_skips: set[str] = set()
     total = 0
@@ -198,6 +204,15 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
             formats=formats,
         )
         points.setdefault(point.config_hash, point)
+        items_of.setdefault(point.config_hash, {**cfg_items, "family": fam_name})
+    if spec.subset is not None:
+        rank = 0
+        for key, point in points.items():
+            chosen = False
+            if spec.subset.matches(items_of[key]):
+                chosen = spec.subset.chosen(rank)
+                rank += 1
+            points[key] = dataclasses.replace(point, in_subset=chosen)
     if not points:
         first = f" (first reason: {skipped[0].reason})" if skipped else ""
         raise HwgenError(
