@@ -115,12 +115,14 @@ every = 3
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('stages = ["accuracy"]\ncolour = 1\n', "unknown key 'colour' in [subset]; allowed: stages, every, offset, match"),
+        ('stages = ["accuracy"]\ncolour = 1\n',
+         "unknown key 'colour' in [subset]; allowed: stages, every, offset, match"),
         ('stages = ["cost"]\n',
          "[subset] stages names 'cost', which [stages] run does not run; run: fast_cost,"
          " accuracy"),
         ('stages = ["accuracy"]\nevery = 0\n', "[subset] every must be an integer >= 1, not 0"),
-        ('stages = ["accuracy"]\nevery = 2\noffset = 2\n', "[subset] offset must be below every (2), not 2"),
+        ('stages = ["accuracy"]\nevery = 2\noffset = 2\n',
+         "[subset] offset must be below every (2), not 2"),
         ('stages = ["accuracy"]\nmatch = { colour = "red" }\n',
          "unknown key 'colour' in [subset.match]; allowed:"),
         ('stages = ["accuracy"]\nmatch = { acc_format = "fp99" }\n', "[subset.match] acc_format"),
