@@ -36,7 +36,9 @@ def _load(tmp_path, text):
 
 
 def test_every_nth_matching_point_runs_the_subset_stages(tmp_path):
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [stages]
 run = ["fast_cost", "gemm_accuracy"]
 
@@ -54,6 +56,7 @@ every = 2
 offset = 1
 match = { acc_format = "none" }
 """
+    )
     spec = _load(tmp_path, text)
     assert [i.subset_only for i in spec.stages] == [False, True]
     points = expand(spec)[0]
@@ -92,7 +95,9 @@ def test_combined_cost_columns_prefer_synthesis_and_name_the_source():
 
 
 def test_fronts_use_the_combined_area(tmp_path):
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [stages]
 run = ["generate", "cost", "fast_cost", "gemm_accuracy"]
 
@@ -105,6 +110,7 @@ targets = ["generic"]
 [subset]
 every = 3
 """
+    )
     spec = _load(tmp_path, text)
     assert [i.name for i in spec.stages if i.subset_only] == ["cost.generic"]
     (area,) = [f for f in choose_fronts(spec) if f.name == "area"]
@@ -140,7 +146,9 @@ def test_bad_subset(tmp_path, table, message):
 
 @pytest.mark.slow  # Yosys synthesis of two MACs
 def test_a_synthesized_subset_next_to_the_fitted_model(tmp_path):
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [stages]
 run = ["generate", "cost", "fast_cost", "accuracy"]
 
@@ -154,6 +162,7 @@ targets = ["generic"]
 stages = ["generate", "cost"]
 every = 4
 """
+    )
     res = run_sweep(_load(tmp_path, text), tmp_path / "out", RunOptions(jobs=2, progress="none"))
     df = res.table
     synth = df["generic_transistors"].notna()
