@@ -34,6 +34,7 @@ CASES = [
     ("fp8_e4m3", "int4", "fp16", "unfused", "keep"),
     ("int8", "int8", "fp16", "fused", "flush"),
     ("fp8_e5m2", "fp8_e5m2", "fp16", "unfused", "flush"),
+    ("fp8_e5m2", "fp8_e5m2", "fp16", "fused", "keep"),
     ("fp4_e2m1", "fp4_e2m1", "fp6_e3m2", "unfused", "keep"),
     ("fp6_e2m3", "fp6_e2m3", "fp8_e4m3", "fused", "keep"),
     ("fp8_e4m3", "fp4_e2m1", "fp8_e5m2_nosub", "fused", "keep"),

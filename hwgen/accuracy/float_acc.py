@@ -65,6 +65,10 @@ TABLE_LIMIT_BITS = 20
 _FIELDS = ("nan", "inf", "neg", "mag", "exp")
 
 
+#: Accumulator formats numpy converts to natively (IEEE binary32 / binary16).
+_NATIVE = {"fp32": np.float32, "fp16": np.float16}
+
+
 class Stepper(enum.StrEnum):
     """How :class:`FloatAccumulator` steps (module docstring): same values either way."""
 
@@ -88,6 +92,12 @@ def round_values(spec: FloatAccSpec, y: np.ndarray) -> np.ndarray:
     :func:`hwgen.golden._float_arith.round_to_code`; NaN and inf pass through.
     """
     fmt = spec.fmt
+    native = _NATIVE.get(fmt.name)
+    if native is not None and not spec.flush:
+        # numpy's float64 -> binary32 / binary16 casts are IEEE conversions: one rounding to
+        # nearest even with the format's subnormals and overflow to inf.
+        with np.errstate(over="ignore"):
+            return y.astype(native).astype(np.float64)
     m, emin = fmt.man_bits, fmt.emin
     with np.errstate(invalid="ignore"):
         _, e2 = np.frexp(y)
