@@ -177,22 +177,42 @@ def _cycle_sums(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cycle sums ``S`` and ``x_max`` per cycle: inputs ``(n, beats, dot[, steps])``.
 
-    Returns arrays ``(n, beats, steps)``.
+    Returns arrays ``(n, beats, steps)`` (computed lane-major by :func:`_lane_sums`).
     """
 
-    # Work in the layout (dot, beats, steps, n): every operation is then a long contiguous
-    # loop over the groups and the reductions over dot combine whole planes (dot and steps
-    # are 1..16 wide; as the innermost axes they cost numpy an inner-loop call each).
+    def lay(v: np.ndarray) -> np.ndarray:
+        return np.moveaxis(v, (0, 1, 2, 3), (3, 1, 0, 2))
+
+    s, xmax = _lane_sums(
+        cfg, lay(mag[..., None]), lay(aexp[..., None]), lay(aneg[..., None]),
+        lay(terms_sign), lay(terms_exp), lay(terms_man), wide,
+    )  # fmt: skip
+    return np.moveaxis(s, 2, 0), np.moveaxis(xmax, 2, 0)
+
+
+def _lane_sums(
+    cfg: BitmodPEParams,
+    mag: np.ndarray,
+    aexp: np.ndarray,
+    aneg: np.ndarray,
+    terms_sign: np.ndarray,
+    terms_exp: np.ndarray,
+    terms_man: np.ndarray,
+    wide: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cycle sums and ``x_max`` of lane-major inputs: every array broadcasts to
+    ``(dot, beats, steps, *groups)``; returns ``(beats, steps, *groups)`` arrays.
+
+    Lanes first: every operation is then a long loop over the groups and the reductions
+    over ``dot`` combine whole planes (``dot`` and ``steps`` are 1..16 wide; as the
+    innermost axes they would cost numpy an inner-loop call each).
+    """
     # int32 where every lane, sum and exponent fits (narrow mode), halving the traffic.
     small = not wide and cfg.tree_bits + cfg.lane_frac_bits < 31 and cfg.x_max < (1 << 15)
     dtype = np.int32 if small else np.int64
-
-    def lay(v: np.ndarray) -> np.ndarray:
-        moved = np.moveaxis(v, (0, 1, 2, 3), (3, 1, 0, 2))
-        return moved if v.dtype == bool else np.ascontiguousarray(moved, dtype=dtype)
-
-    p = np.where(lay(terms_man) != 0, lay(mag[..., None]), 0)  # (dot, beats, steps, n); man is 0/1
-    x = np.where(p != 0, lay(aexp[..., None]) + lay(terms_exp), 0)
+    mag, aexp = mag.astype(dtype, copy=False), aexp.astype(dtype, copy=False)
+    p = np.where(terms_man != 0, mag, dtype(0))  # man is 0 or 1
+    x = np.where(p != 0, aexp + terms_exp.astype(dtype, copy=False), dtype(0))
     xmax = x.max(axis=0)  # over dot
     delta = xmax[None] - x
     f = cfg.lane_frac_bits
@@ -200,10 +220,10 @@ def _cycle_sums(
         p = p.astype(object)
         q = (p << f) >> delta.astype(object)
     else:
-        q = (p << f) >> np.minimum(delta, _SHIFT_CAP)
-    neg = (lay(aneg[..., None]) ^ lay(terms_sign != 0)) & (q != 0)
+        q = (p << dtype(f)) >> np.minimum(delta, dtype(_SHIFT_CAP))
+    neg = (aneg ^ (terms_sign != 0)) & (q != 0)
     lanes = np.where(neg, -q, q)
-    return np.moveaxis(lanes.sum(axis=0), 2, 0), np.moveaxis(xmax, 2, 0)
+    return lanes.sum(axis=0, dtype=dtype if not wide else None), xmax
 
 
 def _accumulate_exact(
@@ -301,14 +321,22 @@ def _group_sums(
         t.man.astype(np.int64).reshape(shp),
         wide,
     )
-    s = s.reshape(n, beats * steps)
-    xmax = xmax.reshape(n, beats * steps)
-    sigma = np.tile(np.asarray(wt.sigmas, dtype=np.int64), beats)
+    return _accumulate(cfg, wt, s.reshape(n, beats * steps), xmax.reshape(n, beats * steps))
+
+
+def _accumulate(
+    cfg: BitmodPEParams, wt: WeightType, s: np.ndarray, xmax: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(A, ea)`` of cycle sums and exponents ``(n, cycles)`` (any memory layout)."""
+    n = s.shape[0]
+    sigma = np.tile(np.asarray(wt.sigmas, dtype=np.int64), cfg.beats_per_group)
     if cfg.mode is PEMode.EXACT:
-        return _accumulate_exact(cfg, s, xmax, sigma), np.zeros(n, dtype=np.int64)
+        if s.dtype != object:
+            s = s.astype(np.int64, copy=False)
+        return _accumulate_exact(cfg, s, xmax.astype(np.int64), sigma), np.zeros(n, np.int64)
     # Column order: the narrow accumulation reads one cycle of every group per step.
     return _accumulate_narrow(
-        cfg, np.asfortranarray(s, dtype=np.int64), np.asfortranarray(xmax), sigma
+        cfg, np.asfortranarray(s, dtype=np.int64), np.asfortranarray(xmax, dtype=np.int64), sigma
     )
 
 
@@ -479,18 +507,34 @@ def bitmod_gemm(
         t = encode_terms(wg[pos], wt, selector=sel[pos][:, None], specials=sv)
         wzero[pos], wneg[pos] = t.zero, t.neg
         gi = pos % ng
-        rows_per = max(1, max_chunk // max(1, pos.size * g * wt.cycles))
+        beats, steps, dot, p_n = cfg.beats_per_group, wt.cycles, cfg.dot, pos.size
+
+        # (P, G, steps) -> (dot, beats, steps, 1, P): broadcast over the rows of A.
+        tsign, texp, tman = (
+            np.ascontiguousarray(x.reshape(p_n, beats, dot, steps).transpose(2, 1, 3, 0))[
+                :, :, :, None, :
+            ]
+            for x in (t.sign, t.exp, t.man)
+        )
+        rows_per = max(1, max_chunk // max(1, p_n * g * steps))
         for lo in range(0, m, rows_per):
             r = min(rows_per, m - lo)
-            mag, aexp, aneg = (f[lo : lo + r][:, gi].reshape(r * pos.size, g) for f in fields[:3])
-            sign, exp, man = (
-                np.broadcast_to(x, (r, *x.shape)).reshape(r * pos.size, *x.shape[1:])
-                for x in (t.sign, t.exp, t.man)
+            # (r, P, G) -> (dot, beats, 1, r, P)
+            mag, aexp, aneg = (
+                np.ascontiguousarray(
+                    f[lo : lo + r][:, gi].reshape(r, p_n, beats, dot).transpose(3, 2, 0, 1)
+                )[:, :, None]
+                for f in fields[:3]
             )
-            tiled = Terms(sign=sign, exp=exp, man=man, sigma=t.sigma, zero=t.zero, neg=t.neg)
-            a_sum, a_exp = _group_sums(cfg, wt, tiled, mag, aexp, aneg, wide)
-            acc[lo : lo + r, pos] = a_sum.reshape(r, pos.size)
-            ea[lo : lo + r, pos] = a_exp.reshape(r, pos.size)
+            s_c, x_c = _lane_sums(cfg, mag, aexp, aneg, tsign, texp, tman, wide)
+            # (beats, steps, r, P) is (cycles, groups) in C order: its transpose is the
+            # (groups, cycles) view the accumulation wants, without a copy.
+            cyc = beats * steps
+            a_sum, a_exp = _accumulate(
+                cfg, wt, s_c.reshape(cyc, r * p_n).T, x_c.reshape(cyc, r * p_n).T
+            )
+            acc[lo : lo + r, pos] = a_sum.reshape(r, p_n)
+            ea[lo : lo + r, pos] = a_exp.reshape(r, p_n)
     anan, ainf, aneg_all = (f.reshape(m, 1, ng, g) for f in (fields[3], fields[4], fields[2]))
     wz, wn = wzero.reshape(1, n, ng, g), wneg.reshape(1, n, ng, g)
     for lo in range(0, m, max(1, max_chunk // max(1, n * k))):
