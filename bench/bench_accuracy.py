@@ -9,6 +9,10 @@ references measured in the same process on the same operands:
 * ``golden int64``: :func:`hwgen.golden.gemm` on the codes (exact, numpy int64 ``@``),
   measured for the per-channel INT8 design only.
 
+Float accumulators run with both steppers (``values``, the default, and ``golden``) so
+their ratio is measured in the same run; the narrow BitMoD PE runs the golden PE model.
+The default shape of the sweep's gemm_accuracy workload is ``--m 128 --k 1024 --n 256``.
+
     .venv/bin/python bench/bench_accuracy.py [--m 128] [--k 1024] [--n 1024] [--repeat 3]
 """
 
@@ -22,7 +26,9 @@ import numpy as np
 
 from hwgen.accuracy import (
     ActivationQuant,
+    BitmodNarrowGemm,
     FixedPointAccumulator,
+    FloatAccumulator,
     GemmDesign,
     SyntheticActivations,
     WeightQuant,
@@ -30,7 +36,9 @@ from hwgen.accuracy import (
     synthetic_weights,
 )
 from hwgen.accuracy.operands import quantize_activations, quantize_weights
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.golden import gemm
+from hwgen.golden.bitmod import quantize_weights as pe_weights
 
 
 def best_seconds(fn: Callable[[], object], repeat: int) -> float:
@@ -43,7 +51,7 @@ def best_seconds(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def designs() -> dict[str, GemmDesign]:
+def designs() -> dict[str, GemmDesign | BitmodNarrowGemm]:
     def d(a, w, *, scaling="per-token", scheme=None, group=None, acc=None, mult="exact"):
         kw = {"accumulator": acc} if acc is not None else {}
         return GemmDesign(
@@ -68,6 +76,19 @@ def designs() -> dict[str, GemmDesign]:
         "int8 x int8 acc16 saturate": d(
             "int8", "int8", group="channel", acc=FixedPointAccumulator(bits=16, overflow="saturate")
         ),
+        "fp8_e4m3 x int4 fp32 acc": d("fp8_e4m3", "int4", acc=FloatAccumulator.of("fp32")),
+        "fp8_e4m3 x int4 bf16 acc": d("fp8_e4m3", "int4", acc=FloatAccumulator.of("bf16")),
+        "fp8_e4m3 x int4 bf16 acc golden": d(
+            "fp8_e4m3", "int4", acc=FloatAccumulator.of("bf16", stepper="golden")
+        ),
+        "fp8_e4m3 x int4 bf16 unfused": d(
+            "fp8_e4m3", "int4", acc=FloatAccumulator.of("bf16", "unfused")
+        ),
+        "fp16 x bitmod_fp4 narrow PE": BitmodNarrowGemm(
+            pe=BitmodPEConfig(mode="narrow"),
+            weight_format="bitmod_fp4",
+            activations=ActivationQuant(format="fp16"),
+        ),
     }
 
 
@@ -88,12 +109,16 @@ def main() -> None:
 
         def reference(design=design) -> np.ndarray:
             qa = quantize_activations(a, design.activations)
+            if isinstance(design, BitmodNarrowGemm):
+                pw = pe_weights(w.T, design.weight_format, group_size=design.pe.group_size)
+                return qa.dequant @ pw.dequant().T
             qw = quantize_weights(w, design.weights)
             return qa.dequant @ qw.dequant
 
         ref = best_seconds(reference, args.repeat)
         print(f"{name:30s} {res.sqnr_db:8.2f} {ours:8.3f} {ref:9.3f} {ours / ref:6.2f}")
     d = designs()["int8 x int8 per-channel"]
+    assert isinstance(d, GemmDesign)
     qa, qw = quantize_activations(a, d.activations), quantize_weights(w, d.weights)
     gold = best_seconds(lambda: gemm("int8", qa.index, "int8", qw.index), args.repeat)
     ours = best_seconds(lambda: gemm_error(a, w, d), args.repeat)

@@ -294,3 +294,24 @@ def test_gemm_matches_groups() -> None:
                     int(out.exp[i, j, gi]),
                     int(out.flags[i, j, gi]),
                 ) == want
+
+
+@pytest.mark.parametrize("mode", ["exact", "narrow"])
+def test_gemm_matches_group_results_with_specials_and_unserved_types(mode) -> None:
+    """The GEMM (terms encoded once per weight) equals group_results of every (m, n, group)."""
+    rng = np.random.default_rng(11)
+    cfg = BitmodPEConfig(mode=mode, group_size=16, weight_types=("int4", "fp4", "int8"))
+    m, n, k = 3, 4, 48
+    a = _finite_codes("fp16", rng, (m, k))
+    a[0, 3], a[1, 20], a[2, 40] = 0x7E00, 0x7C00, 0xFC00  # NaN, +inf, -inf
+    wts = rng.choice([0, 2, 4, 5], size=(n, k // 16))  # 5 (fp3) is not served
+    w = rng.integers(0, 16, size=(n, k))
+    sels = rng.integers(0, 4, (n, k // 16))
+    scales = rng.integers(0, 256, (n, k // 16))
+    out = bitmod_gemm(cfg, a, w, wts, sels, scales, max_chunk=300)
+    want = group_results(
+        cfg, a.reshape(m, 1, k // 16, 16), w.reshape(1, n, k // 16, 16),
+        wts[None], sels[None], scales[None],
+    )  # fmt: skip
+    assert (out.flags == want.flags).all() and (out.flags != 0).any()
+    assert (out.man == want.man).all() and (out.exp == want.exp).all()

@@ -9,8 +9,10 @@ import pytest
 
 from hwgen.accuracy import (
     ActivationQuant,
+    BitmodNarrowGemm,
     ExactAccumulator,
     FixedPointAccumulator,
+    FloatAccumulator,
     GemmDesign,
     SyntheticActivations,
     WeightQuant,
@@ -18,6 +20,7 @@ from hwgen.accuracy import (
     synthetic_weights,
 )
 from hwgen.design.array import ArrayConfig
+from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 from hwgen.golden import Overflow
@@ -26,7 +29,8 @@ from hwgen.sweep.points import expand
 from hwgen.sweep.spec import load_spec
 from hwgen.sweep.stages import STAGES
 from hwgen.sweep.stages.base import StageContext
-from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, GemmWeights, gemm_design
+from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, gemm_design
+from hwgen.sweep.stages.sources import WeightSource
 
 SPEC = """[sweep]
 name = "g"
@@ -47,7 +51,7 @@ weights = { dist = "student-t", seed = 3, k = 128, n = 32 }
 activations = { dist = "gaussian", seed = 1, tokens = 16 }
 """
 
-SMALL = GemmAccuracyOptions(group_size=64, weights=GemmWeights(k=128, n=32))
+SMALL = GemmAccuracyOptions(group_size=64, weights=WeightSource(k=128, n=32, layout="out-in"))
 
 
 def _load(tmp_path, text):
@@ -64,7 +68,9 @@ def test_spec_options_and_fronts_use_the_gemm_error(tmp_path):
     spec = _load(tmp_path, SPEC)
     (inst,) = [i for i in spec.stages if i.name == "gemm_accuracy"]
     assert inst.options.group_size == 64
-    assert inst.options.weights == GemmWeights(dist="student-t", seed=3, k=128, n=32)
+    assert inst.options.weights == WeightSource(
+        dist="student-t", seed=3, k=128, n=32, layout="out-in"
+    )
     assert inst.options.activations.tokens == 16
     assert {"rel_mse", "sqnr_db", "source"} <= set(spec.columns())
     fronts = choose_fronts(spec)
@@ -160,3 +166,48 @@ def test_weights_file(tmp_path):
     assert inst.options.weights.file_sha256 and "file" not in inst.options.weights.to_dict()
     res = _run(expand(spec)[0][0], inst.options)
     assert 0 < res["rel_mse"] < 1 and "w.npz" in res["source"]
+
+
+def test_float_accumulators_and_the_narrow_pe_are_modelled(tmp_path):
+    """fp32 accumulation is as good as exact, bf16 costs accuracy; an array is its MAC;
+    the narrow BitMoD PE runs its golden model."""
+    mac = MacConfig(a_format="fp8_e4m3", w_format="int4", acc_format="bf16", max_terms=128)
+    design = gemm_design(mac, SMALL)
+    assert design.accumulator == FloatAccumulator(mac.float_acc)
+    arr = ArrayConfig.from_dict({"rows": 2, "cols": 2, **mac.to_dict()})
+    assert gemm_design(arr, SMALL) == design
+    text = SPEC.replace(
+        '"fp4_e2m1:fp4_e2m1"]', '"fp8_e4m3:int4"]\nacc_format = ["none", "fp32", "bf16"]'
+    )
+    text = text.replace('formats = ["int4:int4", ', "formats = [")
+    points = expand(_load(tmp_path, text))[0]
+    err = {p.config.get("acc_format"): _run(p) for p in points}
+    assert err["fp32"]["rel_mse"] == pytest.approx(err[None]["rel_mse"], rel=1e-3)
+    assert err["bf16"]["rel_mse"] > err["fp32"]["rel_mse"]
+    assert "acc-bf16-fused" in err["bf16"]["source"]
+    pe = BitmodPEConfig(mode="narrow", group_size=64)
+    narrow = gemm_design(pe, SMALL, "bitmod_fp4")
+    assert isinstance(narrow, BitmodNarrowGemm) and narrow.pe == pe
+
+
+def test_activation_file(tmp_path):
+    a = np.random.default_rng(2).normal(size=(8, 128))
+    np.savez(tmp_path / "acts.npz", x=a)
+    head = SPEC[: SPEC.index("activations =")]
+    spec = _load(tmp_path, head + 'activations = { file = "acts.npz", name = "x" }\n')
+    (inst,) = [i for i in spec.stages if i.name == "gemm_accuracy"]
+    assert inst.options.activations.file_sha256 and "acts.npz" not in str(inst.options.to_dict())
+    res = _run(expand(spec)[0][0], inst.options)
+    assert 0 < res["rel_mse"] < 1 and "acts.npz[x]" in res["source"]
+    np.savez(tmp_path / "wide.npz", x=np.ones((8, 64)))
+    with pytest.raises(HwgenError) as exc:
+        _load(tmp_path, head + 'activations = { file = "wide.npz", tokens = 3 }\n')
+    assert str(exc.value).endswith(
+        "[workload.gemm_accuracy.activations] tokens applies to synthetic activations only"
+    )
+    with pytest.raises(HwgenError) as exc:
+        _load(tmp_path, head + 'activations = { file = "wide.npz" }\n')
+    assert str(exc.value).endswith(
+        "[workload.gemm_accuracy.activations] activations wide.npz have K = 64 (shape (8, 64))"
+        " but the synthetic weights have K = 128"
+    )

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from helpers import REPO_ROOT
 
+from hwgen.sweep.pareto import choose_fronts
 from hwgen.sweep.points import expand
 from hwgen.sweep.runner import RunOptions, run_sweep
 from hwgen.sweep.spec import load_spec
@@ -23,6 +24,20 @@ def test_study_has_hundreds_of_points_and_records_what_it_skips():
     assert {p.design_class for p in points} == {"int", "minifloat", "mixed", "bitmod"}
     # Every combination of the study is buildable (arrays take float accumulators too).
     assert skipped == ()
+
+
+def test_study_synthesizes_a_subset_and_prices_every_point_with_the_fast_model():
+    spec = load_spec(STUDY)
+    points, _ = expand(spec)
+    assert sum(p.in_subset for p in points) == 102
+    assert [p.in_subset for p in points[:6]] == [True, False, False, False, False, True]
+    synth = {i.name for i in spec.stages if i.subset_only}
+    assert synth == {"generate", "lint", "verify", "cost.asic", "cost.ice40", "workload"}
+    assert {"fast_cost.asic", "fast_cost.ice40", "gemm_accuracy"} <= {i.name for i in spec.stages}
+    fronts = {f.name: f for f in choose_fronts(spec)}
+    assert fronts["area"].cost == "cost_asic_area_um2"
+    assert fronts["area"].cost_source == "cost_asic_source"
+    assert fronts["area"].error == "rel_mse"
 
 
 def test_limit_runs_the_first_points_in_spec_order(tmp_path):
@@ -53,3 +68,15 @@ def test_study_subset_on_the_command_line(cli, tmp_path):
     assert len(df) == 2 and (df["verify_status"] == "pass").all()
     assert df["asic_area_um2"].gt(0).all() and df["ice40_luts"].gt(0).all()
     assert df["workload_cycles"].gt(0).all()
+
+
+@pytest.mark.slow  # 510 points through the fitted model and the operand error (~1-2 min)
+def test_full_study_with_the_fast_model_only(tmp_path):
+    spec = load_spec(STUDY)
+    fast = tuple(i for i in spec.stages if i.name.startswith("fast_cost") or i.name == "accuracy")
+    spec = dataclasses.replace(spec, stages=fast)
+    res = run_sweep(spec, tmp_path / "out", RunOptions(jobs=2, progress="none"))
+    df = res.table
+    assert len(df) == 510 and (df["status"] == "ok").all()
+    assert df["fast_asic_area_um2"].notna().all() and df["fast_ice40_luts"].notna().all()
+    assert df["pareto_area"].sum() >= 3

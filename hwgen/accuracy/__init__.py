@@ -21,7 +21,9 @@ from hwgen.accuracy.accumulators import (
     ExactAccumulator,
     FixedPointAccumulator,
     Segment,
+    SegmentCodes,
 )
+from hwgen.accuracy.bitmod import NARROW_WEIGHT_FORMATS, BitmodNarrowGemm
 from hwgen.accuracy.config import (
     DEFAULT_ACT_GROUP,
     DEFAULT_MX_BLOCK,
@@ -33,6 +35,7 @@ from hwgen.accuracy.config import (
     WeightQuant,
 )
 from hwgen.accuracy.evaluate import DesignAccuracy, TensorAccuracy, evaluate_design
+from hwgen.accuracy.float_acc import FloatAccumulator
 from hwgen.accuracy.gemm import AccuracyResult, design_gemm, error_metrics, gemm_error, sqnr_db
 from hwgen.accuracy.sources import (
     ACT_STD,
@@ -52,6 +55,7 @@ __all__ = [
     "DEFAULT_ACT_GROUP",
     "DEFAULT_MX_BLOCK",
     "DEFAULT_WEIGHT_GROUP",
+    "NARROW_WEIGHT_FORMATS",
     "OUTLIER_CHANNEL_FRACTION",
     "OUTLIER_SCALE",
     "PER_CHANNEL",
@@ -61,11 +65,14 @@ __all__ = [
     "ActDist",
     "ActScaling",
     "ActivationQuant",
+    "BitmodNarrowGemm",
     "DesignAccuracy",
     "ExactAccumulator",
     "FixedPointAccumulator",
+    "FloatAccumulator",
     "GemmDesign",
     "Segment",
+    "SegmentCodes",
     "SyntheticActivations",
     "TensorAccuracy",
     "WeightLayout",

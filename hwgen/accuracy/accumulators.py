@@ -39,9 +39,11 @@ import numpy as np
 
 from hwgen.accuracy.exact_matmul import exact_matmul
 from hwgen.errors import HwgenError
-from hwgen.golden import AccumulatorSpec, Overflow, to_float
+from hwgen.formats import Format
+from hwgen.formats.table import MixtureFormat
+from hwgen.golden import AccumulatorSpec, Multiplier, Overflow, to_float
 
-__all__ = ["Accumulator", "ExactAccumulator", "FixedPointAccumulator", "Segment"]
+__all__ = ["Accumulator", "ExactAccumulator", "FixedPointAccumulator", "Segment", "SegmentCodes"]
 
 # Margin on float64 upper bounds of sums of |products| (their rounding error is far below).
 _BOUND_MARGIN = 1.0 + 2.0**-20
@@ -51,6 +53,29 @@ _SCAN_INT64_BITS = 61
 _PROOF_BLOCK = 64
 # Bound of the float64 rounding error of a running sum relative to its sum of |terms|.
 _ROUNDING_SLACK = 2.0**-40
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentCodes:
+    """The operand codes of a segment, for accumulators that redo the products themselves.
+
+    Attributes
+    ----------
+    a_format, w_format
+        The operand formats (a weight mixture indexes ``variant * 2**bits + code``).
+    multiplier
+        The design's :class:`~hwgen.golden.Multiplier`.
+    a_index
+        ``(M, L)`` activation codes.
+    w_index
+        ``(L, N)`` weight codes.
+    """
+
+    a_format: Format | MixtureFormat
+    w_format: Format | MixtureFormat
+    multiplier: Multiplier
+    a_index: np.ndarray
+    w_index: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +103,9 @@ class Segment:
         it does not set its own.
     index, k_start
         Position of the segment (for messages): its number and its first ``k``.
+    codes
+        The segment's operand codes (:class:`SegmentCodes`), for accumulators that form
+        the products from the codes (:class:`~hwgen.accuracy.float_acc.FloatAccumulator`).
     """
 
     a_terms: tuple[np.ndarray, ...]
@@ -89,6 +117,7 @@ class Segment:
     format_lsb_exp: int
     index: int = 0
     k_start: int = 0
+    codes: SegmentCodes | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -179,6 +208,15 @@ class Segment:
             format_lsb_exp=self.format_lsb_exp,
             index=self.index,
             k_start=self.k_start,
+            codes=None
+            if self.codes is None
+            else SegmentCodes(
+                a_format=self.codes.a_format,
+                w_format=self.codes.w_format,
+                multiplier=self.codes.multiplier,
+                a_index=np.ascontiguousarray(self.codes.a_index[rows]),
+                w_index=np.ascontiguousarray(self.codes.w_index[:, cols]),
+            ),
         )
 
     def products_at(self, k: int) -> np.ndarray:

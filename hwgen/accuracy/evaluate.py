@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hwgen.accuracy.bitmod import BitmodNarrowGemm
 from hwgen.accuracy.config import GemmDesign
 from hwgen.accuracy.gemm import AccuracyResult, gemm_error, sqnr_db
 from hwgen.accuracy.sources import SyntheticActivations
@@ -67,7 +68,7 @@ class DesignAccuracy:
 
 
 def evaluate_design(
-    design: GemmDesign,
+    design: GemmDesign | BitmodNarrowGemm,
     weights: Mapping[str, np.ndarray],
     activations: np.ndarray | SyntheticActivations,
 ) -> DesignAccuracy:
@@ -76,7 +77,8 @@ def evaluate_design(
     Parameters
     ----------
     design
-        The :class:`~hwgen.accuracy.config.GemmDesign`.
+        The :class:`~hwgen.accuracy.config.GemmDesign` (or a
+        :class:`~hwgen.accuracy.bitmod.BitmodNarrowGemm`).
     weights
         Name -> ``W[K, N]`` (e.g. :func:`~hwgen.accuracy.sources.weight_matrices`), >= 1.
     activations

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hwgen.accuracy.accumulators import Segment
+from hwgen.accuracy.accumulators import Segment, SegmentCodes
+from hwgen.accuracy.bitmod import BitmodNarrowGemm
 from hwgen.accuracy.config import GemmDesign
 from hwgen.accuracy.operands import (
     FixedOperand,
@@ -157,10 +158,18 @@ def _segments(
     length: int,
     unit_exp: int,
     format_lsb: int,
+    codes: SegmentCodes,
 ) -> Iterator[tuple[int, Segment]]:
     k = xa.terms[0].shape[1]
     for s, k0 in enumerate(range(0, k, length)):
         ks = slice(k0, k0 + length)
+        seg_codes = SegmentCodes(
+            a_format=codes.a_format,
+            w_format=codes.w_format,
+            multiplier=codes.multiplier,
+            a_index=codes.a_index[:, ks],
+            w_index=codes.w_index[ks, :],
+        )
         yield (
             k0,
             Segment(
@@ -173,11 +182,20 @@ def _segments(
                 format_lsb_exp=format_lsb,
                 index=s,
                 k_start=k0,
+                codes=seg_codes,
             ),
         )
 
 
-def _design_output(a64: np.ndarray, w64: np.ndarray, design: GemmDesign) -> np.ndarray:
+def _design_output(
+    a64: np.ndarray, w64: np.ndarray, design: GemmDesign | BitmodNarrowGemm
+) -> np.ndarray:
+    if isinstance(design, BitmodNarrowGemm):
+        return design.output(a64, w64)
+    if not isinstance(design, GemmDesign):
+        raise HwgenError(
+            f"design must be a GemmDesign or a BitmodNarrowGemm, not {type(design).__name__}"
+        )
     qa = quantize_activations(a64, design.activations)
     qw = quantize_weights(w64, design.weights)
     length = _segment_length(qa, qw)
@@ -193,6 +211,13 @@ def _design_output(a64: np.ndarray, w64: np.ndarray, design: GemmDesign) -> np.n
         length=length,
         unit_exp=xa.unit_exp + yw.unit_exp + form.shift,
         format_lsb=a_fmt.lsb_exp + format_lsb_exp(w_fmt),
+        codes=SegmentCodes(
+            a_format=a_fmt,
+            w_format=w_fmt,
+            multiplier=design.multiplier,
+            a_index=qa.index,
+            w_index=qw.index,
+        ),
     )
 
     def parts() -> Iterator[np.ndarray]:
@@ -207,7 +232,9 @@ def _design_output(a64: np.ndarray, w64: np.ndarray, design: GemmDesign) -> np.n
     return acc.combine(parts(), (a64.shape[0], w64.shape[1]))
 
 
-def design_gemm(a: npt.ArrayLike, w: npt.ArrayLike, design: GemmDesign) -> np.ndarray:
+def design_gemm(
+    a: npt.ArrayLike, w: npt.ArrayLike, design: GemmDesign | BitmodNarrowGemm
+) -> np.ndarray:
     """``Y = A @ W`` as ``design`` computes it (module docstring), float64 ``(M, N)``.
 
     Parameters
@@ -217,7 +244,8 @@ def design_gemm(a: npt.ArrayLike, w: npt.ArrayLike, design: GemmDesign) -> np.nd
     w
         Weights ``W[K, N]`` (K = input channels), real and finite.
     design
-        The :class:`~hwgen.accuracy.config.GemmDesign`.
+        The :class:`~hwgen.accuracy.config.GemmDesign`, or a
+        :class:`~hwgen.accuracy.bitmod.BitmodNarrowGemm` (a narrow-mode BitMoD PE).
 
     Raises
     ------
@@ -230,7 +258,9 @@ def design_gemm(a: npt.ArrayLike, w: npt.ArrayLike, design: GemmDesign) -> np.nd
     return _design_output(a64, w64, design)
 
 
-def gemm_error(a: npt.ArrayLike, w: npt.ArrayLike, design: GemmDesign) -> AccuracyResult:
+def gemm_error(
+    a: npt.ArrayLike, w: npt.ArrayLike, design: GemmDesign | BitmodNarrowGemm
+) -> AccuracyResult:
     """Error of :func:`design_gemm` against the float64 GEMM ``A @ W``.
 
     Same parameters and errors as :func:`design_gemm`.

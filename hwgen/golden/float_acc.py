@@ -281,6 +281,56 @@ def add_round(spec: FloatAccSpec, x: _Operand, y: _Operand) -> npt.NDArray[np.in
     return _resolve(spec, nan, inf, inf_neg, finite)
 
 
+def product_operand(
+    spec: FloatAccSpec,
+    *,
+    sig: npt.ArrayLike,
+    exp: npt.ArrayLike,
+    neg: npt.ArrayLike,
+    flags: npt.ArrayLike,
+) -> _Operand:
+    """Exact products ``|sig| * 2**exp`` as the addend the accumulator adds (any shape).
+
+    ``fused``: the exact product; ``unfused``: the product rounded once into the
+    accumulator format (:func:`round_products`), as the hardware's product rounder does.
+    ``neg`` gives zero products their sign; ``flags`` the special-value word (0: finite).
+    """
+    pmag = np.abs(np.asarray(sig, dtype=np.int64))
+    pexp = np.asarray(exp, dtype=np.int64)
+    pneg = np.asarray(neg, dtype=bool)
+    f = np.asarray(flags, dtype=np.uint8)
+    if spec.fused:
+        pnan = (f & Flag.NAN) != 0
+        pinf = (f & (Flag.PINF | Flag.NINF)) != 0
+        return _Operand(nan=pnan, inf=pinf & ~pnan, neg=pneg, mag=pmag, exp=pexp)
+    return unpack(spec.fmt, round_products(spec, pneg, pmag, pexp, f))
+
+
+def float_acc_step(
+    spec: FloatAccSpec,
+    state: npt.NDArray[np.int64],
+    product: _Operand,
+    *,
+    valid: npt.ArrayLike,
+    clear: npt.ArrayLike,
+) -> npt.NDArray[np.int64]:
+    """One clock of the accumulator for every lane: the next state codes (table above).
+
+    ``state`` holds accumulator codes (int64, any shape); ``product`` is
+    :func:`product_operand` of this cycle's products, ``valid`` / ``clear`` the control
+    bits, all of the state's shape. :func:`float_acc_trace` is this step over cycles.
+    """
+    fmt = spec.fmt
+    v = np.asarray(valid, dtype=bool)
+    c = np.asarray(clear, dtype=bool)
+    sign_bit = np.int64(1) << (fmt.bits - 1)
+    # clear with valid: start from a zero of the product's own sign, so that the
+    # result is round(p) exactly (including -0 for a negative zero product).
+    x_code = np.where(c, np.where(product.neg, sign_bit, 0), state)
+    res = add_round(spec, unpack(fmt, x_code), product)
+    return np.where(v, res, np.where(c, 0, state))
+
+
 def _product_signs(
     a_fmt: Format, a_idx: np.ndarray, w_fmt: Format, w_idx: np.ndarray
 ) -> npt.NDArray[np.bool_]:
@@ -389,22 +439,11 @@ def float_acc_trace(
     pmag = np.abs(sig)
     pexp = np.asarray(exp, dtype=np.int64)
     fmt = spec.fmt
-    if spec.fused:
-        pnan = (f & Flag.NAN) != 0
-        pinf = (f & (Flag.PINF | Flag.NINF)) != 0
-        prod = _Operand(nan=pnan, inf=pinf & ~pnan, neg=pneg, mag=pmag, exp=pexp)
-    else:
-        prod = unpack(fmt, round_products(spec, pneg, pmag, pexp, f))
+    prod = product_operand(spec, sig=pmag, exp=pexp, neg=pneg, flags=f)
     state = np.zeros(lanes, dtype=np.int64)
     out = np.empty((lanes, cycles), dtype=np.int64)
-    sign_bit = np.int64(1) << (fmt.bits - 1)
     for k in range(cycles):
         y = _Operand(*(getattr(prod, name)[:, k] for name in ("nan", "inf", "neg", "mag", "exp")))
-        ck = c2[:, k]
-        # clear with valid: start from a zero of the product's own sign, so that the
-        # result is round(p) exactly (including -0 for a negative zero product).
-        x_code = np.where(ck, np.where(y.neg, sign_bit, 0), state)
-        res = add_round(spec, unpack(fmt, x_code), y)
-        state = np.where(v2[:, k], res, np.where(ck, 0, state))
+        state = float_acc_step(spec, state, y, valid=v2[:, k], clear=c2[:, k])
         out[:, k] = state
     return out.astype(fmt.code_dtype)

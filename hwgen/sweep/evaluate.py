@@ -125,6 +125,8 @@ def evaluate_point(
     not_run: dict[str, str] = {}
     for inst in instances:
         skip = inst.stage.applies(point, inst.options)
+        if skip is None and inst.subset_only and not point.in_subset:
+            skip = "not in the [subset] of points this stage runs on"
         if skip is not None:
             not_run[inst.name] = f"n/a: {skip}"
             continue

@@ -5,8 +5,10 @@ A front pairs the sweep's *error* column (lower is better) with one cost column:
 =====================  ====================================  ==========================
 flag                   cost column (first one present)       better
 =====================  ====================================  ==========================
-``pareto_area``        ``asic_area_um2``, ``area_um2``,      lower
-                       ``generic_transistors``, FPGA LUTs
+``pareto_area``        ``cost_asic_area_um2`` (synthesis     lower
+                       else fitted model), ``asic_area_um2``,
+                       ``area_um2``, ``generic_transistors``,
+                       FPGA LUTs
 ``pareto_energy``      a column with the ``energy`` role     lower
 ``pareto_throughput``  a column with the                     higher
 ``_per_area``          ``throughput_per_area`` role
@@ -37,6 +39,10 @@ __all__ = ["Front", "add_pareto_flags", "choose_fronts", "pareto_mask"]
 
 ERROR_PREFERENCE = ("rel_mse", "quant_operand_rel_mse")
 AREA_PREFERENCE = (
+    "cost_asic_area_um2",
+    "cost_generic_transistors",
+    "cost_ice40_luts",
+    "cost_xilinx_luts",
     "asic_area_um2",
     "area_um2",
     "generic_transistors",
@@ -62,6 +68,9 @@ class Front:
         The error column (lower is better).
     cost_label, error_label
         Axis labels with units.
+    cost_source
+        For a combined cost column (:mod:`hwgen.sweep.subset`), the column saying which
+        source each value has; ``None`` otherwise.
     """
 
     name: str
@@ -71,6 +80,7 @@ class Front:
     error: str
     cost_label: str
     error_label: str
+    cost_source: str | None = None
 
 
 def _pick(
@@ -82,6 +92,15 @@ def _pick(
         if name in columns and columns[name].role == role:
             return name
     return next((n for n, c in columns.items() if c.role == role), None)
+
+
+def _source_of(cost: str, columns: Mapping[str, Column]) -> str | None:
+    """``cost_<target>_source`` of a combined ``cost_<target>_<key>`` column."""
+    if not cost.startswith("cost_"):
+        return None
+    target = cost.split("_")[1]
+    src = f"cost_{target}_source"
+    return src if src in columns else None
 
 
 def choose_fronts(spec: SweepSpec) -> tuple[Front, ...]:
@@ -107,6 +126,7 @@ def choose_fronts(spec: SweepSpec) -> tuple[Front, ...]:
                     error=error,
                     cost_label=columns[cost].label,
                     error_label=columns[error].label,
+                    cost_source=_source_of(cost, columns),
                 )
             )
     return tuple(fronts)

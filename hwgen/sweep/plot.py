@@ -2,10 +2,11 @@
 
 One figure per front (:mod:`hwgen.sweep.pareto`): cost on x, error on y, both with their
 units; each design class (INT, minifloat, mixed, table, BitMoD) in its own colour and
-marker; points that failed verification as grey crosses (they are never on a front); the
-front drawn as a staircase through its points. Axes switch to a log scale when the values
-span more than :data:`LOG_SPAN`. Every front point is labelled, and every point while there
-are at most :data:`LABEL_ALL_MAX`.
+marker; points whose cost comes from the fitted model rather than synthesis (a combined
+cost column, :mod:`hwgen.sweep.subset`) hollow; points that failed verification as grey
+crosses (they are never on a front); the front drawn as a staircase through its points.
+Axes switch to a log scale when the values span more than :data:`LOG_SPAN`. Every front
+point is labelled, and every point while there are at most :data:`LABEL_ALL_MAX`.
 
 Determinism: the SVG id salt is fixed, and neither file carries a date or the matplotlib
 version (``metadata``), so an unchanged table gives identical files.
@@ -23,6 +24,7 @@ import pandas as pd
 
 from hwgen.sweep.cache import atomic_write
 from hwgen.sweep.pareto import Front, eligible
+from hwgen.sweep.subset import SOURCE_FITTED
 
 __all__ = ["CLASS_STYLES", "LABEL_ALL_MAX", "LOG_SPAN", "point_label", "render_front"]
 
@@ -99,22 +101,49 @@ def render_front(df: pd.DataFrame, front: Front, title: str) -> dict[str, bytes]
     bad = have[~eligible(have)]
     with plt.rc_context({"svg.hashsalt": "hwgen-sweep", "svg.fonttype": "path"}):
         fig, ax = plt.subplots(figsize=(7.2, 4.8), dpi=110)
+        fitted_label = f"hollow: {SOURCE_FITTED} cost"
+        src = front.cost_source
         for cls in [*CLASS_STYLES, *sorted(set(good["design_class"]) - set(CLASS_STYLES))]:
             part = good[good["design_class"] == cls]
             if part.empty:
                 continue
             st = CLASS_STYLES.get(cls, _OTHER)
-            ax.scatter(
-                part[front.cost].astype(float),
-                part[front.error].astype(float),
-                c=st.color,
-                marker=st.marker,
-                s=42,
-                label=st.label,
-                zorder=3,
-                edgecolors="white",
-                linewidths=0.6,
+            # Costs of the fitted model (not synthesized) are drawn hollow, synthesized filled.
+            fitted = (
+                (part[src] == SOURCE_FITTED).fillna(False).astype(bool)
+                if src is not None and src in part.columns
+                else pd.Series(False, index=part.index)
             )
+            solid = part[~fitted]
+            if not solid.empty:
+                ax.scatter(
+                    solid[front.cost].astype(float),
+                    solid[front.error].astype(float),
+                    c=st.color,
+                    marker=st.marker,
+                    s=42,
+                    label=st.label,
+                    zorder=3,
+                    edgecolors="white",
+                    linewidths=0.6,
+                )
+            hollow = part[fitted]
+            if not hollow.empty:
+                ax.scatter(
+                    hollow[front.cost].astype(float),
+                    hollow[front.error].astype(float),
+                    facecolors="none",
+                    edgecolors=st.color,
+                    marker=st.marker,
+                    s=42,
+                    label=st.label if solid.empty else "_nolegend_",
+                    zorder=3,
+                    linewidths=1.0,
+                )
+                if fitted_label:
+                    ax.scatter([], [], facecolors="none", edgecolors="#555555", marker="o",
+                               s=42, label=fitted_label)  # fmt: skip
+                    fitted_label = ""
         if not bad.empty:
             ax.scatter(
                 bad[front.cost].astype(float),

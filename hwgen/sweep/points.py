@@ -14,6 +14,7 @@ worker processes and Dask workers, which rebuild the config with :meth:`DesignPo
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -61,6 +62,9 @@ class DesignPoint:
         ``(activation, weight)`` formats the point is evaluated with; for families whose
         config names them (MAC, array) they are the config's ``a_format`` / ``w_format``,
         for the BitMoD PE the weight format is the mixture (or datatype) it serves.
+    in_subset
+        Whether the point runs the stages of the spec's ``[subset]``
+        (:mod:`hwgen.sweep.subset`; ``True`` without one). Not part of its identity.
     """
 
     family: str
@@ -69,6 +73,7 @@ class DesignPoint:
     design_class: str
     origin: str
     formats: tuple[str, str] | None = None
+    in_subset: bool = True
     config_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +150,13 @@ def _combinations(spec: SweepSpec) -> Iterator[tuple[dict[str, Any], str, str]]:
         yield {**spec.fixed, **p.values}, p.label, p.where
 
 
+def _match_items(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A combination's config items with its ``family``, as constraints and subsets see them."""
+    items = config_items(values)
+    fam_name = items.pop("family", DEFAULT_FAMILY)
+    return {**_items_for(family(fam_name), items), "family": fam_name}
+
+
 def _items_for(fam: SweepFamily, items: Mapping[str, Any]) -> dict[str, Any]:
     keys = set(fam.sweep_keys())
     return {k: v for k, v in items.items() if k in keys}
@@ -161,6 +173,7 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
         no buildable point at all.
     """
     points: dict[str, DesignPoint] = {}
+    items_of: dict[str, dict[str, Any]] = {}
     skipped: list[SkippedPoint] = []
     seen_skips: set[str] = set()
     total = 0
@@ -171,6 +184,15 @@ def expand(spec: SweepSpec) -> tuple[tuple[DesignPoint, ...], tuple[SkippedPoint
             _skip(skipped, seen_skips, got)
         else:
             points.setdefault(got.config_hash, got)
+            items_of.setdefault(got.config_hash, _match_items(values))
+    if spec.subset is not None:
+        rank = 0
+        for key, point in points.items():
+            chosen = False
+            if spec.subset.matches(items_of[key]):
+                chosen = spec.subset.chosen(rank)
+                rank += 1
+            points[key] = dataclasses.replace(point, in_subset=chosen)
     if not points:
         no_points(spec, total, skipped)
     return tuple(points.values()), tuple(skipped)

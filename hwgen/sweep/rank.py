@@ -208,16 +208,11 @@ def _bitmod_weights(pe: BitmodPEConfig) -> str:
 
 # ---------------------------------------------------------------------------- accuracy
 def _gemm_design(config: DesignConfig, group_size: int) -> Any:
-    from hwgen.accuracy import ActivationQuant, ExactAccumulator, GemmDesign, WeightQuant
+    """The arithmetic of the sweep's gemm_accuracy stage (a BitMoD PE: both modes)."""
     from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, gemm_design
 
-    if isinstance(config, BitmodPEConfig):
-        return GemmDesign(
-            activations=ActivationQuant(format=config.act_format),
-            weights=WeightQuant(format=_bitmod_weights(config), group_size=config.group_size),
-            accumulator=ExactAccumulator(),
-        )
-    return gemm_design(config, GemmAccuracyOptions(group_size=group_size))
+    w_format = _bitmod_weights(config) if isinstance(config, BitmodPEConfig) else None
+    return gemm_design(config, GemmAccuracyOptions(group_size=group_size), w_format)
 
 
 def _accuracy_inputs(opts: RankOptions) -> tuple[dict[str, np.ndarray], Any, str]:

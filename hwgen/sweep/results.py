@@ -11,6 +11,9 @@ Columns, left to right:
 * every stage column, ``<prefix><key>`` (``rtl_top``, ``verify_status``,
   ``generic_transistors``, ``ice40_luts``, ``quant_operand_rel_mse``, ...), each stage's
   ``<prefix>source`` giving the provenance of its numbers;
+* with both synthesis and the fitted model on a target, the combined
+  ``cost_<target>_<key>`` columns and ``cost_<target>_source``
+  (:mod:`hwgen.sweep.subset`);
 * the ``pareto_*`` flags (:mod:`hwgen.sweep.pareto`).
 
 Columns are typed (nullable integers, floats, booleans, strings), so an absent value is
@@ -27,6 +30,7 @@ import pandas as pd
 from hwgen.sweep.evaluate import PointOutcome
 from hwgen.sweep.points import DesignPoint, SkippedPoint
 from hwgen.sweep.stages.base import StageInstance
+from hwgen.sweep.subset import add_merged_costs
 
 __all__ = ["IDENTITY", "STATUS", "results_frame", "skipped_frame", "typed_frame"]
 
@@ -123,7 +127,7 @@ def results_frame(
             row[inst.column(col.key)] = value if not isinstance(value, list | dict) else None
         rows.append(row)
     columns = [*IDENTITY, *config_cols, *STATUS, *(i.column(c.key) for i, c in stage_cols)]
-    return typed_frame(rows, columns)
+    return add_merged_costs(typed_frame(rows, columns), instances)
 
 
 def skipped_frame(skipped: Sequence[SkippedPoint]) -> pd.DataFrame:

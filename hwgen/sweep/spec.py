@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from hwgen.sweep.reader import Document, Table
 from hwgen.sweep.stages import STAGES
 from hwgen.sweep.stages.base import Column, StageInstance
 from hwgen.sweep.stages.workload import WorkloadOptions
+from hwgen.sweep.subset import DEFAULT_SUBSET_STAGES, SubsetSpec, merged_columns
 
 __all__ = [
     "Axis",
@@ -164,6 +165,7 @@ class SweepSpec:
     stages: tuple[StageInstance, ...]
     gemm: WorkloadOptions | None
     report: ReportSpec
+    subset: SubsetSpec | None = None
 
     @property
     def text_sha256(self) -> str:
@@ -183,11 +185,14 @@ class SweepSpec:
         for inst in self.stages:
             for col in inst.columns():
                 out[inst.column(col.key)] = col
+        out.update(merged_columns(self.stages))
         return out
 
 
 # ---------------------------------------------------------------------- parsing
-_TOP = ("sweep", "axes", "fixed", "points", "constraints", "stages", "workload", "report")
+_TOP = (
+    "sweep", "axes", "fixed", "points", "constraints", "stages", "workload", "subset", "report",
+)  # fmt: skip
 
 
 def load_spec(path: str | os.PathLike[str]) -> SweepSpec:
@@ -234,6 +239,11 @@ def parse_spec(doc: Document, *, base_dir: Path, default_name: str = "sweep") ->
         workload_tables.finish(
             [STAGES[n].table[1] for n in STAGES if STAGES[n].table[0] == "workload"]
         )
+    subset = _subset(root.table("subset"), stages)
+    if subset is not None:
+        stages = tuple(
+            replace(i, subset_only=True) if i.stage.name in subset.stages else i for i in stages
+        )
     report = _report(root.table("report"), stages)
     root.finish(_TOP)
     return SweepSpec(
@@ -249,6 +259,7 @@ def parse_spec(doc: Document, *, base_dir: Path, default_name: str = "sweep") ->
         stages=stages,
         gemm=gemm,
         report=report,
+        subset=subset,
     )
 
 
@@ -489,6 +500,60 @@ def _options_table(
     return parent.table(where[1])
 
 
+def _subset(table: Table | None, stages: tuple[StageInstance, ...]) -> SubsetSpec | None:
+    """``[subset]`` (:mod:`hwgen.sweep.subset`); ``None`` when absent."""
+    if table is None:
+        return None
+    run = list(dict.fromkeys(i.stage.name for i in stages))
+    default = [n for n in DEFAULT_SUBSET_STAGES if n in run]
+    names = table.list(
+        "stages",
+        default,
+        item=lambda v: isinstance(v, str),
+        kind="a list of stage names",
+        nonempty=True,
+    )
+    for name in names:
+        if name not in run:
+            raise table.error(
+                "stages",
+                f"[subset] stages names {name!r}, which [stages] run does not run;"
+                f" run: {', '.join(run)}",
+            )
+    if not names:
+        raise table.error(
+            None,
+            "[subset] restricts no stage: the sweep runs none of"
+            f" {', '.join(DEFAULT_SUBSET_STAGES)}; name them in stages",
+        )
+    if len(set(names)) != len(names):
+        raise table.error("stages", "[subset] stages lists a stage twice")
+    every = table.int("every", 1, lo=1)
+    offset = table.int("offset", 0, lo=0)
+    if offset and offset >= every:
+        raise table.error("offset", f"[subset] offset must be below every ({every}), not {offset}")
+    match: dict[str, tuple[Any, ...]] = {}
+    sub = table.table("match")
+    if sub is not None:
+        _check_keys(sub)
+        if not sub.keys():
+            raise sub.error(None, "[subset.match] is empty: name at least one parameter")
+        for key in sub.keys():
+            raw = sub.raw(key)
+            values = raw if _is_value_list(key, raw) else [raw]
+            if not values:
+                raise sub.error(key, f"[subset.match] {key} is empty; give at least one value")
+            match[key] = tuple(_parse_value(sub, key, v) for v in values)
+    table.finish(["stages", "every", "offset", "match"])
+    return SubsetSpec(
+        stages=tuple(names),
+        every=every,
+        offset=offset,
+        match=match or None,
+        where=table.doc.where(table.path),
+    )
+
+
 def _report(table: Table | None, stages: tuple[StageInstance, ...]) -> ReportSpec:
     if table is None:
         return ReportSpec()
@@ -496,6 +561,7 @@ def _report(table: Table | None, stages: tuple[StageInstance, ...]) -> ReportSpe
     for inst in stages:
         for col in inst.columns():
             produced[inst.column(col.key)] = col
+    produced.update(merged_columns(stages))
     picked: dict[str, str | None] = {}
     for role in ("error", "area", "energy", "throughput_per_area"):
         value = table.str(role, None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from hwgen.errors import HwgenError
@@ -193,6 +193,19 @@ class GroupFlag(enum.IntFlag):
     PINF = 2
     NINF = 4
     DTYPE = 8
+
+
+@cache
+def _act_facts(name: str) -> tuple[int, int]:
+    """(unsigned significand width, largest |value| in LSB units) of an activation format.
+
+    Cached: the properties reading it sit on the golden model's per-chunk path, and a
+    16-bit format has 65536 codes to scan.
+    """
+    se = get_format(name).sig_exp
+    sig = max(abs(int(s)) for s in se.sig)
+    top = max(abs(int(s)) << int(e) for s, e in zip(se.sig, se.exp, strict=True))
+    return sig.bit_length(), top
 
 
 def _popcount(v: int) -> int:
@@ -444,7 +457,7 @@ class BitmodPEParams:
     @property
     def act_sig_bits(self) -> int:
         """Unsigned significand width (implicit bit included; 8 for int8's |-128|)."""
-        return int(max(abs(int(s)) for s in self.act.sig_exp.sig)).bit_length()
+        return _act_facts(self.act_format)[0]
 
     @property
     def act_exp_max(self) -> int:
@@ -521,8 +534,7 @@ class BitmodPEParams:
     @property
     def act_max_int(self) -> int:
         """Largest |activation| in units of ``2**act.lsb_exp``."""
-        se = self.act.sig_exp
-        return int(max(abs(int(s)) << int(e) for s, e in zip(se.sig, se.exp, strict=True)))
+        return _act_facts(self.act_format)[1]
 
     @property
     def exact_acc_bits(self) -> int:

@@ -59,7 +59,8 @@ from hwgen.golden.bitmod.config import (
     PEMode,
     WeightType,
 )
-from hwgen.golden.bitmod.terms import check_specials, encode_terms
+from hwgen.golden.bitmod.terms import Terms, check_specials, encode_terms
+from hwgen.golden.rounding import _bit_length_u64
 
 __all__ = ["GroupResults", "act_fields", "bitmod_gemm", "group_results"]
 
@@ -138,10 +139,7 @@ def act_fields(cfg: BitmodPEParams, codes: npt.ArrayLike) -> tuple[np.ndarray, .
 def _signed_bits(r: np.ndarray) -> np.ndarray:
     """Two's complement width of each int64 (at least 1)."""
     mag = np.where(r < 0, ~r, r)
-    out = np.ones(r.shape, dtype=np.int64)
-    for b in range(63):
-        out = np.where(mag >> b != 0, b + 2, out)
-    return out
+    return _bit_length_u64(mag.astype(np.uint64)) + 1
 
 
 def _check_scales(scales: npt.ArrayLike) -> np.ndarray:
@@ -179,21 +177,53 @@ def _cycle_sums(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cycle sums ``S`` and ``x_max`` per cycle: inputs ``(n, beats, dot[, steps])``.
 
-    Returns arrays ``(n, beats, steps)``.
+    Returns arrays ``(n, beats, steps)`` (computed lane-major by :func:`_lane_sums`).
     """
-    p = mag[..., None] * terms_man  # (n, beats, dot, steps)
-    x = np.where(p != 0, aexp[..., None] + terms_exp, 0)
-    xmax = x.max(axis=2)  # over dot
-    delta = xmax[:, :, None, :] - x
+
+    def lay(v: np.ndarray) -> np.ndarray:
+        return np.moveaxis(v, (0, 1, 2, 3), (3, 1, 0, 2))
+
+    s, xmax = _lane_sums(
+        cfg, lay(mag[..., None]), lay(aexp[..., None]), lay(aneg[..., None]),
+        lay(terms_sign), lay(terms_exp), lay(terms_man), wide,
+    )  # fmt: skip
+    return np.moveaxis(s, 2, 0), np.moveaxis(xmax, 2, 0)
+
+
+def _lane_sums(
+    cfg: BitmodPEParams,
+    mag: np.ndarray,
+    aexp: np.ndarray,
+    aneg: np.ndarray,
+    terms_sign: np.ndarray,
+    terms_exp: np.ndarray,
+    terms_man: np.ndarray,
+    wide: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cycle sums and ``x_max`` of lane-major inputs: every array broadcasts to
+    ``(dot, beats, steps, *groups)``; returns ``(beats, steps, *groups)`` arrays.
+
+    Lanes first: every operation is then a long loop over the groups and the reductions
+    over ``dot`` combine whole planes (``dot`` and ``steps`` are 1..16 wide; as the
+    innermost axes they would cost numpy an inner-loop call each).
+    """
+    # int32 where every lane, sum and exponent fits (narrow mode), halving the traffic.
+    small = not wide and cfg.tree_bits + cfg.lane_frac_bits < 31 and cfg.x_max < (1 << 15)
+    dtype = np.int32 if small else np.int64
+    mag, aexp = mag.astype(dtype, copy=False), aexp.astype(dtype, copy=False)
+    p = np.where(terms_man != 0, mag, dtype(0))  # man is 0 or 1
+    x = np.where(p != 0, aexp + terms_exp.astype(dtype, copy=False), dtype(0))
+    xmax = x.max(axis=0)  # over dot
+    delta = xmax[None] - x
     f = cfg.lane_frac_bits
     if wide:
         p = p.astype(object)
         q = (p << f) >> delta.astype(object)
     else:
-        q = (p << f) >> np.minimum(delta, _SHIFT_CAP)
-    neg = (aneg[..., None] ^ terms_sign.astype(bool)) & (q != 0)
+        q = (p << dtype(f)) >> np.minimum(delta, dtype(_SHIFT_CAP))
+    neg = (aneg ^ (terms_sign != 0)) & (q != 0)
     lanes = np.where(neg, -q, q)
-    return lanes.sum(axis=2), xmax
+    return lanes.sum(axis=0, dtype=dtype if not wide else None), xmax
 
 
 def _accumulate_exact(
@@ -262,6 +292,68 @@ def _flags(
     return out.astype(np.uint8)
 
 
+def _is_wide(cfg: BitmodPEParams) -> bool:
+    """Whether lanes or the accumulator need Python ints (bf16 exact mode)."""
+    return cfg.tree_bits + cfg.sigma_max > 62 or cfg.acc_bits > 62
+
+
+def _group_sums(
+    cfg: BitmodPEParams,
+    wt: WeightType,
+    t: Terms,
+    mag: np.ndarray,
+    aexp: np.ndarray,
+    aneg: np.ndarray,
+    wide: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Accumulator ``(A, ea)`` of groups of one datatype: activation fields ``(n, G)`` and
+    their weights' terms ``(n, G, steps)`` (``ea`` all 0 in exact mode)."""
+    n = mag.shape[0]
+    beats, steps = cfg.beats_per_group, wt.cycles
+    shp = (n, beats, cfg.dot, steps)
+    s, xmax = _cycle_sums(
+        cfg,
+        mag.reshape(shp[:3]),
+        aexp.reshape(shp[:3]),
+        aneg.reshape(shp[:3]),
+        t.sign.reshape(shp),
+        t.exp.astype(np.int64).reshape(shp),
+        t.man.astype(np.int64).reshape(shp),
+        wide,
+    )
+    return _accumulate(cfg, wt, s.reshape(n, beats * steps), xmax.reshape(n, beats * steps))
+
+
+def _accumulate(
+    cfg: BitmodPEParams, wt: WeightType, s: np.ndarray, xmax: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(A, ea)`` of cycle sums and exponents ``(n, cycles)`` (any memory layout)."""
+    n = s.shape[0]
+    sigma = np.tile(np.asarray(wt.sigmas, dtype=np.int64), cfg.beats_per_group)
+    if cfg.mode is PEMode.EXACT:
+        if s.dtype != object:
+            s = s.astype(np.int64, copy=False)
+        return _accumulate_exact(cfg, s, xmax.astype(np.int64), sigma), np.zeros(n, np.int64)
+    # Column order: the narrow accumulation reads one cycle of every group per step.
+    return _accumulate_narrow(
+        cfg, np.asfortranarray(s, dtype=np.int64), np.asfortranarray(xmax, dtype=np.int64), sigma
+    )
+
+
+def _dequantize(
+    cfg: BitmodPEParams, acc: np.ndarray, ea: np.ndarray, sc: np.ndarray, flags: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(out_man, out_exp, flags)`` of accumulated groups and their INT8 scales."""
+    inf = (flags & (GroupFlag.PINF | GroupFlag.NINF)) != 0
+    flags = flags | ((sc == 0) & inf).astype(np.uint8) * np.uint8(GroupFlag.NAN)
+    if cfg.mode is PEMode.EXACT:
+        out_wide = cfg.out_man_bits > 62
+        man = acc.astype(object) * sc.astype(object) if out_wide else acc * sc
+        return man, np.zeros(acc.shape, dtype=np.int64), flags
+    drop = cfg.dequant_drop_bits
+    return (acc * sc) >> drop, ea + drop, flags
+
+
 def group_results(
     cfg: BitmodPEParams,
     a_codes: npt.ArrayLike,
@@ -319,15 +411,13 @@ def group_results(
     mag, aexp, aneg, anan, ainf = act_fields(cfg, a)
     # int64 wherever the value bounds allow (fp16 exact: lanes and accumulator fit, only
     # the scaled output needs Python ints); bf16 exact needs Python ints throughout.
-    wide = cfg.tree_bits + cfg.sigma_max > 62 or cfg.acc_bits > 62
-    out_wide = cfg.out_man_bits > 62
+    wide = _is_wide(cfg)
     acc = np.zeros(n, dtype=object if wide else np.int64)
     ea = np.zeros(n, dtype=np.int64)
     wzero = np.ones((n, g), dtype=bool)
     wneg = np.zeros((n, g), dtype=bool)
     served = {wt.code: wt for wt in cfg.weight_types}
     flags = np.zeros(n, dtype=np.uint8)
-    beats = cfg.beats_per_group
     for code in np.unique(dt):
         rows = np.flatnonzero(dt == code)
         wt = served.get(int(code))
@@ -337,35 +427,9 @@ def group_results(
         t = encode_terms(w[rows], wt, selector=sel[rows][:, None], specials=sv)
         wzero[rows] = t.zero
         wneg[rows] = t.neg
-        steps = wt.cycles
-        shp = (rows.size, beats, cfg.dot, steps)
-        s, xmax = _cycle_sums(
-            cfg,
-            mag[rows].reshape(shp[:3]),
-            aexp[rows].reshape(shp[:3]),
-            aneg[rows].reshape(shp[:3]),
-            t.sign.reshape(shp),
-            t.exp.astype(np.int64).reshape(shp),
-            t.man.astype(np.int64).reshape(shp),
-            wide,
-        )
-        s = s.reshape(rows.size, beats * steps)
-        xmax = xmax.reshape(rows.size, beats * steps)
-        sigma = np.tile(np.asarray(wt.sigmas, dtype=np.int64), beats)
-        if cfg.mode is PEMode.EXACT:
-            acc[rows] = _accumulate_exact(cfg, s, xmax, sigma)
-        else:
-            acc[rows], ea[rows] = _accumulate_narrow(cfg, s.astype(np.int64), xmax, sigma)
+        acc[rows], ea[rows] = _group_sums(cfg, wt, t, mag[rows], aexp[rows], aneg[rows], wide)
     flags |= _flags(cfg, anan, ainf, aneg, wzero, wneg)
-    inf = (flags & (GroupFlag.PINF | GroupFlag.NINF)) != 0
-    flags |= ((sc == 0) & inf).astype(np.uint8) * np.uint8(GroupFlag.NAN)
-    if cfg.mode is PEMode.EXACT:
-        man = acc.astype(object) * sc.astype(object) if out_wide else acc * sc
-        exp = np.zeros(n, dtype=np.int64)
-    else:
-        drop = cfg.dequant_drop_bits
-        man = (acc * sc) >> drop
-        exp = ea + drop
+    man, exp, flags = _dequantize(cfg, acc, ea, sc, flags)
     return GroupResults(
         man=man.reshape(shape),
         exp=exp.reshape(shape),
@@ -419,26 +483,72 @@ def bitmod_gemm(
     if k % g:
         raise HwgenError(f"K={k} is not a multiple of group_size={g}")
     ng = k // g
-    meta = [np.broadcast_to(np.asarray(x), (n, ng)) for x in (wtypes, selectors, scales)]
-    ag = a.reshape(m, 1, ng, g)
-    wg = w.reshape(1, n, ng, g)
-    rows_per = max(1, max_chunk // max(1, n * k))
-    parts = []
-    for lo in range(0, m, rows_per):
-        parts.append(
-            group_results(
-                cfg,
-                ag[lo : lo + rows_per],
-                wg,
-                meta[0][None],
-                meta[1][None],
-                meta[2][None],
-                specials=specials,
-            )
+    sv = cfg.special_values if specials is None else check_specials(specials)
+    dt = np.broadcast_to(_check_dtype_codes(wtypes), (n, ng)).reshape(-1)
+    sel = np.broadcast_to(np.asarray(selectors), (n, ng)).reshape(-1)
+    sc = np.broadcast_to(_check_scales(scales), (n, ng))
+    # Activation fields once per (m, k), weight terms once per (n, k): each group of the
+    # GEMM pairs row m's group gi with weight group (n, gi).
+    fields = [f.reshape(m, ng, g) for f in act_fields(cfg, a)]
+    wg = w.reshape(n * ng, g)
+    wide = _is_wide(cfg)
+    acc = np.zeros((m, n * ng), dtype=object if wide else np.int64)
+    ea = np.zeros((m, n * ng), dtype=np.int64)
+    flags = np.zeros((m, n * ng), dtype=np.uint8)
+    wzero = np.ones((n * ng, g), dtype=bool)
+    wneg = np.zeros((n * ng, g), dtype=bool)
+    served = {wt.code: wt for wt in cfg.weight_types}
+    for code in np.unique(dt):
+        pos = np.flatnonzero(dt == code)  # weight groups n * ng + gi of this datatype
+        wt = served.get(int(code))
+        if wt is None:
+            flags[:, pos] |= np.uint8(GroupFlag.DTYPE)
+            continue
+        t = encode_terms(wg[pos], wt, selector=sel[pos][:, None], specials=sv)
+        wzero[pos], wneg[pos] = t.zero, t.neg
+        gi = pos % ng
+        beats, steps, dot, p_n = cfg.beats_per_group, wt.cycles, cfg.dot, pos.size
+
+        # (P, G, steps) -> (dot, beats, steps, 1, P): broadcast over the rows of A.
+        tsign, texp, tman = (
+            np.ascontiguousarray(x.reshape(p_n, beats, dot, steps).transpose(2, 1, 3, 0))[
+                :, :, :, None, :
+            ]
+            for x in (t.sign, t.exp, t.man)
         )
+        rows_per = max(1, max_chunk // max(1, p_n * g * steps))
+        for lo in range(0, m, rows_per):
+            r = min(rows_per, m - lo)
+            # (r, P, G) -> (dot, beats, 1, r, P)
+            mag, aexp, aneg = (
+                np.ascontiguousarray(
+                    f[lo : lo + r][:, gi].reshape(r, p_n, beats, dot).transpose(3, 2, 0, 1)
+                )[:, :, None]
+                for f in fields[:3]
+            )
+            s_c, x_c = _lane_sums(cfg, mag, aexp, aneg, tsign, texp, tman, wide)
+            # (beats, steps, r, P) is (cycles, groups) in C order: its transpose is the
+            # (groups, cycles) view the accumulation wants, without a copy.
+            cyc = beats * steps
+            a_sum, a_exp = _accumulate(
+                cfg, wt, s_c.reshape(cyc, r * p_n).T, x_c.reshape(cyc, r * p_n).T
+            )
+            acc[lo : lo + r, pos] = a_sum.reshape(r, p_n)
+            ea[lo : lo + r, pos] = a_exp.reshape(r, p_n)
+    anan, ainf, aneg_all = (f.reshape(m, 1, ng, g) for f in (fields[3], fields[4], fields[2]))
+    wz, wn = wzero.reshape(1, n, ng, g), wneg.reshape(1, n, ng, g)
+    for lo in range(0, m, max(1, max_chunk // max(1, n * k))):
+        hi = min(m, lo + max(1, max_chunk // max(1, n * k)))
+        if anan[lo:hi].any() or ainf[lo:hi].any() or not wz.all():
+            f = _flags(cfg, anan[lo:hi], ainf[lo:hi], aneg_all[lo:hi], wz, wn)
+            flags[lo:hi] |= f.reshape(hi - lo, n * ng)
+    man, exp, flags = _dequantize(
+        cfg, acc, ea, np.broadcast_to(sc.reshape(1, n * ng), acc.shape), flags
+    )
+    shape = (m, n, ng)
     return GroupResults(
-        man=np.concatenate([p.man for p in parts]),
-        exp=np.concatenate([p.exp for p in parts]),
-        flags=np.concatenate([p.flags for p in parts]),
+        man=man.reshape(shape),
+        exp=exp.reshape(shape),
+        flags=flags.reshape(shape),
         lsb_exp=cfg.out_lsb_exp,
     )

@@ -28,68 +28,29 @@ Spec table: ``[workload.accuracy]``::
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hwgen.errors import HwgenError
 from hwgen.sweep.stages.base import Column, Stage, StageContext
+from hwgen.sweep.stages.sources import (
+    ActivationKeys,
+    ActivationSource,
+    WeightKeys,
+    WeightSource,
+    check_unchanged,
+    parse_activations,
+    parse_weights,
+)
 
-__all__ = ["AccuracyOptions", "AccuracyStage", "ActivationSource", "WeightSource"]
+__all__ = ["AccuracyOptions", "AccuracyStage"]
 
 SCALINGS = ("per-token", "per-tensor")
 DEFAULT_GROUP_SIZE = 128
-
-
-@dataclass(frozen=True)
-class WeightSource:
-    """Where the weights come from: a distribution (``dist``, ``seed``) or a file.
-
-    ``file_sha256`` keys the cache on the file's content, not its path.
-    """
-
-    dist: str | None = "student-t"
-    seed: int = 0
-    file: str | None = None
-    match: str | None = None
-    file_sha256: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form used in cache keys (no path: moving a file keeps the cache)."""
-        if self.file is not None:
-            return {"file_sha256": self.file_sha256, "match": self.match}
-        return {"dist": self.dist, "seed": self.seed}
-
-    def describe(self) -> str:
-        """One line for the ``source`` column."""
-        if self.file is not None:
-            m = f", names matching {self.match!r}" if self.match else ""
-            return f"weights {Path(self.file).name} (sha256 {str(self.file_sha256)[:12]}{m})"
-        return f"synthetic {self.dist} weights, seed {self.seed}"
-
-
-@dataclass(frozen=True)
-class ActivationSource:
-    """Synthetic activations: ``tokens x channels`` from a named distribution."""
-
-    dist: str = "gaussian"
-    seed: int = 1
-    tokens: int = 256
-    channels: int = 1024
-    scaling: str = "per-token"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "dist": self.dist,
-            "seed": self.seed,
-            "tokens": self.tokens,
-            "channels": self.channels,
-            "scaling": self.scaling,
-        }
+DEFAULT_WEIGHTS = WeightSource()
+DEFAULT_ACTIVATIONS = ActivationSource(tokens=256, channels=1024)
 
 
 @dataclass(frozen=True)
@@ -97,8 +58,8 @@ class AccuracyOptions:
     """``[workload.accuracy]``."""
 
     group_size: int = DEFAULT_GROUP_SIZE
-    weights: WeightSource = WeightSource()
-    activations: ActivationSource = ActivationSource()
+    weights: WeightSource = DEFAULT_WEIGHTS
+    activations: ActivationSource = DEFAULT_ACTIVATIONS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -115,57 +76,19 @@ def _dists() -> tuple[str, ...]:
     return tuple(d.value for d in Dist)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _parse_weights(table: Any, group_size: int) -> WeightSource:
-    sub = table.table("weights")
-    if sub is None:
-        return WeightSource()
-    has_file, has_dist = "file" in sub, "dist" in sub
-    if has_file and has_dist:
-        raise sub.error("file", "[workload.accuracy.weights] gives both file and dist; use one")
-    if has_file:
-        raw = sub.str("file")
-        match = sub.str("match", None)
-        sub.finish(["file", "match"])
-        base = Path(table.doc.source).resolve().parent if table.doc.source else Path.cwd()
-        path = (base / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
+def _weight_keys(group_size: int) -> WeightKeys:
+    def check(path: Path, match: str | None, layout: str | None) -> None:
         from hwgen.quant import load_tensors, select_tensors
 
-        try:
-            select_tensors(load_tensors(path), group_size=group_size, match=match)
-            digest = _sha256(path)
-        except (HwgenError, OSError) as exc:
-            raise sub.error("file", f"[workload.accuracy.weights] {exc}") from None
-        return WeightSource(dist=None, file=str(path), match=match, file_sha256=digest)
-    if "match" in sub:
-        raise sub.error("match", "[workload.accuracy.weights] match applies to a weights file only")
-    ws = WeightSource(
-        dist=sub.str("dist", "student-t", choices=_dists()), seed=sub.int("seed", 0, lo=0)
-    )
-    sub.finish(["dist", "seed", "file", "match"])
-    return ws
+        select_tensors(load_tensors(path), group_size=group_size, match=match)
+
+    return WeightKeys(defaults=DEFAULT_WEIGHTS, dists=_dists(), check=check)
 
 
-def _parse_activations(table: Any) -> ActivationSource:
-    sub = table.table("activations")
-    if sub is None:
-        return ActivationSource()
-    src = ActivationSource(
-        dist=sub.str("dist", "gaussian", choices=_dists()),
-        seed=sub.int("seed", 1, lo=0),
-        tokens=sub.int("tokens", 256, lo=1),
-        channels=sub.int("channels", 1024, lo=1),
-        scaling=sub.str("scaling", "per-token", choices=SCALINGS),
+def _activation_keys() -> ActivationKeys:
+    return ActivationKeys(
+        defaults=DEFAULT_ACTIVATIONS, dists=_dists(), scalings=SCALINGS, channels=True
     )
-    sub.finish(["dist", "seed", "tokens", "channels", "scaling"])
-    return src
 
 
 @functools.lru_cache(maxsize=4)
@@ -174,8 +97,7 @@ def _weights(ws: WeightSource, group_size: int) -> dict[str, Any]:
 
     if ws.file is not None:
         path = Path(ws.file)
-        if _sha256(path) != ws.file_sha256:
-            raise HwgenError(f"weights file {path} changed while the sweep ran")
+        check_unchanged(path, ws.file_sha256)
         return select_tensors(load_tensors(path), group_size=group_size, match=ws.match)
     return synthetic_tensors(ws.dist or "student-t", seed=ws.seed)
 
@@ -184,6 +106,7 @@ def _weights(ws: WeightSource, group_size: int) -> dict[str, Any]:
 def _activations(src: ActivationSource) -> Any:
     from hwgen.quant import synthetic_tensors
 
+    assert src.dist is not None and src.channels is not None
     (x,) = synthetic_tensors(src.dist, seed=src.seed, shapes=[(src.tokens, src.channels)]).values()
     if src.scaling == "per-tensor":
         return x.reshape(1, -1)
@@ -213,8 +136,8 @@ class AccuracyStage(Stage):
         group_size = table.int("group_size", DEFAULT_GROUP_SIZE, lo=1)
         opts = AccuracyOptions(
             group_size=group_size,
-            weights=_parse_weights(table, group_size),
-            activations=_parse_activations(table),
+            weights=parse_weights(table, _weight_keys(group_size)),
+            activations=parse_activations(table, _activation_keys()),
         )
         table.finish(["group_size", "weights", "activations"])
         if opts.weights.file is None:
@@ -276,7 +199,6 @@ class AccuracyStage(Stage):
             "a_sqnr_db": _sqnr_db(a_rel),
             "w_bits_per_weight": float(w_table["bits_per_weight"].iloc[0]),
             "source": f"hwgen quant-error: {options.weights.describe()}, groups of"
-            f" {options.group_size} ({w_table['scheme'].iloc[0]}); {act.dist} activations"
-            f" {act.tokens}x{act.channels}, seed {act.seed}, {act.scaling} absmax;"
+            f" {options.group_size} ({w_table['scheme'].iloc[0]}); {act.describe()} (absmax);"
             " operand error = a + w (first order)",
         }

@@ -111,6 +111,10 @@ class StageInstance:
         The instance's frozen options.
     prefix
         Column prefix (``ice40_``).
+    needs
+        Instances whose results it reads.
+    subset_only
+        Run only on the points of the spec's ``[subset]`` (:mod:`hwgen.sweep.subset`).
     """
 
     stage: Stage
@@ -118,6 +122,7 @@ class StageInstance:
     options: Any
     prefix: str
     needs: tuple[str, ...] = field(default=())
+    subset_only: bool = False
 
     def columns(self) -> tuple[Column, ...]:
         """The instance's columns (keys without the prefix)."""

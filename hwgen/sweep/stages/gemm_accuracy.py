@@ -12,7 +12,13 @@ the point's MAC configuration (an array's inner MAC for the ``array`` family):
   :class:`~hwgen.accuracy.ExactAccumulator` (the hardware holds ``max_terms`` products
   exactly; longer K is tiled and the exact partial sums add exactly), ``wrap`` /
   ``saturate`` is :meth:`FixedPointAccumulator.from_spec(config.accumulator, overflow)
-  <hwgen.accuracy.FixedPointAccumulator.from_spec>`, bit for bit over the whole K.
+  <hwgen.accuracy.FixedPointAccumulator.from_spec>`, bit for bit over the whole K; a
+  float accumulator (``acc_format``) is :class:`~hwgen.accuracy.FloatAccumulator` of the
+  config's ``float_acc`` (format, fused / unfused, subnormals), the golden model stepped
+  over K in the MAC's order (an array's PEs accumulate in the same order);
+* a BitMoD PE: ``exact`` mode is the exact GEMM of its formats; ``narrow`` mode is
+  :class:`~hwgen.accuracy.BitmodNarrowGemm`, the bit-exact golden PE with the weights of
+  its SRAM image (:func:`hwgen.golden.bitmod.quantize_weights`).
 
 The columns are ``rel_mse`` (mean over the weight matrices of ``||Y - Y_ref||^2 /
 ||Y_ref||^2`` against the float64 GEMM), ``sqnr_db`` (empty when the GEMM is exact) and
@@ -20,7 +26,8 @@ The columns are ``rel_mse`` (mean over the weight matrices of ``||Y - Y_ref||^2 
 ``rel_mse`` over the operand error (:mod:`hwgen.sweep.pareto`). A MAC with an
 ``out_format`` (the accumulator rounded to a float output) is not modelled by
 :mod:`hwgen.accuracy`: such a point fails this stage with that reason, rather than get a
-figure that ignores the rounding.
+figure that ignores the rounding; so does a float accumulator that overflows to inf/NaN
+on the workload (the message counts the outputs).
 
 Spec table: ``[workload.gemm_accuracy]``::
 
@@ -29,12 +36,12 @@ Spec table: ``[workload.gemm_accuracy]``::
                                       # or { file = "w.safetensors", match = "proj",
                                       #      layout = "out-in" }
     activations = { dist = "gaussian", seed = 1, tokens = 128, scaling = "per-token" }
+                                      # or { file = "acts.npz", name = "x" } (A[M, K])
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +49,24 @@ from typing import Any, Literal
 
 from hwgen.errors import HwgenError
 from hwgen.sweep.stages.base import Column, Stage, StageContext
+from hwgen.sweep.stages.sources import (
+    ActivationKeys,
+    ActivationSource,
+    WeightKeys,
+    WeightSource,
+    check_unchanged,
+    parse_activations,
+    parse_weights,
+)
 
-__all__ = ["GemmAccuracyOptions", "GemmAccuracyStage", "GemmActivations", "GemmWeights"]
+__all__ = ["GemmAccuracyOptions", "GemmAccuracyStage", "gemm_design"]
 
 DEFAULT_GROUP_SIZE = 128
 DEFAULT_K = 1024
 DEFAULT_N = 256
 DEFAULT_TOKENS = 128
+DEFAULT_WEIGHTS = WeightSource(k=DEFAULT_K, n=DEFAULT_N, layout="out-in")
+DEFAULT_ACTIVATIONS = ActivationSource(tokens=DEFAULT_TOKENS)
 
 
 def _values(name: str) -> tuple[str, ...]:
@@ -66,63 +84,12 @@ def _values(name: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class GemmWeights:
-    """Weights: one synthetic ``W[k, n]`` (``dist``, ``seed``) or a file's 2-D matrices.
-
-    ``file_sha256`` keys the cache on the file's content, not its path.
-    """
-
-    dist: str | None = "student-t"
-    seed: int = 0
-    k: int = DEFAULT_K
-    n: int = DEFAULT_N
-    file: str | None = None
-    match: str | None = None
-    layout: str = "out-in"
-    file_sha256: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form used in cache keys (no path: moving a file keeps the cache)."""
-        if self.file is not None:
-            return {"file_sha256": self.file_sha256, "match": self.match, "layout": self.layout}
-        return {"dist": self.dist, "seed": self.seed, "k": self.k, "n": self.n}
-
-    def describe(self) -> str:
-        """One line for the ``source`` column."""
-        if self.file is not None:
-            m = f", names matching {self.match!r}" if self.match else ""
-            return f"weights {Path(self.file).name} (sha256 {str(self.file_sha256)[:12]}{m})"
-        return f"synthetic {self.dist} W[{self.k}, {self.n}], seed {self.seed}"
-
-
-@dataclass(frozen=True)
-class GemmActivations:
-    """Synthetic activations ``A[tokens, K]`` and how the design scales them."""
-
-    dist: str = "gaussian"
-    seed: int = 1
-    tokens: int = DEFAULT_TOKENS
-    scaling: str = "per-token"
-    group_size: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "dist": self.dist,
-            "seed": self.seed,
-            "tokens": self.tokens,
-            "scaling": self.scaling,
-            "group_size": self.group_size,
-        }
-
-
-@dataclass(frozen=True)
 class GemmAccuracyOptions:
     """``[workload.gemm_accuracy]``."""
 
     group_size: int | Literal["channel"] = DEFAULT_GROUP_SIZE
-    weights: GemmWeights = GemmWeights()
-    activations: GemmActivations = GemmActivations()
+    weights: WeightSource = DEFAULT_WEIGHTS
+    activations: ActivationSource = DEFAULT_ACTIVATIONS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -131,14 +98,6 @@ class GemmAccuracyOptions:
             "weights": self.weights.to_dict(),
             "activations": self.activations.to_dict(),
         }
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _parse_group_size(table: Any) -> int | Literal["channel"]:
@@ -153,97 +112,84 @@ def _parse_group_size(table: Any) -> int | Literal["channel"]:
     return value
 
 
-def _parse_weights(table: Any, group_size: int | Literal["channel"]) -> GemmWeights:
-    sub = table.table("weights")
-    if sub is None:
-        ws = GemmWeights()
-    elif "file" in sub and "dist" in sub:
-        raise sub.error("file", f"{sub.name} gives both file and dist; use one")
-    elif "file" in sub:
-        raw = sub.str("file")
-        match = sub.str("match", None)
-        layout = sub.str("layout", "out-in", choices=_values("WeightLayout"))
-        sub.finish(["file", "match", "layout"])
-        base = Path(table.doc.source).resolve().parent if table.doc.source else Path.cwd()
-        path = Path(raw) if Path(raw).is_absolute() else (base / raw).resolve()
-        from hwgen.accuracy import weight_matrices
+def _weight_keys(group_size: int | Literal["channel"]) -> WeightKeys:
+    def check(path: Path, match: str | None, layout: str | None) -> None:
+        from hwgen.accuracy import WeightLayout, weight_matrices
 
-        try:
-            mats = weight_matrices(path, match=match, layout=layout)
-            digest = _sha256(path)
-        except (HwgenError, OSError) as exc:
-            raise sub.error("file", f"{sub.name} {exc}") from None
+        mats = weight_matrices(path, match=match, layout=WeightLayout(layout or "out-in"))
         if isinstance(group_size, int):
             for name, w in mats.items():
                 if w.shape[0] % group_size:
-                    raise sub.error(
-                        "file",
-                        f"{sub.name} weight {name!r} has K = {w.shape[0]}, which group_size"
-                        f" {group_size} does not divide",
+                    raise HwgenError(
+                        f"weight {name!r} has K = {w.shape[0]}, which group_size"
+                        f" {group_size} does not divide"
                     )
-        return GemmWeights(dist=None, file=str(path), match=match, layout=layout,
-                           file_sha256=digest)  # fmt: skip
-    else:
-        for key in ("match", "layout"):
-            if key in sub:
-                raise sub.error(key, f"{sub.name} {key} applies to a weights file only")
-        ws = GemmWeights(
-            dist=sub.str("dist", "student-t", choices=_values("Dist")),
-            seed=sub.int("seed", 0, lo=0),
-            k=sub.int("k", DEFAULT_K, lo=1),
-            n=sub.int("n", DEFAULT_N, lo=1),
-        )
-        sub.finish(["dist", "seed", "k", "n", "file", "match", "layout"])
-    if isinstance(group_size, int) and ws.k % group_size:
-        where = sub if sub is not None else table
-        raise where.error(
-            "k" if sub is not None and "k" in sub else None,
-            f"{table.name} group_size {group_size} does not divide the weights' K = {ws.k}",
-        )
-    return ws
 
-
-def _parse_activations(table: Any) -> GemmActivations:
-    sub = table.table("activations")
-    if sub is None:
-        return GemmActivations()
-    scaling = sub.str("scaling", "per-token", choices=_values("ActScaling"))
-    group = sub.int("group_size", None, lo=1)
-    if group is not None and scaling not in ("per-group", "mx"):
-        raise sub.error(
-            "group_size", f"{sub.name} group_size applies to per-group and mx scaling only"
-        )
-    src = GemmActivations(
-        dist=sub.str("dist", "gaussian", choices=_values("ActDist")),
-        seed=sub.int("seed", 1, lo=0),
-        tokens=sub.int("tokens", DEFAULT_TOKENS, lo=1),
-        scaling=scaling,
-        group_size=group,
+    return WeightKeys(
+        defaults=DEFAULT_WEIGHTS,
+        dists=_values("Dist"),
+        shape=True,
+        layouts=_values("WeightLayout"),
+        check=check,
     )
-    sub.finish(["dist", "seed", "tokens", "scaling", "group_size"])
-    return src
+
+
+def _activation_keys() -> ActivationKeys:
+    def check(path: Path, name: str | None) -> None:
+        from hwgen.accuracy import load_activations
+
+        load_activations(path, name=name)
+
+    return ActivationKeys(
+        defaults=DEFAULT_ACTIVATIONS,
+        dists=_values("ActDist"),
+        scalings=_values("ActScaling"),
+        group_scalings=("per-group", "mx"),
+        check=check,
+    )
 
 
 @functools.lru_cache(maxsize=4)
-def _weights(ws: GemmWeights) -> dict[str, Any]:
+def _weights(ws: WeightSource) -> dict[str, Any]:
     from hwgen.accuracy import WeightLayout, synthetic_weights, weight_matrices
 
     if ws.file is not None:
         path = Path(ws.file)
-        if _sha256(path) != ws.file_sha256:
-            raise HwgenError(f"weights file {path} changed while the sweep ran")
-        return weight_matrices(path, match=ws.match, layout=WeightLayout(ws.layout))
-    assert ws.dist is not None
+        check_unchanged(path, ws.file_sha256)
+        return weight_matrices(path, match=ws.match, layout=WeightLayout(ws.layout or "out-in"))
+    assert ws.dist is not None and ws.k is not None and ws.n is not None
     return {f"w_{ws.k}x{ws.n}": synthetic_weights(ws.dist, ws.k, ws.n, seed=ws.seed)}
 
 
-def gemm_design(config: Any, options: GemmAccuracyOptions, w_format: str | None = None) -> Any:
-    """The :class:`~hwgen.accuracy.GemmDesign` of a MAC, array or BitMoD PE config.
+@functools.lru_cache(maxsize=2)
+def _activation_file(src: ActivationSource) -> Any:
+    from hwgen.accuracy import load_activations
 
+    assert src.file is not None
+    path = Path(src.file)
+    check_unchanged(path, src.file_sha256)
+    return load_activations(path, name=src.name)
+
+
+def _activations(src: ActivationSource) -> Any:
+    """A loaded ``A[M, K]`` or the :class:`~hwgen.accuracy.SyntheticActivations`."""
+    from hwgen.accuracy import ActDist, SyntheticActivations
+
+    if src.file is not None:
+        return _activation_file(src)
+    return SyntheticActivations(dist=ActDist(str(src.dist)), tokens=src.tokens, seed=src.seed)
+
+
+def gemm_design(config: Any, options: GemmAccuracyOptions, w_format: str | None = None) -> Any:
+    """How a MAC, array or BitMoD PE config computes the workload's GEMM.
+
+    MACs and arrays: a :class:`~hwgen.accuracy.GemmDesign` with the config's formats,
+    multiplier and accumulator (fixed point, or :class:`~hwgen.accuracy.FloatAccumulator`).
     A BitMoD PE in ``exact`` mode computes every group's ``sum(a * w) * scale`` exactly
     (``docs/bitmod.md``): its GEMM is the exact GEMM of its activation format and of the
     weight format it serves (``w_format``, a mixture or datatype) in groups of the PE's
-    ``group_size``. Its ``narrow`` mode truncates and is not modelled (refused).
+    ``group_size``. In ``narrow`` mode it is a :class:`~hwgen.accuracy.BitmodNarrowGemm`
+    (the golden PE model, truncations included).
 
     Raises
     ------
@@ -256,6 +202,7 @@ def gemm_design(config: Any, options: GemmAccuracyOptions, w_format: str | None 
         ActScaling,
         ExactAccumulator,
         FixedPointAccumulator,
+        FloatAccumulator,
         GemmDesign,
         WeightQuant,
     )
@@ -264,11 +211,6 @@ def gemm_design(config: Any, options: GemmAccuracyOptions, w_format: str | None 
     if getattr(config, "kind", None) == "bitmod_pe":
         return _bitmod_design(config, options, w_format)
     mac = getattr(config, "mac", config)
-    if getattr(mac, "acc_format", None) is not None:
-        raise HwgenError(
-            f"gemm_accuracy does not model a float accumulator (acc_format {mac.acc_format});"
-            " leave gemm_accuracy out of [stages] run for such designs"
-        )
     if not hasattr(mac, "out_format"):
         raise HwgenError(
             f"gemm_accuracy models MAC arithmetic (MAC and array designs), not {config.kind}"
@@ -278,8 +220,10 @@ def gemm_design(config: Any, options: GemmAccuracyOptions, w_format: str | None 
             f"gemm_accuracy does not model the float output conversion (out_format"
             f" {mac.out_format}); leave gemm_accuracy out of [stages] run for such designs"
         )
-    if mac.overflow is Overflow.EXACT:
-        acc: Any = ExactAccumulator()
+    if mac.float_acc is not None:
+        acc: Any = FloatAccumulator(mac.float_acc)
+    elif mac.overflow is Overflow.EXACT:
+        acc = ExactAccumulator()
     else:
         acc = FixedPointAccumulator.from_spec(mac.accumulator, mac.overflow)
     act = options.activations
@@ -297,6 +241,7 @@ def _bitmod_design(config: Any, options: GemmAccuracyOptions, w_format: str | No
     from hwgen.accuracy import (
         ActivationQuant,
         ActScaling,
+        BitmodNarrowGemm,
         ExactAccumulator,
         GemmDesign,
         WeightQuant,
@@ -304,14 +249,19 @@ def _bitmod_design(config: Any, options: GemmAccuracyOptions, w_format: str | No
     from hwgen.golden import Multiplier
     from hwgen.golden.bitmod.config import PEMode
 
-    if config.mode is not PEMode.EXACT:
-        raise HwgenError(
-            f"gemm_accuracy models the BitMoD PE's exact mode only, not mode {config.mode}"
-            " (its truncation steps are not modelled)"
-        )
     if w_format is None:
         raise HwgenError("gemm_accuracy of a BitMoD PE needs the weight format it serves")
     act = options.activations
+    if config.mode is not PEMode.EXACT:
+        return BitmodNarrowGemm(
+            pe=config,
+            weight_format=w_format,
+            activations=ActivationQuant(
+                format=config.act_format,
+                scaling=ActScaling(act.scaling),
+                group_size=act.group_size,
+            ),
+        )
     return GemmDesign(
         activations=ActivationQuant(
             format=config.act_format, scaling=ActScaling(act.scaling), group_size=act.group_size
@@ -335,10 +285,18 @@ class GemmAccuracyStage(Stage):
         "overflow",
         "multiplier",
         "out_format",
+        "acc_lsb",
         "acc_format",
+        "acc_rounding",
+        "acc_subnormals",
         "act_format",
         "group_size",
         "mode",
+        "dot",
+        "special_values",
+        "lane_extra_bits",
+        "acc_man_bits",
+        "dequant_man_bits",
     )
     code = ("hwgen.accuracy", "hwgen.quant", "hwgen.formats", "hwgen.golden", "hwgen.design")
     prefix = ""
@@ -351,13 +309,20 @@ class GemmAccuracyStage(Stage):
         if table is None:
             return GemmAccuracyOptions()
         group_size = _parse_group_size(table)
-        opts = GemmAccuracyOptions(
-            group_size=group_size,
-            weights=_parse_weights(table, group_size),
-            activations=_parse_activations(table),
-        )
+        weights = parse_weights(table, _weight_keys(group_size))
+        k = weights.k
+        if weights.file is None and isinstance(group_size, int) and k and k % group_size:
+            sub = table.table("weights")
+            raise (sub or table).error(
+                "k" if sub is not None and "k" in sub else None,
+                f"{table.name} group_size {group_size} does not divide the weights' K ="
+                f" {weights.k}",
+            )
+        acts = parse_activations(table, _activation_keys())
+        if acts.file is not None:
+            _check_activation_k(table, acts, weights)
         table.finish(["group_size", "weights", "activations"])
-        return opts
+        return GemmAccuracyOptions(group_size=group_size, weights=weights, activations=acts)
 
     def tools(self, options: Any) -> tuple[str, ...]:
         return ("numpy",)
@@ -376,16 +341,33 @@ class GemmAccuracyStage(Stage):
         inputs: Mapping[str, Mapping[str, Any]],
         ctx: StageContext,
     ) -> dict[str, Any]:
-        from hwgen.accuracy import ActDist, SyntheticActivations, evaluate_design
+        from hwgen.accuracy import evaluate_design
 
         design = gemm_design(point.build(), options, point.operands[1])
-        act = options.activations
-        acts = SyntheticActivations(dist=ActDist(act.dist), tokens=act.tokens, seed=act.seed)
-        res = evaluate_design(design, _weights(options.weights), acts)
+        res = evaluate_design(design, _weights(options.weights), _activations(options.activations))
         sqnr = res.sqnr_db
         return {
             "rel_mse": res.rel_mse,
             "sqnr_db": sqnr if sqnr != float("inf") else None,
             "source": f"hwgen.accuracy: {design.label}; {options.weights.describe()};"
-            f" {act.dist} activations, {act.tokens} tokens, seed {act.seed}",
+            f" {options.activations.describe()}",
         }
+
+
+def _check_activation_k(table: Any, acts: ActivationSource, weights: WeightSource) -> None:
+    """An activation file's K must be every weight matrix's K (named at the file key)."""
+    a = _activation_file(acts)
+    ks = (
+        {f"weight {name!r}": w.shape[0] for name, w in _weights(weights).items()}
+        if weights.file is not None
+        else {"the synthetic weights": weights.k}
+    )
+    for name, k in ks.items():
+        if a.shape[1] != k:
+            sub = table.table("activations")
+            raise sub.error(
+                "file",
+                f"{sub.name} activations {Path(str(acts.file)).name} have K = {a.shape[1]}"
+                f" (shape {a.shape}) but {name} {'have' if name.startswith('the ') else 'has'}"
+                f" K = {k}",
+            )
