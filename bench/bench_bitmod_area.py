@@ -27,7 +27,8 @@ datatype (``dot / cycles``).
 BitMoD (HPCA 2025, 28 nm, ``shared/reference/bitmod.md``): PE 1221.6 um2 / FP16 MAC
 1733.5 um2 without registers = 0.70; with registers 1793.7 / 1968.7 = 0.91.
 
-Run: ``python bench/bench_bitmod_area.py [--quick]`` (``--quick``: generic flow only).
+Run: ``python bench/bench_bitmod_area.py [--quick] [--narrow-only]`` (``--quick``: no
+Xilinx flow; ``--narrow-only``: the narrow PE and the FP16 x FP16 MAC only).
 """
 
 from __future__ import annotations
@@ -152,11 +153,18 @@ def _ratio(a: float | None, b: float | None) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="generic and ASIC flows only")
+    p.add_argument(
+        "--narrow-only",
+        action="store_true",
+        help="only the narrow PE and the FP16 x FP16 MAC (with the breakdown)",
+    )
     args = p.parse_args()
     t0 = time.perf_counter()
     rows: dict[str, dict[str, float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-bitmod-") as tmp:
         for label, cfg in _designs():
+            if args.narrow_only and label not in ("bitmod_pe narrow", BASE):
+                continue
             rows[label] = _measure(cfg, Path(tmp), args.quick)
     narrow = BitmodPEConfig(mode="narrow")
     hier = hierarchy_areas(narrow)
@@ -211,6 +219,8 @@ def main() -> None:
     )
     print(f"{'design':<29}" + "".join(f" {d:>13}" for d in DTYPES))
     for label, cfg in _designs()[:4]:
+        if label not in rows:
+            continue
         r = rows[label]
         cells_s = []
         for d in DTYPES:
