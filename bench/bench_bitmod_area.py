@@ -12,18 +12,23 @@ with three flows:
   without the flip-flops (what BitMoD's "without registers" column counts).
 
 Rows: the BitMoD PE (dot 4, FP16 activations, group 128) exact, narrow (floor), narrow
-with round-to-nearest normalisation, narrow serving only FP4/FP3, and the narrow PE
-without its term encoder (BitMoD shares one encoder per tile and prices it apart: the
-per-submodule generic synthesis below, hierarchy kept, gives its share); references:
-hwgen's FP16 x FP16 MAC with an unfused FP16 accumulator (BitMoD's FP16 MAC: an FP16
-multiplier and a separate FP16 adder) and FP16 x INT8 -> FP16 (unfused), one MAC per cycle.
-Ratios are against the FP16 x FP16 unfused MAC; ``per MAC/cycle`` divides the PE's
-combinational ASIC area by its MACs per cycle at each datatype (``dot / cycles``).
+with round-to-nearest normalisation, narrow serving only FP4/FP3; the narrow PE without its
+term encoder (BitMoD prices one encoder per tile, apart from the PE: the flattened PE minus
+the encoder's cells from a synthesis with the hierarchy kept); and the narrow PE's
+``BitMoD parts``, the submodules that make up BitMoD's PE column (exponent match,
+bit-serial multiply, group accumulate, dequant; without the term encoder, the activation
+decoders, the stream control and metadata, the special-value register), like with like
+with BitMoD's 1221.6 um2. References: hwgen's FP16 x FP16 MAC with an unfused FP16
+accumulator (BitMoD's FP16 MAC: an FP16 multiplier and a separate FP16 adder) and FP16 x
+INT8 -> FP16 (unfused), one MAC per cycle. Ratios are against the FP16 x FP16 unfused MAC;
+``per MAC/cycle`` divides the PE's combinational ASIC area by its MACs per cycle at each
+datatype (``dot / cycles``).
 
 BitMoD (HPCA 2025, 28 nm, ``shared/reference/bitmod.md``): PE 1221.6 um2 / FP16 MAC
 1733.5 um2 without registers = 0.70; with registers 1793.7 / 1968.7 = 0.91.
 
-Run: ``python bench/bench_bitmod_area.py [--quick]`` (``--quick``: generic flow only).
+Run: ``python bench/bench_bitmod_area.py [--quick] [--narrow-only]`` (``--quick``: no
+Xilinx flow; ``--narrow-only``: the narrow PE and the FP16 x FP16 MAC only).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 
 from amaranth.back import rtlil
 
-from hwgen.costmodel.asic import synthesize_asic
+from hwgen.costmodel.asic import LIB_FILE, library_text, synthesize_asic
 from hwgen.costmodel.liberty import embedded_library
 from hwgen.costmodel.synth import SynthTarget, synthesize
 from hwgen.design.bitmod import BitmodPEConfig
@@ -65,19 +70,26 @@ def _designs() -> list[tuple[str, object]]:
     ]
 
 
-def hierarchy_transistors(cfg: BitmodPEConfig) -> dict[str, tuple[int, int]]:
-    """Generic-flow transistors and flip-flops per submodule (hierarchy kept).
+#: The narrow PE's submodules that make up BitMoD's PE column (exponent match, bit-serial
+#: multiply, group accumulate, dequant: 119.2 + 498.4 + 475.9 + 128.1 = 1221.6 um2).
+BITMOD_PARTS = ("expmatch", "mul", "acc", "dequant")
 
-    Synthesizes Amaranth's RTLIL directly (the emitted Verilog is flattened); each
-    submodule's own cells, the top's without its children.
+
+def hierarchy_areas(cfg: BitmodPEConfig) -> dict[str, dict[str, float]]:
+    """Per-submodule generic transistors, flip-flops and ASIC um2 (hierarchy kept).
+
+    Synthesizes Amaranth's RTLIL directly (the emitted Verilog is flattened) with the
+    generic flow and with the embedded-library ASIC flow (same commands as
+    :func:`costmodel.asic.asic_commands`, without ``-flatten``); each submodule's own
+    cells, the top's without its children. Keys: ``tr``, ``ffs``, ``um2``, ``seq_um2``.
     """
     top = cfg.name
     il = rtlil.convert(cfg.create(), name=top, emit_src=False)
-    run = run_yosys(
+    lib = embedded_library()
+    common = ["read_rtlil pe.il", f"hierarchy -top {top}", f"synth -top {top}"]
+    gen = run_yosys(
         [
-            "read_rtlil pe.il",
-            f"hierarchy -top {top}",
-            f"synth -top {top}",
+            *common,
             "dfflegalize -cell $_DFF_P_ 01",
             "abc -g cmos2",
             "opt_clean",
@@ -87,16 +99,32 @@ def hierarchy_transistors(cfg: BitmodPEConfig) -> dict[str, tuple[int, int]]:
         outputs=("st.json",),
         label=f"hierarchical synthesis of {top}",
     )
-    st = json.loads(run.outputs["st.json"])
-    out: dict[str, tuple[int, int]] = {}
-    for name, mod in st["modules"].items():
+    asic = run_yosys(
+        [
+            *common,
+            f"dfflibmap -liberty {LIB_FILE}",
+            f"abc -liberty {LIB_FILE} -dont_use *lpflow*",
+            "opt_clean",
+            f"tee -q -o st.json stat -json -liberty {LIB_FILE}",
+        ],
+        inputs={"pe.il": il, LIB_FILE: library_text(lib)},
+        outputs=("st.json",),
+        label=f"hierarchical ASIC synthesis of {top}",
+    )
+    out: dict[str, dict[str, float]] = {}
+    for name, mod in json.loads(gen.outputs["st.json"])["modules"].items():
         cells = mod.get("num_cells_by_type", {})
-        ffs = sum(v for k, v in cells.items() if "DFF" in k)
-        out[name.lstrip("\\")] = (int(mod.get("estimated_num_transistors") or 0), ffs)
+        out[name.lstrip("\\")] = {
+            "tr": float(mod.get("estimated_num_transistors") or 0),
+            "ffs": float(sum(v for k, v in cells.items() if "DFF" in k)),
+        }
+    for name, mod in json.loads(asic.outputs["st.json"])["modules"].items():
+        out[name.lstrip("\\")].update(
+            um2=float(mod.get("area", 0.0)), seq_um2=float(mod.get("sequential_area", 0.0))
+        )
     # Yosys reports the top with its children included: subtract them.
-    child = sum(t for n, (t, _) in out.items() if n != top)
-    t_top, f_top = out[top]
-    out[top] = (t_top - child, f_top)
+    for key in ("tr", "um2", "seq_um2"):
+        out[top][key] -= sum(v[key] for n, v in out.items() if n != top)
     return out
 
 
@@ -125,27 +153,43 @@ def _ratio(a: float | None, b: float | None) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="generic and ASIC flows only")
+    p.add_argument(
+        "--narrow-only",
+        action="store_true",
+        help="only the narrow PE and the FP16 x FP16 MAC (with the breakdown)",
+    )
     args = p.parse_args()
     t0 = time.perf_counter()
     rows: dict[str, dict[str, float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-bitmod-") as tmp:
         for label, cfg in _designs():
+            if args.narrow_only and label not in ("bitmod_pe narrow", BASE):
+                continue
             rows[label] = _measure(cfg, Path(tmp), args.quick)
     narrow = BitmodPEConfig(mode="narrow")
-    hier = hierarchy_transistors(narrow)
-    enc_tr = hier[f"{narrow.name}.enc"][0]
+    hier = hierarchy_areas(narrow)
+    enc = hier[f"{narrow.name}.enc"]
     pe = rows["bitmod_pe narrow"]
-    enc_share = enc_tr / (sum(t for t, _ in hier.values()) or 1)
+    # The encoder is combinational (no flip-flops): the flattened PE minus the encoder's
+    # own cells synthesized with the hierarchy kept.
     rows["bitmod_pe narrow w/o encoder"] = {
         "cells": None,
-        "tr": pe["tr"] - enc_tr,  # type: ignore[operator]
+        "tr": pe["tr"] - enc["tr"],  # type: ignore[operator]
         "ffs": pe["ffs"],
-        "comb_tr": pe["comb_tr"] - enc_tr,  # type: ignore[operator]
+        "comb_tr": pe["comb_tr"] - enc["tr"],  # type: ignore[operator]
         "luts": None,
-        # The encoder is combinational: its share of the hierarchical transistors,
-        # applied to the ASIC combinational area (an estimate, marked in the label).
-        "um2": pe["um2"] - enc_share * pe["comb_um2"],  # type: ignore[operator]
-        "comb_um2": pe["comb_um2"] * (1 - enc_share),  # type: ignore[operator]
+        "um2": pe["um2"] - enc["um2"],  # type: ignore[operator]
+        "comb_um2": pe["comb_um2"] - enc["um2"],  # type: ignore[operator]
+    }
+    parts = [hier[f"{narrow.name}.{n}"] for n in BITMOD_PARTS]
+    rows["bitmod_pe narrow BitMoD parts"] = {
+        "cells": None,
+        "tr": sum(v["tr"] for v in parts),
+        "ffs": sum(v["ffs"] for v in parts),
+        "comb_tr": sum(v["tr"] - FF_TRANSISTORS * v["ffs"] for v in parts),
+        "luts": None,
+        "um2": sum(v["um2"] for v in parts),
+        "comb_um2": sum(v["um2"] - v["seq_um2"] for v in parts),
     }
     base = rows[BASE]
     hdr = (
@@ -175,6 +219,8 @@ def main() -> None:
     )
     print(f"{'design':<29}" + "".join(f" {d:>13}" for d in DTYPES))
     for label, cfg in _designs()[:4]:
+        if label not in rows:
+            continue
         r = rows[label]
         cells_s = []
         for d in DTYPES:
@@ -191,12 +237,21 @@ def main() -> None:
         + "".join(f" {rates[d]:>6.2f} {narrow.cycles_per_weight[d]:>5}c" for d in DTYPES)
     )
     print()
-    print("narrow PE per submodule (generic, hierarchy kept): transistors, FFs")
-    total = sum(t for t, _ in hier.values())
-    for name, (tr, ffs) in hier.items():
+    print("narrow PE per submodule (hierarchy kept): generic transistors, FFs, ASIC um2, comb um2")
+    total_tr = sum(v["tr"] for v in hier.values())
+    total_um2 = sum(v["um2"] for v in hier.values())
+    for name, v in hier.items():
         short = name.removeprefix(narrow.name).lstrip(".") or "(top: control, registers)"
-        print(f"  {short:<28} {tr:>7} {ffs:>4}  {tr / total:>5.1%}")
-    print(f"  {'total':<28} {total:>7}")
+        comb = v["um2"] - v["seq_um2"]
+        print(
+            f"  {short:<28} {v['tr']:>7.0f} {v['ffs']:>4.0f} {v['tr'] / total_tr:>6.1%}"
+            f" {v['um2']:>8.1f} {comb:>8.1f} {comb / base['comb_um2']:>6.3f}x"  # type: ignore[operator]
+        )
+    print(f"  {'total':<28} {total_tr:>7.0f}      {'':>6} {total_um2:>8.1f}")
+    print(
+        f"  (comb um2 ratio against the FP16 MAC's; BitMoD's parts: {', '.join(BITMOD_PARTS)};"
+        " BitMoD 0.069, 0.288, 0.275, 0.074 of its FP16 MAC)"
+    )
     flows = "yosys generic + embedded-library ASIC" + ("" if args.quick else " + synth_xilinx")
     print(f"({flows}, {time.perf_counter() - t0:.0f} s)")
 

@@ -70,8 +70,11 @@ def test_config_rejects(kwargs: dict, message: str) -> None:
 
 def test_config_facts() -> None:
     cfg = BitmodPEConfig(mode="narrow")
-    # BitMoD's widths for FP16 activations and dot 4 (bitmod.md).
-    assert (cfg.lane_bits, cfg.tree_bits, cfg.cycle_sum_bits) == (14, 17, 23)
+    # BitMoD's widths for FP16 activations and dot 4 (bitmod.md); the significance goes
+    # into the cycle sum's exponent, so the accumulator window is the tree's 17 bits.
+    assert (cfg.lane_bits, cfg.tree_bits, cfg.cycle_sum_bits) == (14, 17, 17)
+    assert (cfg.cycle_exp_max, cfg.acc_exp_bits, cfg.out_exp_bits) == (38, 6, 6)
+    assert BitmodPEConfig(mode="exact").cycle_sum_bits == 52
     assert (cfg.acc_bits, cfg.out_man_bits, cfg.x_bits) == (15, 21, 6)
     assert cfg.cycles_per_weight == {"int8": 4, "int6": 3, "int4": 2, "int3": 2, "fp4": 2, "fp3": 2}
     assert cfg.macs_per_cycle["int8"] == 1.0 and cfg.macs_per_cycle["fp4"] == 2.0

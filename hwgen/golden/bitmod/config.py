@@ -29,6 +29,7 @@ from hwgen.formats import Format, get_format
 from hwgen.formats.base import signed_width
 
 __all__ = [
+    "ACC_GUARD_BITS",
     "ACT_FORMATS",
     "DOT_SIZES",
     "DTYPE_BITS",
@@ -100,6 +101,15 @@ class AccRounding(enum.StrEnum):
 
     FLOOR = "floor"
     NEAREST = "nearest"
+
+
+#: Narrow mode: guard bits of the accumulator's alignment window below the mantissa's LSB
+#: (window = ``acc_man_bits + guard``, at least the adder tree's width), by rounding. With
+#: floor the error is the normalisation's floor bias (about half an accumulator LSB per
+#: cycle), so 2 guard bits (window 17 = the tree, for fp16) cost +0.3 % error against 8
+#: (measured, ``bench/bench_bitmod_narrow.py``); nearest removes that bias and the
+#: alignment floor becomes the error, so it keeps 8 (2 measured 2-7x worse).
+ACC_GUARD_BITS: dict[AccRounding, int] = {AccRounding.FLOOR: 2, AccRounding.NEAREST: 8}
 
 
 class WeightType(enum.StrEnum):
@@ -379,8 +389,8 @@ class BitmodPEParams:
             if getattr(self, n) is None:
                 object.__setattr__(self, n, NARROW_DEFAULTS[n])
         _check_int("lane_extra_bits", self.lane_extra_bits, 0, 8)
-        # The accumulator must hold one cycle sum's magnitude bits to be meaningful.
-        _check_int("acc_man_bits", self.acc_man_bits, 4, self.cycle_sum_bits)
+        # Wider than a cycle sum shifted by the largest significance holds no more bits.
+        _check_int("acc_man_bits", self.acc_man_bits, 4, self.tree_bits + self.sigma_max)
         acc = int(self.acc_man_bits)  # type: ignore[arg-type]
         _check_int("dequant_man_bits", self.dequant_man_bits, acc, acc + SCALE_BITS)
         object.__setattr__(
@@ -516,8 +526,22 @@ class BitmodPEParams:
 
     @property
     def cycle_sum_bits(self) -> int:
-        """Signed width of a cycle sum after the significance shift (23 for fp16 narrow)."""
+        """Signed width of the accumulator's operand window (17 for fp16 narrow, dot 4).
+
+        Narrow: ``max(tree_bits, acc_man_bits + ACC_GUARD_BITS[acc_rounding])`` (17 with
+        floor, 23 with nearest); the significance goes into the cycle sum's exponent
+        (``et = x_max + sigma``), so the sum is not shifted. Exact: ``tree_bits +
+        sigma_max`` (the shifted sum).
+        """
+        if self.mode is PEMode.NARROW:
+            guard = ACC_GUARD_BITS[self.acc_rounding]  # type: ignore[index]
+            return max(self.tree_bits, int(self.acc_man_bits) + guard)  # type: ignore[arg-type]
         return self.tree_bits + self.sigma_max
+
+    @property
+    def cycle_exp_max(self) -> int:
+        """Largest cycle-sum exponent ``et = x_max + sigma`` (narrow mode; 38 for fp16)."""
+        return self.x_max + self.sigma_max
 
     @property
     def w_max_magnitude(self) -> int:
@@ -556,11 +580,11 @@ class BitmodPEParams:
         A normalised mantissa (``|A| >= 2**(acc-2)``) at exponent ``e`` is worth at least
         ``2**(acc - 2 + e)`` lane units and no group value exceeds the exact bound (plus
         one unit per truncation), so ``e <= bitlen(bound) - acc + 3``; an un-normalised
-        one sits at a cycle sum's LSB exponent, at most :attr:`x_max`.
+        one sits at a cycle sum's LSB exponent, at most :attr:`cycle_exp_max`.
         """
         bound = (self.group_size * self.w_max_magnitude * self.act_max_int) << self.lane_frac_bits
         # An un-normalised result keeps the window LSB, which never exceeds a cycle sum's.
-        return max(self.x_max, bound.bit_length() - self.acc_bits + 3)
+        return max(self.cycle_exp_max, bound.bit_length() - self.acc_bits + 3)
 
     @property
     def acc_exp_bits(self) -> int:

@@ -12,21 +12,23 @@ steps each. Per cycle (lane ``i`` = one weight term times one activation):
    zero; exact mode has ``F = x_max`` so nothing is dropped); then the sign
    ``act sign ^ term sign`` (two's complement).
 3. **Adder tree.** ``S = sum_i +-Q_i`` (exact, ``tree_bits``).
-4. **Group accumulation.** ``T = S << sigma``, worth ``T * 2**(x_max - F)`` activation
-   LSBs.
+4. **Group accumulation.**
 
    * exact: ``acc += (S >> (x_max_cfg - x_max)) << sigma`` (the right shift only drops
      zero bits: every product is a multiple of the activation LSB), a fixed-point
      accumulator in units of ``2**act.lsb_exp``.
-   * narrow: a floating accumulator ``A * 2**ea`` (``A`` signed, ``acc_man_bits``). With
-     ``L = cycle_sum_bits - acc_man_bits`` (8 by default) the sum window has its LSB at
-     ``ew = max(et, ea - L)`` (``et = x_max``); ``A_w = (A << L) >> (ew + L - ea)`` and
-     ``T_w = T >> (ew - et)`` (*alignment truncation*: arithmetic shifts, floor);
-     ``R = A_w + T_w``; ``k = max(0, signed_bits(R) - acc_man_bits)``;
-     ``A = R >> k``, ``ea = ew + k`` (*normalisation truncation*, floor). An empty
-     accumulator (a group's first cycle, or ``A == 0``) never dominates: ``ew = et``.
-     With ``acc_rounding = nearest`` the normalisation rounds to nearest, ties to even;
-     a result of ``2**(acc-1)`` is halved and ``ea`` incremented (exact).
+   * narrow: a floating accumulator ``A * 2**ea`` (``A`` signed, ``acc_man_bits``). The
+     significance goes into the exponent: the cycle sum is ``T = S`` at exponent ``et =
+     x_max + sigma`` (no shift). With ``L = cycle_sum_bits - acc_man_bits`` (the guard
+     bits, :data:`~hwgen.golden.bitmod.config.ACC_GUARD_BITS`: 2 with floor, so the window
+     is the adder tree's 17 bits, 8 with nearest) the sum window has its LSB at ``ew =
+     max(et, ea - L)``; ``A_w = (A << L) >> (ew + L - ea)`` and ``T_w = T >> (ew - et)``
+     (*alignment truncation*: arithmetic shifts, floor); ``R = A_w + T_w``; ``k = max(0,
+     signed_bits(R) - acc_man_bits)``; ``A = R >> k``, ``ea = ew + k`` (*normalisation
+     truncation*, floor). An empty accumulator (a group's first cycle, or ``A == 0``) never
+     dominates: ``ew = et``. With ``acc_rounding = nearest`` the normalisation rounds to
+     nearest, ties to even; a result of ``2**(acc-1)`` is halved and ``ea`` incremented
+     (exact).
 5. **Dequantization** by the unsigned INT8 group scale ``s`` (bit-serial, 8 cycles):
    exact ``out = acc * s``; narrow ``out = (A * s) >> drop`` with
    ``drop = acc_man_bits + 8 - dequant_man_bits`` (*dequantization truncation*, floor; the
@@ -248,8 +250,8 @@ def _accumulate_narrow(
     a = np.zeros(n, dtype=np.int64)
     ea = np.zeros(n, dtype=np.int64)
     for c in range(cycles):
-        t = s[:, c] << sigma[c]
-        et = xmax[:, c]
+        t = s[:, c]
+        et = xmax[:, c] + sigma[c]
         empty = (a == 0) if c else np.ones(n, dtype=bool)
         d = et + lshift - ea
         d_a = np.where(empty, 0, np.maximum(d, 0))

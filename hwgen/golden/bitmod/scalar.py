@@ -155,8 +155,7 @@ def scalar_group(
                 if cfg.mode is PEMode.EXACT:
                     acc += (s >> (cfg.x_max - x_top)) << sigma
                     continue
-                t = s << sigma
-                et = x_top
+                t, et = s, x_top + sigma
                 if empty or a_man == 0:
                     ew, a_w, t_w = et, 0, t
                 else:

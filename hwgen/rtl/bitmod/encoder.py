@@ -2,26 +2,29 @@
 
 Implements :mod:`hwgen.golden.bitmod.terms` in hardware: radix-4 Booth digit selection for
 the integer types (the code sign-extended to 8 bits, the bit triple of the step picked by a
-multiplexer), a magnitude ROM plus special-value substitution and two leading-one
-detectors for FP4/FP3. The datatype decoder also gives the step's significance, whether it
-is the weight's last step, and whether the datatype code names a served type.
+multiplexer); for FP4/FP3 a ROM of each magnitude index's two terms (built from the golden
+encoder) per lane, and the group's special value turned into its terms once, by two
+leading-one detectors shared by every lane (the selector is per group). The datatype
+decoder also gives the step's significance, whether it is the weight's last step, and
+whether the datatype code names a served type.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import (
-    FP_MAGNITUDES,
     SPECIAL_MAG_BITS,
     SV_FIELD_BITS,
     WEIGHT_CODE_BITS,
     BitmodPEParams,
     WeightType,
 )
+from hwgen.golden.bitmod.terms import encode_terms
 
 __all__ = ["CODE_BITS", "STEP_BITS", "SV_BITS", "TermEncoder", "special_to_field"]
 
@@ -123,11 +126,44 @@ class TermEncoder(wiring.Component):
         last = last | (~self.type_ok & (self.step == cfg.min_cycles - 1))
         m.d.comb += [self.last_step.eq(last), self.sigma.eq(sigma)]
         sv = Array(self.specials[k * SV_BITS : (k + 1) * SV_BITS] for k in range(4))
+        special = self._special_term(m, sv[self.sel]) if self._floats() else None
         for i in range(cfg.dot):
-            self._lane(m, i, is_type, sv[self.sel])
+            self._lane(m, i, is_type, special)
         return m
 
-    def _lane(self, m: Module, i: int, is_type: dict[WeightType, Signal], special: Value) -> None:
+    def _floats(self) -> list[WeightType]:
+        return [w for w in self.config.weight_types if w.is_float]
+
+    def _special_term(self, m: Module, special: Value) -> tuple[Value, Value, Value, Value]:
+        """The group's special value as this step's term, shared by every lane.
+
+        The selector is per group, so one pair of leading-one detectors serves all lanes:
+        over bits 4..1 of the 5-bit magnitude (high term, step 0) and bits 3..0 of the rest
+        (low term). Returns (man, exp, negative, zero).
+        """
+        mag = special[:SPECIAL_MAG_BITS]
+        hpos, hhot = _lod4(m, mag[1:5], "sv_h")
+        rest = Signal(4, name="sv_rest")
+        m.d.comb += rest.eq(mag[:4] & ~Cat(Const(0, 1), hhot[:3]))
+        lpos, _ = _lod4(m, rest, "sv_l")
+        man = Signal(name="sv_man")
+        exp = Signal(2, name="sv_exp")
+        with m.If(self.step == 0):
+            m.d.comb += [man.eq(mag[1:5].any()), exp.eq(hpos)]
+        with m.Else():
+            m.d.comb += [man.eq(rest.any()), exp.eq(lpos)]
+        zero = Signal(name="sv_zero")
+        neg = Signal(name="sv_neg")
+        m.d.comb += [zero.eq(mag == 0), neg.eq(special[SPECIAL_MAG_BITS])]
+        return man, exp, neg, zero
+
+    def _lane(
+        self,
+        m: Module,
+        i: int,
+        is_type: dict[WeightType, Signal],
+        special: tuple[Value, Value, Value, Value] | None,
+    ) -> None:
         code = self.codes[i * CODE_BITS : (i + 1) * CODE_BITS]
         sign = Signal(name=f"l{i}_sign")
         man = Signal(name=f"l{i}_man")
@@ -155,34 +191,46 @@ class TermEncoder(wiring.Component):
                     neg.eq(ext[-1]),
                 ]
         floats = [w for w in is_type if w.is_float]
-        if floats:
-            # The served FP types share one magnitude and one pair of leading-one
-            # detectors: the group's type picks the magnitude (ROM or special value) first.
-            mag = Signal(SPECIAL_MAG_BITS, name=f"l{i}_fp_mag")
-            fneg = Signal(name=f"l{i}_fp_neg")
+        if floats and special is not None:
+            # A non-special FP code's two terms are a constant of its magnitude index: a
+            # ROM per type built from the golden encoder (no leading-one detector per
+            # lane); the -0 code takes the group's shared special-value term.
+            rom_h = Signal(3, name=f"l{i}_fp_h")  # (man, exp) of the high term
+            rom_l = Signal(3, name=f"l{i}_fp_l")
+            is_sp = Signal(name=f"l{i}_fp_special")
+            wsign = Signal(name=f"l{i}_fp_sign")
             for wt in floats:
                 b = wt.bits
-                wsign = code[b - 1]
+                t = encode_terms(np.arange(1 << (b - 1)), wt)
+                hs = [int(t.man[j, 0]) | int(t.exp[j, 0]) << 1 for j in range(1 << (b - 1))]
+                ls = [int(t.man[j, 1]) | int(t.exp[j, 1]) << 1 for j in range(1 << (b - 1))]
                 idx = code[: b - 1]
-                rom = Array(Const(v, SPECIAL_MAG_BITS) for v in FP_MAGNITUDES[wt])
-                is_special = wsign & (idx == 0)
                 with m.If(is_type[wt]):
                     m.d.comb += [
-                        mag.eq(Mux(is_special, special[:SPECIAL_MAG_BITS], rom[idx])),
-                        fneg.eq(Mux(is_special, special[SPECIAL_MAG_BITS], wsign)),
+                        rom_h.eq(Array(Const(v, 3) for v in hs)[idx]),
+                        rom_l.eq(Array(Const(v, 3) for v in ls)[idx]),
+                        is_sp.eq(code[b - 1] & (idx == 0)),
+                        wsign.eq(code[b - 1]),
                     ]
-            hpos, hhot = _lod4(m, mag[1:5], f"l{i}_fp_h")
-            rest = Signal(4, name=f"l{i}_fp_rest")
-            m.d.comb += rest.eq(mag[:4] & ~Cat(Const(0, 1), hhot[:3]))
-            lpos, _ = _lod4(m, rest, f"l{i}_fp_l")
-            h_man = mag[1:5].any()
-            l_man = rest.any()
+            s_man, s_exp, s_neg, s_zero = special
+            rom = Signal(3, name=f"l{i}_fp_term")
+            m.d.comb += rom.eq(Mux(self.step == 0, rom_h, rom_l))
+            f_man = Signal(name=f"l{i}_fp_man")
+            f_neg = Signal(name=f"l{i}_fp_neg")
+            f_zero = Signal(name=f"l{i}_fp_zero")
+            m.d.comb += [
+                f_man.eq(Mux(is_sp, s_man, rom[0])),
+                f_neg.eq(Mux(is_sp, s_neg, wsign)),
+                f_zero.eq(Mux(is_sp, s_zero, ~(rom_h[0] | rom_l[0]))),
+            ]
             with m.If(Cat(*(is_type[w] for w in floats)).any()):
-                with m.If(self.step == 0):
-                    m.d.comb += [man.eq(h_man), exp.eq(hpos), sign.eq(fneg & h_man)]
-                with m.Else():
-                    m.d.comb += [man.eq(l_man), exp.eq(lpos), sign.eq(fneg & l_man)]
-                m.d.comb += [zero.eq(mag == 0), neg.eq(fneg & (mag != 0))]
+                m.d.comb += [
+                    man.eq(f_man),
+                    exp.eq(Mux(is_sp, s_exp, rom[1:])),
+                    sign.eq(f_neg & f_man),
+                    zero.eq(f_zero),
+                    neg.eq(f_neg & ~f_zero),
+                ]
         m.d.comb += [
             self.t_sign[i].eq(sign),
             self.t_man[i].eq(man),

@@ -49,32 +49,36 @@ def _max(m: Module, values: list[Value], width: int, name: str) -> Value:
     return values[0]
 
 
-def _sum(m: Module, values: list[Value], width: int, name: str) -> Value:
-    """Balanced adder tree of signed values into ``width`` bits (exact by sizing)."""
+def _sum(
+    m: Module, values: list[Value], carries: list[Value], width: int, name: str
+) -> tuple[Value, list[Value]]:
+    """Balanced adder tree of signed values into ``width`` bits (exact by sizing).
+
+    Each adder also takes one of the 1-bit ``carries`` as its carry-in, written as
+    ``(Cat(c, a) + Cat(c, b)) >> 1`` (``= a + b + c``): the LSB position adds ``2c`` and
+    carries ``c`` into the real sum, so the carry costs one adder bit instead of an
+    incrementer. Returns the sum and the carries left over (``len(values) - 1`` are used).
+    """
     level = 0
+    left = list(carries)
     while len(values) > 1:
         nxt = []
         for j in range(0, len(values) - 1, 2):
             s = Signal(signed(width), name=f"{name}_{level}_{j // 2}")
-            m.d.comb += s.eq(values[j] + values[j + 1])
+            a, b = values[j], values[j + 1]
+            if left:
+                c = left.pop(0)
+                # The doubled carry's LSB is never read (Verilator's unused pattern).
+                lsb = Signal(name=f"{name}_{level}_{j // 2}_lsb_unused")
+                m.d.comb += Cat(lsb, s).eq(Cat(c, a).as_signed() + Cat(c, b).as_signed())
+            else:
+                m.d.comb += s.eq(a + b)
             nxt.append(s)
         if len(values) % 2:
             nxt.append(values[-1])
         values = nxt
         level += 1
-    return values[0]
-
-
-def _signed_bits(m: Module, r: Value, name: str) -> Signal:
-    """Two's complement width of the signed value ``r`` (a leading-one detector)."""
-    n = len(r)
-    x = Signal(n - 1, name=f"{name}_x")
-    m.d.comb += x.eq(r[: n - 1] ^ r[n - 1].replicate(n - 1))
-    out = Signal(range(n + 1), name=f"{name}_bits", init=1)
-    for b in range(n - 1):  # later (higher) bits win
-        with m.If(x[b]):
-            m.d.comb += out.eq(b + 2)
-    return out
+    return values[0], left
 
 
 class BitmodPE(wiring.Component):
@@ -235,26 +239,31 @@ class BitmodPE(wiring.Component):
                 mul.d.comb += q.eq(Cat(Const(0, f), p) >> dsat if f else p >> dsat)
                 negs.append((q, aneg ^ tsign))
         # The product sign: -q = ~q + 1; the ones' complements go into the tree and the
-        # +1s are added once, as a count, next to it.
+        # +1s into its adders' carry-ins. (Negating before the shift, as an
+        # arithmetic shift of ~(P << F), measured larger: sign fill costs multiplexers
+        # where zero fill costs AND gates.)
         for i, (q, neg) in enumerate(negs):
             lane = Signal(signed(lw + 1), name=f"lane_{i}")
             mul.d.comb += lane.eq(Cat(q ^ neg.replicate(lw), neg))
             lanes.append(lane)
-        ones = Signal(range(d + 1), name="neg_count")
-        count: Value = negs[0][1]
-        for _, n in negs[1:]:
-            count = count + n
-        mul.d.comb += ones.eq(count)
-        tree_sum = _sum(mul, lanes, cfg.tree_bits, "tree")
+        # The +1s: one carry-in per tree adder, the rest (one for dot 4) added at the end.
+        tree_sum, rest = _sum(mul, lanes, [n for _, n in negs], cfg.tree_bits, "tree")
         tree = Signal(signed(cfg.tree_bits), name="tree")
-        mul.d.comb += tree.eq(tree_sum + ones)
+        if rest:
+            ones = Signal(range(len(rest) + 1), name="neg_count")
+            count: Value = rest[0]
+            for n in rest[1:]:
+                count = count + n
+            mul.d.comb += [ones.eq(count), tree.eq(tree_sum + ones)]
+        else:
+            mul.d.comb += tree.eq(tree_sum)
 
         # ---------------------------------------------------------------- cycle-sum register
         st_valid = Signal()
         st_first = Signal()
         st_last = Signal()
         st_s = Signal(signed(cfg.tree_bits))
-        st_x = Signal(xw)
+        st_x = Signal(range(cfg.cycle_exp_max + 1) if not exact else xw)
         st_sigma = Signal(cfg.sigma_bits)
         st_flags = Signal(FLAG_BITS)
         st_scale = Signal(SCALE_BITS)
@@ -264,12 +273,14 @@ class BitmodPE(wiring.Component):
                 st_first.eq((bcnt == 0) & (step == 0)),
                 st_last.eq(last_beat & enc.last_step),
                 st_s.eq(tree),
-                st_sigma.eq(enc.sigma),
                 st_flags.eq(Cat(nan, pinf, ninf, ~enc.type_ok)),
                 st_scale.eq(m_scale),
             ]
-            if not exact:
-                m.d.sync += st_x.eq(xmax)
+            if exact:
+                m.d.sync += st_sigma.eq(enc.sigma)
+            else:
+                # The cycle sum's exponent: x_max plus the step's significance.
+                m.d.sync += st_x.eq(xmax + enc.sigma)
 
         # ---------------------------------------------------------------- group accumulator
         acc_flags = Signal(FLAG_BITS)
@@ -316,25 +327,33 @@ class BitmodPE(wiring.Component):
         ebits = cfg.acc_exp_bits
         a = Signal(signed(accb), name="acc_man")
         ea = Signal(ebits, name="acc_exp")
+        # The significance is in the exponent (x = x_max + sigma, added before the
+        # cycle-sum register): the sum itself is not shifted.
         t = Signal(signed(cw), name="acc_t")
-        m.d.comb += t.eq(shift_left(m, s, sigma, width=cw, name="acc_sl"))
+        m.d.comb += t.eq(s)
         empty = Signal(name="acc_empty")
         m.d.comb += empty.eq(first | (a == 0))
-        dw = max(ebits, cfg.x_bits) + 2
+        dw = max(ebits, len(x)) + 2
         dd = Signal(signed(dw), name="acc_d")
-        m.d.comb += dd.eq(x + lshift - ea)
+        # (A zero Python constant is a 0-bit value: a [-1:0] wire in the Verilog.)
+        m.d.comb += dd.eq((x + lshift if lshift else x) - ea)
         sh_bits = cw.bit_length()
         # One alignment shifter: the operand with the lower LSB exponent (the term when
         # dd >= 0 or the accumulator is empty, else the accumulator) stays, the other is
-        # shifted right by |dd| (clamped; any shift >= cw gives the sign).
+        # shifted right by |dd|.
         t_big = Signal(name="acc_t_big")
         m.d.comb += t_big.eq(empty | (dd >= 0))
         mag_d = Signal(dw, name="acc_magd")
         m.d.comb += mag_d.eq(Mux(dd >= 0, dd, -dd))
-        amt = Signal(range(cw + 1), name="acc_amt")
-        m.d.comb += amt.eq(Mux(mag_d > cw, cw, mag_d[:sh_bits]))
+        # Saturated to the shifter's range (a shift of >= cw gives the sign anyway): an OR
+        # of the high bits, not a comparison with cw.
+        amt = Signal(sh_bits, name="acc_amt")
+        if dw > sh_bits:
+            m.d.comb += amt.eq(Mux(mag_d[sh_bits:].any(), (1 << sh_bits) - 1, mag_d[:sh_bits]))
+        else:
+            m.d.comb += amt.eq(mag_d)
         a_l = Signal(signed(cw), name="acc_al")
-        m.d.comb += a_l.eq(Cat(Const(0, lshift), a).as_signed())
+        m.d.comb += a_l.eq(Cat(Const(0, lshift), a).as_signed() if lshift else a)
         big = Signal(signed(cw), name="acc_big")
         small = Signal(signed(cw), name="acc_small")
         m.d.comb += [
@@ -346,10 +365,15 @@ class BitmodPE(wiring.Component):
         m.d.comb += a_w.eq(small >> amt)
         r = Signal(signed(cw + 1), name="acc_r")
         m.d.comb += r.eq(a_w + t_w)
-        bits = _signed_bits(m, r, "acc_r")
+        # Leading-one detection over the bits above the mantissa only: k is the number of
+        # top bits of R (below its sign) that differ from the sign, counted from the
+        # highest such bit down to bit accb - 1.
         k = Signal(range(cw + 2 - accb), name="acc_k")
-        with m.If(bits > accb):
-            m.d.comb += k.eq(bits - accb)
+        flip = Signal(cw + 1 - accb, name="acc_r_flip")
+        m.d.comb += flip.eq(r[accb - 1 : cw] ^ r[cw].replicate(cw + 1 - accb))
+        for b in range(cw + 1 - accb):  # later (higher) bits win
+            with m.If(flip[b]):
+                m.d.comb += k.eq(b + 1)
         new_a = Signal(signed(accb), name="acc_man_next")
         new_e = Signal(ebits, name="acc_exp_next")
         # Normalisation: R >> k (floor) as a multiplexer of exact-width slices (k is at
@@ -386,7 +410,7 @@ class BitmodPE(wiring.Component):
         # The window LSB: et, or ea - L when the accumulator dominates (the shift amounts
         # above are clamped, this is not).
         ew = Signal(ebits, name="acc_ew")
-        m.d.comb += ew.eq(Mux(~empty & (dd < 0), ea - lshift, x))
+        m.d.comb += ew.eq(Mux(~empty & (dd < 0), ea - lshift if lshift else ea, x))
         m.d.comb += new_e.eq(ew + k if over is None else ew + k + over)
         return a, ea, new_a, new_e
 
