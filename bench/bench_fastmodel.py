@@ -6,7 +6,8 @@ with a private, empty cost cache; (2) the fast model on the same designs (its er
 those fresh synthesis results), then on a derived-parameter frame of 1,000,000 designs
 (``FittedModel.predict``) and end to end from configs (``estimate_many``, derived
 parameters included); (3) the held-out error stored in the shipped fit files, per target,
-metric and family.
+metric and family, next to the cross-validated error on the training designs that chose
+each metric's terms (the selection never sees the held-out designs).
 
 Run::
 
@@ -140,24 +141,38 @@ def main() -> None:
     )
 
     print()
-    print("held-out error of the shipped fits (designs not used in the fit)")
+    print("held-out error of the shipped fits (designs not used in the fit or the selection)")
     print(
-        f"{'target':<8} {'metric':<20} {'family':<10} {'MAPE %':>7} {'max %':>7} "
-        f"{'Spearman':>8} {'points':>6}"
+        f"{'target':<8} {'metric':<26} {'family':<10} {'MAPE %':>7} {'max %':>7} "
+        f"{'Spearman':>8} {'points':>6} {'CV %':>6} {'terms':>5} {'fitted':>6}"
     )
     for t in FIT_METRICS:
         if t.value not in have:
             continue
         fit = load_fit(t.value)
         for field, m in fit.data["metrics"].items():
+            cv = m.get("selection", {}).get("cv_mape_pct")
             for fam, e in m["held_out"].items():
                 rho = "" if e["spearman"] is None else f"{e['spearman']:.3f}"
                 mape = "" if e["mape_pct"] is None else f"{e['mape_pct']:.2f}"
                 mx = "" if e["max_error_pct"] is None else f"{e['max_error_pct']:.2f}"
-                print(
-                    f"{t.value:<8} {field:<20} {fam:<10} {mape:>7} {mx:>7} {rho:>8} "
-                    f"{e['points']:>6}"
+                extra = (
+                    f" {cv:>6.2f} {len(m['coefficients']):>5} {m['train_points']:>6}"
+                    if fam == "all" and cv is not None
+                    else ""
                 )
+                print(
+                    f"{t.value:<8} {field:<26} {fam:<10} {mape:>7} {mx:>7} {rho:>8} "
+                    f"{e['points']:>6}{extra}"
+                )
+        skipped = fit.data.get("skipped", [])
+        if skipped:
+            print(
+                f"{t.value:<8} {len(skipped)} of the sample left out or without energy"
+                f" (over the fit's per-design timeout; listed in the fit file): "
+                + ", ".join(sk["design"] for sk in skipped[:3])
+                + (" ..." if len(skipped) > 3 else "")
+            )
 
 
 if __name__ == "__main__":

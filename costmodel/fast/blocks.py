@@ -2,33 +2,50 @@
 
 Each *term* is a structural count of one hardware block computed from the derived
 parameters of :mod:`hwgen.costmodel.fast.params` (bit widths, lane counts, pipeline
-stages); a metric is predicted as ``sum(coefficient[t] * term[t])`` with non-negative
-coefficients fitted per target and metric (:mod:`hwgen.costmodel.fast.fit`). Terms of a
-MAC are multiplied by the number of PEs (``lanes``) so an array reuses them; array and
-BitMoD terms are zero for the other families.
+cut points); a metric is predicted as ``sum(coefficient[t] * term[t])`` with non-negative
+coefficients fitted per target and metric (:mod:`hwgen.costmodel.fast.fit`). A term set
+is a *candidate pool*: the fit keeps the terms that k-fold cross-validation on the
+training designs selects (:func:`hwgen.costmodel.fast.fit.select_terms`); the others get
+no coefficient. Terms of a MAC are multiplied by the number of PEs (``lanes``) so an
+array reuses them; array and BitMoD terms are zero for the other families.
 
-Blocks and their terms (``W`` = a width, ``clog2`` = ceil(log2)):
+MAC blocks (``W`` = a width, ``clog2`` = ceil(log2)):
 
 - decoder: float operands' exponent and significand fields (``exp_bits + sig``);
-- multiplier: significand product ``a_sig * w_sig`` (L-Mul: an adder ``a_sig + w_sig``);
-- exponent adder and aligner: ``shift_bits``; shifting the product into the fixed-point
-  accumulator ``(prod_bits + shift_max) * shift_bits``;
-- adder / accumulator: ``acc_bits`` (fixed point), saturation logic;
-- float accumulator (aligner + normaliser/rounder): ``W * clog2(W)`` with
-  ``W = facc_man + prod_bits + 3`` (alignment shift and leading-zero normalisation), the
-  exponent path ``facc_exp``, the rounding increment, the unfused product rounder;
+- multiplier: partial-product array ``a_sig * w_sig`` and its final carry-propagate adder
+  ``a_sig + w_sig`` (L-Mul: one adder ``a_sig + w_sig``);
+- exponent adder ``a_exp_bits + w_exp_bits``; aligner (barrel shifter of the product into
+  the fixed-point accumulator): ``(prod_bits + shift_max) * shift_bits``, width times
+  log2 of the shift range;
+- adder / accumulator register: ``acc_bits``; saturation logic ``acc_bits``;
+- float accumulator: aligner and leading-zero normaliser ``W * clog2(W)`` with
+  ``W = facc_man + prod_bits + 3``, exponent path, rounding incrementer (twice when the
+  product is rounded first, unfused);
 - output float conversion: ``acc_bits * clog2(acc_bits)`` when ``out_format`` is set;
-- registers: accumulator bits, pipeline stages x (product + shift + flags + control);
-- special-value flags;
-- array: operand forwarding registers, output buffer, per-array control;
-- BitMoD PE: activation decoder, term lanes (``dot * lane_bits``), lane alignment
-  (``dot * lane_bits * x_bits``), max-exponent tree, adder tree, significance shift,
-  accumulator (narrow: its normaliser), bit-serial dequantizer, datatype / special-value
-  logic, group counter.
+- pipeline registers per filled cut point: after the multiplier (product, its shift and
+  flags), after the aligner (the aligned product), inside the multiplier (two partial
+  products), plain delay stages (the aligned width);
+- operand and special-value flag bits;
+- array: operand forwarding registers, output buffer, per-array control.
+
+BitMoD PE blocks (``docs/bitmod.md``): activation decoders ``dot * (exp + sig)``, term
+encoders ``dot * types``, term multiply (AND) ``dot * act_sig``, lane shifters
+``dot * lane_bits * shift stages`` (exact: the term exponent's ``x_bits``; narrow: the
+saturated delta, ``bit_length(lane_bits)``), max-exponent tree and deltas (narrow)
+``dot * x_bits``, lane negation + adder tree ``dot * tree_bits``, the cycle-sum register,
+the significance shift ``W * sigma_bits``, the accumulator adder and, in narrow mode, its
+alignment / normalisation ``cycle_sum_bits * clog2(cycle_sum_bits)``, the bit-serial
+dequantizer ``out_man_bits + acc_bits``, group / datatype control.
 
 The timing terms (critical path in ns) are logic depths of the same blocks: with no
-pipeline register the multiplier and the accumulator sit on one path, with one or more
-stages the longer of the two segments is what counts.
+pipeline register the multiplier, the aligner and the accumulator sit on one path; with
+one or more the segment after the first register and the multiplier are separate paths.
+Carry chains appear both linear (ripple, ``W``) and logarithmic (``clog2(W)``); selection
+keeps what the measured paths show.
+
+Energy per MAC is switched capacitance: each block's area term again (its coefficient is
+that block's capacitance times its activity on the fitted operand stream), plus the
+clocked register bits.
 """
 
 from __future__ import annotations
@@ -53,6 +70,11 @@ def _fw(c: Cols) -> np.ndarray:
     return c["facc"] * (c["facc_man"] + c["prod_bits"] + 3)
 
 
+def _aligned(c: Cols) -> np.ndarray:
+    """Width of the product after the fixed-point aligner."""
+    return c["prod_bits"] + c["shift_max"]
+
+
 def _mac(f: Term) -> Term:
     """A per-PE MAC term, times the number of PEs (zero for BitMoD PEs)."""
     return lambda c: (c["is_mac"] + c["is_array"]) * c["lanes"] * f(c)
@@ -62,7 +84,23 @@ def _bm(f: Term) -> Term:
     return lambda c: c["is_bitmod"] * f(c)
 
 
-_AREA: dict[str, Term] = {
+def _pipe_bits(c: Cols) -> np.ndarray:
+    """Register bits of the filled cut points and delay stages."""
+    return (
+        c["cut_product"] * (c["prod_bits"] + c["shift_bits"] + c["flags"] + 2)
+        + c["cut_aligned"] * (_aligned(c) + c["flags"] + 1)
+        + c["cut_partial"] * (c["prod_bits"] + c["a_sig"] + c["shift_bits"] + c["flags"] + 2)
+        + c["delay_stages"] * (_aligned(c) + c["flags"] + 1)
+    )
+
+
+def _bm_shift_stages(c: Cols) -> np.ndarray:
+    """Stages of a BitMoD lane shifter: ``x_bits`` exact, the saturated delta narrow."""
+    lane_len = np.floor(np.log2(np.maximum(c["bm_lane_bits"], 1))) + 1
+    return np.where(c["bm_narrow"] > 0, np.minimum(lane_len, c["bm_x_bits"]), c["bm_x_bits"])
+
+
+_MAC_LOGIC: dict[str, Term] = {
     "mac_const": _mac(lambda c: np.ones_like(c["lanes"])),
     "decoder": _mac(
         lambda c: (
@@ -71,11 +109,10 @@ _AREA: dict[str, Term] = {
         )
     ),
     "multiplier": _mac(lambda c: (1 - c["lmul"]) * c["a_sig"] * c["w_sig"]),
+    "mul_adder": _mac(lambda c: (1 - c["lmul"]) * (c["a_sig"] + c["w_sig"])),
     "lmul_adder": _mac(lambda c: c["lmul"] * (c["a_sig"] + c["w_sig"])),
-    "exp_adder": _mac(lambda c: c["shift_bits"]),
-    "aligner": _mac(
-        lambda c: (1 - c["facc"]) * (c["prod_bits"] + c["shift_max"]) * c["shift_bits"]
-    ),
+    "exp_adder": _mac(lambda c: c["a_exp_bits"] + c["w_exp_bits"]),
+    "aligner": _mac(lambda c: (1 - c["facc"]) * _aligned(c) * c["shift_bits"]),
     "accumulator": _mac(lambda c: c["acc_bits"]),
     "saturate": _mac(lambda c: c["saturate"] * c["acc_bits"]),
     "facc_align_norm": _mac(lambda c: _fw(c) * _clog2(_fw(c))),
@@ -83,38 +120,60 @@ _AREA: dict[str, Term] = {
     "facc_round": _mac(lambda c: c["facc_man"] * (1 + c["facc_unfused"])),
     "out_convert": _mac(lambda c: (c["out_man"] > 0) * c["acc_bits"] * _clog2(c["acc_bits"])),
     "flags": _mac(lambda c: c["flags"]),
-    "pipeline_regs": _mac(
-        lambda c: c["stages"] * (c["prod_bits"] + c["shift_bits"] + c["flags"] + 2)
-    ),
+    "pipeline_regs": _mac(_pipe_bits),
     "operand_bits": _mac(lambda c: c["a_bits"] + c["w_bits"]),
+}
+"""The logic (and register) blocks of one MAC."""
+
+_ARRAY: dict[str, Term] = {
     "array_forward": lambda c: c["is_array"] * c["lanes"] * (c["a_bits"] + c["w_bits"]),
     "array_outbuf": lambda c: c["is_array"] * c["lanes"] * (c["acc_bits"] + c["flags"]),
     "array_ctrl": lambda c: c["is_array"] * (c["rows"] + c["cols"] + 8),
-    "bm_const": _bm(lambda c: np.ones_like(c["lanes"])),
-    "bm_lanes": _bm(lambda c: c["bm_dot"] * c["bm_lane_bits"] * _clog2(c["bm_lane_bits"])),
-    "bm_accumulator": _bm(
-        lambda c: c["bm_cycle_sum_bits"] + c["bm_acc_bits"] + c["bm_out_man_bits"]
-    ),
-    "bm_normaliser": _bm(lambda c: c["bm_narrow"] * c["bm_acc_bits"] * _clog2(c["bm_acc_bits"])),
 }
-"""Area-like terms (area, transistors, LUTs, energy per MAC): block -> structural count."""
+
+_BITMOD: dict[str, Term] = {
+    "bm_const": _bm(lambda c: np.ones_like(c["lanes"])),
+    "bm_narrow_const": _bm(lambda c: c["bm_narrow"]),
+    "bm_decoder": _bm(lambda c: c["bm_dot"] * (c["bm_act_exp_bits"] + c["bm_act_sig"])),
+    "bm_encoder": _bm(lambda c: c["bm_dot"] * c["bm_types"]),
+    "bm_term_mul": _bm(lambda c: c["bm_dot"] * c["bm_act_sig"]),
+    "bm_lane_shift": _bm(lambda c: c["bm_dot"] * c["bm_lane_bits"] * _bm_shift_stages(c)),
+    "bm_max_tree": _bm(lambda c: c["bm_narrow"] * c["bm_dot"] * c["bm_x_bits"]),
+    "bm_adder_tree": _bm(lambda c: c["bm_dot"] * c["bm_tree_bits"]),
+    "bm_cycle_reg": _bm(
+        lambda c: c["bm_tree_bits"] + c["bm_sigma_bits"] + c["bm_narrow"] * c["bm_x_bits"]
+    ),
+    "bm_sig_shift": _bm(
+        lambda c: (
+            np.where(c["bm_narrow"] > 0, c["bm_cycle_sum_bits"], c["bm_acc_bits"])
+            * c["bm_sigma_bits"]
+        )
+    ),
+    "bm_accumulator": _bm(lambda c: c["bm_acc_bits"] + c["bm_acc_exp_bits"]),
+    "bm_normaliser": _bm(
+        lambda c: c["bm_narrow"] * c["bm_cycle_sum_bits"] * _clog2(c["bm_cycle_sum_bits"])
+    ),
+    "bm_dequantizer": _bm(lambda c: c["bm_out_man_bits"] + c["bm_acc_bits"]),
+}
+"""The blocks of one BitMoD PE."""
+
+_AREA: dict[str, Term] = {**_MAC_LOGIC, **_ARRAY, **_BITMOD}
+"""Area-like terms (area, transistors, LUTs): block -> structural count."""
 
 _FF: dict[str, Term] = {
-    "mac_const": _AREA["mac_const"],
+    "mac_const": _MAC_LOGIC["mac_const"],
     "operand_regs": _mac(lambda c: c["a_bits"] + c["w_bits"]),
     "accumulator": _mac(lambda c: c["acc_bits"] + c["facc"] * (1 + c["facc_exp"] + c["facc_man"])),
-    "flags": _AREA["flags"],
-    "pipeline_regs": _AREA["pipeline_regs"],
-    "array_forward": _AREA["array_forward"],
-    "array_outbuf": _AREA["array_outbuf"],
-    "array_ctrl": _AREA["array_ctrl"],
-    "bm_const": _AREA["bm_const"],
-    "bm_lanes": _AREA["bm_lanes"],
+    "flags": _MAC_LOGIC["flags"],
+    "pipeline_regs": _MAC_LOGIC["pipeline_regs"],
+    **_ARRAY,
+    "bm_const": _BITMOD["bm_const"],
+    "bm_cycle_reg": _BITMOD["bm_cycle_reg"],
     "bm_inputs": _bm(lambda c: c["bm_dot"] * (c["bm_act_exp_bits"] + c["bm_act_sig"] + 8)),
     "bm_accumulator": _bm(
         lambda c: c["bm_acc_bits"] + c["bm_acc_exp_bits"] + c["bm_cycle_sum_bits"]
     ),
-    "bm_dequantizer": _bm(lambda c: c["bm_out_man_bits"] + c["bm_acc_bits"]),
+    "bm_dequantizer": _BITMOD["bm_dequantizer"],
     "bm_types": _bm(lambda c: c["bm_types"] + c["bm_group_bits"]),
 }
 """Flip-flop terms: register bits of each block."""
@@ -135,28 +194,68 @@ def _seg_facc(c: Cols) -> np.ndarray:
     return _fw(c) * (1 + c["facc_unfused"])
 
 
+def _comb(c: Cols) -> np.ndarray:
+    return (c["stages"] == 0).astype(np.int64)
+
+
+def _piped(c: Cols) -> np.ndarray:
+    return (c["stages"] > 0).astype(np.int64)
+
+
 _DELAY: dict[str, Term] = {
     "mac_const": lambda c: c["is_mac"] + c["is_array"],
-    "path_comb_mul": lambda c: (c["stages"] == 0) * _seg_mul(c),
-    "path_comb_acc": lambda c: (c["stages"] == 0) * _seg_acc(c) * (1 - c["is_bitmod"]),
-    "path_comb_facc": lambda c: (c["stages"] == 0) * _seg_facc(c),
-    "path_piped_mul": lambda c: (c["stages"] > 0) * _seg_mul(c),
-    "path_piped_acc": lambda c: (c["stages"] > 0) * (_seg_acc(c) + _seg_facc(c)),
+    "path_comb_mul": lambda c: _comb(c) * _seg_mul(c),
+    "path_comb_mul_log": lambda c: (
+        _comb(c) * (1 - c["is_bitmod"]) * _clog2(c["a_sig"] * c["w_sig"])
+    ),
+    "path_comb_acc": lambda c: _comb(c) * _seg_acc(c) * (1 - c["is_bitmod"]),
+    "path_comb_acc_log": lambda c: _comb(c) * (1 - c["facc"]) * _clog2(c["acc_bits"]),
+    "path_comb_facc": lambda c: _comb(c) * _seg_facc(c),
+    "path_comb_facc_log": lambda c: _comb(c) * c["facc"] * _clog2(_fw(c)) * (1 + c["facc_unfused"]),
+    "path_piped_mul": lambda c: _piped(c) * _seg_mul(c),
+    "path_piped_acc": lambda c: _piped(c) * (_seg_acc(c) + _seg_facc(c)),
+    "path_piped_acc_log": lambda c: _piped(c) * (1 - c["facc"]) * _clog2(c["acc_bits"]),
     "path_array": lambda c: c["is_array"] * _clog2(c["rows"] + c["cols"]),
-    "bm_const": _AREA["bm_const"],
+    "bm_const": _BITMOD["bm_const"],
     "bm_path": _bm(lambda c: c["bm_tree_bits"] + _clog2(c["bm_dot"])),
+    "bm_path_log": _bm(lambda c: _clog2(c["bm_tree_bits"]) + _clog2(c["bm_dot"])),
     "bm_path_narrow": _bm(lambda c: c["bm_narrow"] * c["bm_acc_bits"]),
+    "bm_path_narrow_norm": _bm(lambda c: c["bm_narrow"] * _clog2(c["bm_cycle_sum_bits"])),
 }
 """Critical-path terms (ns): logic depths of the blocks on the longest register path."""
 
+
+def _act(c: Cols) -> np.ndarray:
+    """Mean toggle rate of the operand bits (transitions per bit per MAC)."""
+    return (c["a_toggles"] + c["w_toggles"]) / np.maximum(c["a_bits"] + c["w_bits"], 1)
+
+
+_SWITCHED: dict[str, Term] = {
+    "sw_operands": _mac(lambda c: c["a_toggles"] + c["w_toggles"]),
+    "sw_decoder": _mac(lambda c: _act(c) * _MAC_LOGIC["decoder"](c) / np.maximum(c["lanes"], 1)),
+    "sw_multiplier": _mac(
+        lambda c: (1 - c["lmul"]) * (c["a_toggles"] * c["w_sig"] + c["w_toggles"] * c["a_sig"])
+    ),
+    "sw_multiplier_array": _mac(lambda c: (1 - c["lmul"]) * _act(c) * c["a_sig"] * c["w_sig"]),
+    "sw_aligner": _mac(lambda c: (1 - c["facc"]) * _act(c) * _aligned(c) * c["shift_bits"]),
+    "sw_accumulator": _mac(lambda c: c["nonzero_products"] * c["acc_bits"]),
+    "sw_facc": _mac(lambda c: c["nonzero_products"] * _fw(c) * _clog2(_fw(c))),
+    "sw_pipeline": _mac(lambda c: _act(c) * _pipe_bits(c)),
+}
+"""Switched-capacitance terms: a block's size times the activity that drives it (the
+operand toggle rate for the multiplier / decoder / aligner, the nonzero-product share for
+the accumulator)."""
+
 _ENERGY: dict[str, Term] = {
-    **{k: v for k, v in _AREA.items() if not k.startswith(("array_", "bm_"))},
+    **_MAC_LOGIC,
+    **_SWITCHED,
     "register_bits": _mac(
         lambda c: (
             c["a_bits"]
             + c["w_bits"]
             + c["acc_bits"]
             + c["facc"] * (1 + c["facc_exp"] + c["facc_man"])
+            + _pipe_bits(c)
         )
     ),
 }
@@ -168,10 +267,26 @@ TERMS: dict[str, dict[str, Term]] = {
     "delay": _DELAY,
     "energy": _ENERGY,
 }
-"""Term sets by name; each fitted metric names the set it uses."""
+"""Candidate pools by name; each fitted metric names the pool it selects from."""
 
 
-def term_matrix(frame: pd.DataFrame, terms: str) -> tuple[np.ndarray, tuple[str, ...]]:
+class _Columns(dict[str, np.ndarray]):
+    """Frame columns as numpy arrays, converted on first use (a few terms read few)."""
+
+    def __init__(self, frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...]) -> None:
+        super().__init__()
+        self._frame = frame
+        self._types = {**dict.fromkeys(ints, np.int64), **dict.fromkeys(floats, np.float64)}
+
+    def __missing__(self, key: str) -> np.ndarray:
+        arr = np.asarray(self._frame[key].to_numpy(), dtype=self._types[key])
+        self[key] = arr
+        return arr
+
+
+def term_matrix(
+    frame: pd.DataFrame, terms: str, *, only: tuple[str, ...] | None = None
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """The ``(designs x terms)`` matrix of one term set, and the term names in order.
 
     Parameters
@@ -180,12 +295,27 @@ def term_matrix(frame: pd.DataFrame, terms: str) -> tuple[np.ndarray, tuple[str,
         Derived parameters (:func:`hwgen.costmodel.fast.params.params_frame`).
     terms:
         A key of :data:`TERMS`.
-    """
-    from hwgen.costmodel.fast.params import PARAM_COLUMNS
+    only:
+        Evaluate just these terms of the set (in this order), e.g. a fit's selected ones.
 
-    cols = {k: np.asarray(frame[k].to_numpy(), dtype=np.int64) for k in PARAM_COLUMNS}
+    Raises
+    ------
+    HwgenError
+        A name in ``only`` that the set does not have (a fit file of another version).
+    """
+    from hwgen.costmodel.fast.params import ACTIVITY_COLUMNS, PARAM_COLUMNS
+
+    cols = _Columns(frame, PARAM_COLUMNS, ACTIVITY_COLUMNS)
     table = TERMS[terms]
-    names = tuple(table)
+    names = tuple(table) if only is None else only
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        from hwgen.errors import HwgenError
+
+        raise HwgenError(
+            f"term {unknown[0]!r} is not in the {terms!r} term set of this hwgen version;"
+            " regenerate the fit with hwgen cost fit"
+        )
     # Column-major: each term is written as one contiguous column.
     out = np.empty((len(frame), len(names)), dtype=np.float64, order="F")
     for j, name in enumerate(names):

@@ -16,10 +16,21 @@ multipliers; the fast model answers for that mapping):
   (:func:`~hwgen.costmodel.fast.design_set.energy_points`; the energy bench drives MAC
   ports only);
 - ``generic``: ``transistors``;
-- ``ice40`` / ``xilinx``: ``luts``, ``ffs``.
+- ``ice40``: ``luts``, ``ffs``, ``preroute_critical_path_ns`` (Yosys ``sta`` before place
+  and route, reported as ``preroute_fmax_mhz``);
+- ``ecp5`` / ``xilinx``: ``luts``, ``ffs`` (their flows give no timing without place and
+  route).
 
+Model selection is honest (``docs/fastmodel.md``): every metric's terms are chosen from its
+candidate pool by forward stepwise selection on k-fold cross-validation over the
+*training* designs only (:func:`select_terms`); the chosen terms are then fitted on all
+training designs, and the held-out designs are predicted once, for the stored fidelity.
 Coefficients minimise the *relative* squared error (rows scaled by 1 / measured value),
 which is what the MAPE goal asks for, with :func:`hwgen.costmodel.fast.nnls.nnls`.
+
+A design whose synthesis exceeds the per-design timeout is left out and recorded in the
+file's ``skipped`` list; ``--reuse FILE`` takes the measured values of an earlier fit file
+of the same target and tool versions instead of synthesizing those designs again.
 """
 
 from __future__ import annotations
@@ -29,7 +40,6 @@ import importlib.metadata
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,30 +50,43 @@ import pandas as pd
 from hwgen.costmodel.cost import CostOptions, Target
 from hwgen.costmodel.fast import design_set
 from hwgen.costmodel.fast.blocks import term_matrix
-from hwgen.costmodel.fast.nnls import nnls
-from hwgen.costmodel.fast.params import params_frame
+from hwgen.costmodel.fast.nnls import nnls, nnls_gram
+from hwgen.costmodel.fast.params import ACTIVITY, params_frame
 from hwgen.design.base import DesignConfig
 from hwgen.emit.manifest import canonical_json
 from hwgen.errors import HwgenError
 
 __all__ = [
+    "CV_FOLDS",
+    "CV_REPEATS",
     "DEFAULT_POINTS",
+    "DEFAULT_TIMEOUT_S",
     "FIT_METRICS",
     "HELD_OUT_FRACTION",
     "FitMetric",
+    "cv_mape",
     "fidelity",
     "fit_target",
     "fits_dir",
     "run_fit",
+    "select_terms",
 ]
 
 DEFAULT_POINTS = 46
 """Designs of the shipped fit (``hwgen cost fit`` default)."""
 HELD_OUT_FRACTION = 0.25
 """Share of each family held out of the fit to measure its error."""
-SCHEMA = 1
-ENERGY_ACTIVITY = "gaussian"
+SCHEMA = 2
+ENERGY_ACTIVITY = ACTIVITY
 """Operand stream of the energy points."""
+CV_FOLDS = 5
+"""Folds of the cross-validation that selects each metric's terms."""
+CV_REPEATS = 3
+"""Repetitions of the k-fold split (seeds 0, 1, 2: deterministic)."""
+CV_MIN_GAIN_PCT = 0.05
+"""Forward selection stops when the next term lowers the CV MAPE by less than this."""
+DEFAULT_TIMEOUT_S = 900.0
+"""Per-design synthesis timeout of a fit run; a design exceeding it is left out (recorded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +105,12 @@ FIT_METRICS: dict[Target, tuple[FitMetric, ...]] = {
         FitMetric("energy_pj_per_mac", "energy", kinds=("mac",)),
     ),
     Target.GENERIC: (FitMetric("transistors", "area"),),
-    Target.ICE40: (FitMetric("luts", "area"), FitMetric("ffs", "ff")),
+    Target.ICE40: (
+        FitMetric("luts", "area"),
+        FitMetric("ffs", "ff"),
+        FitMetric("preroute_critical_path_ns", "delay"),
+    ),
+    Target.ECP5: (FitMetric("luts", "area"), FitMetric("ffs", "ff")),
     Target.XILINX: (FitMetric("luts", "area"), FitMetric("ffs", "ff")),
 }
 """What is fitted per target."""
@@ -148,20 +176,110 @@ def fidelity(measured: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _nnls_relative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative coefficients minimising the relative squared error of ``x @ c ~ y``."""
+    used = np.abs(x).sum(axis=0) > 0
+    scale = np.where(used, np.abs(x).max(axis=0, initial=0.0), 1.0)
+    scale[scale == 0] = 1.0
+    coef = np.zeros(x.shape[1])
+    if used.any():
+        coef[used] = nnls((x[:, used] / scale[used]) / y[:, None], np.ones(len(y)))
+    return coef / scale
+
+
+def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
+    idx = np.random.default_rng(seed).permutation(n)
+    return [idx[i::k] for i in range(k)]
+
+
+def _relative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows scaled by 1 / measured and columns by their largest value: ``a @ c ~ 1``."""
+    scale = np.abs(x).max(axis=0, initial=0.0)
+    scale[scale == 0] = 1.0
+    return x / scale / y[:, None]
+
+
+class _CrossValidation:
+    """The k-fold splits of one metric's training rows, with each split's normal equations.
+
+    A fit on a split's training rows only needs ``a_tr.T @ a_tr`` and ``a_tr.T @ 1``
+    restricted to the chosen columns (:func:`~hwgen.costmodel.fast.nnls.nnls_gram`), so
+    they are formed once per split for the whole pool.
+    """
+
+    def __init__(self, a: np.ndarray, folds: int, repeats: int) -> None:
+        n = len(a)
+        self.a = a
+        self.splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for r in range(repeats):
+            for f in _folds(n, min(folds, n), r):
+                train = np.ones(n, dtype=bool)
+                train[f] = False
+                at = a[train]
+                self.splits.append((f, at.T @ at, at.sum(axis=0)))
+        self.repeats = repeats
+
+    def mape(self, cols: Sequence[int]) -> float:
+        """Cross-validated MAPE (%) of the model with these columns."""
+        idx = np.asarray(cols, dtype=np.intp)
+        total = 0.0
+        for f, gram, rhs in self.splits:
+            c = nnls_gram(gram[np.ix_(idx, idx)], rhs[idx])
+            total += float(np.abs(self.a[np.ix_(f, idx)] @ c - 1.0).sum())
+        return total / (len(self.a) * self.repeats) * 100.0
+
+
+def cv_mape(
+    x: np.ndarray, y: np.ndarray, *, folds: int = CV_FOLDS, repeats: int = CV_REPEATS
+) -> float:
+    """Mean absolute % error of ``k``-fold cross-validated predictions (mean of repeats).
+
+    Each repeat splits the rows into ``folds`` random folds (seed = repeat index), fits
+    every column of ``x`` on all but one fold (relative NNLS) and predicts that fold.
+    """
+    return _CrossValidation(_relative(x, y), folds, repeats).mape(range(x.shape[1]))
+
+
+def select_terms(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> tuple[list[str], float]:
+    """Forward stepwise selection of terms by cross-validated MAPE (training rows only).
+
+    Starting from no term, add the term whose inclusion gives the lowest cross-validated
+    MAPE (:data:`CV_FOLDS` folds, :data:`CV_REPEATS` repeats); stop when the best
+    addition gains less than :data:`CV_MIN_GAIN_PCT` points or the model would have more
+    terms than half the rows. Terms that are zero on every row are never chosen. Returns
+    the chosen names (in order of selection) and their CV MAPE.
+    """
+    cv = _CrossValidation(_relative(x, y), CV_FOLDS, CV_REPEATS)
+    live = [j for j in range(len(names)) if np.abs(x[:, j]).sum() > 0]
+    chosen: list[int] = []
+    best = np.inf
+    while len(chosen) < max(1, len(y) // 2):
+        trials = [(cv.mape([*chosen, j]), j) for j in live if j not in chosen]
+        if not trials:
+            break
+        score, j = min(trials)
+        if score > best - CV_MIN_GAIN_PCT:
+            break
+        best = score
+        chosen.append(j)
+    return [names[j] for j in chosen], round(float(best), 3)
+
+
 def _fit_metric(
     frame: pd.DataFrame, values: np.ndarray, held: np.ndarray, metric: FitMetric
 ) -> tuple[dict[str, Any], np.ndarray]:
     x, names = term_matrix(frame, metric.terms)
     train = ~held
-    if train.sum() < 2:
-        raise HwgenError(f"too few training points for {metric.field}: {int(train.sum())}")
-    used = np.abs(x[train]).sum(axis=0) > 0
-    scale = np.where(used, np.abs(x[train]).max(axis=0, initial=0.0), 1.0)
-    scale[scale == 0] = 1.0
-    w = 1.0 / values[train]
-    coef_scaled = np.zeros(len(names))
-    coef_scaled[used] = nnls((x[train][:, used] / scale[used]) * w[:, None], np.ones(train.sum()))
-    coef = coef_scaled / scale
+    if train.sum() < 2 * CV_FOLDS:
+        raise HwgenError(
+            f"too few training points for {metric.field}: {int(train.sum())}, at least"
+            f" {2 * CV_FOLDS} are needed for the {CV_FOLDS}-fold term selection"
+        )
+    # Model selection sees the training rows only; the held-out rows are predicted once.
+    selected, cv = select_terms(x[train], values[train], names)
+    cols = [names.index(n) for n in selected]
+    coef = np.zeros(len(names))
+    coef[cols] = _nnls_relative(x[train][:, cols], values[train])
     pred = x @ coef
     fams: dict[str, Any] = {}
     for fam in sorted(frame["family"].unique()):
@@ -170,7 +288,15 @@ def _fit_metric(
     return {
         "terms": metric.terms,
         "kinds": list(metric.kinds),
-        "coefficients": {n: float(f"{c:.6g}") for n, c in zip(names, coef, strict=True)},
+        "coefficients": {n: float(f"{coef[names.index(n)]:.6g}") for n in selected},
+        "selection": {
+            "method": "forward stepwise, relative NNLS, k-fold cross-validation on the"
+            " training designs",
+            "folds": CV_FOLDS,
+            "repeats": CV_REPEATS,
+            "pool": list(names),
+            "cv_mape_pct": cv,
+        },
         "held_out": {"all": fidelity(values[held], pred[held]), **fams},
         "train": fidelity(values[train], pred[train]),
         "train_points": int(train.sum()),
@@ -193,6 +319,7 @@ def fit_target(
     fraction: float = HELD_OUT_FRACTION,
     command: str = "",
     tool_versions: dict[str, str] | None = None,
+    skipped: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Fit every metric of ``target`` to measured points; the fit file's content.
 
@@ -210,6 +337,8 @@ def fit_target(
         The command line that produced the points (stored for reproduction).
     tool_versions:
         Versions of the tools that measured the points (default: the installed ones).
+    skipped:
+        Designs of the sample left out (``{"design", "kind", "reason"}``), stored as such.
     """
     tgt = Target(target)
     if tgt not in FIT_METRICS:
@@ -224,7 +353,11 @@ def fit_target(
         vals = np.array([measured[int(i)][m.field] for i in np.flatnonzero(sel)], dtype=np.float64)
         if (vals <= 0).any():
             raise HwgenError(f"a measured {m.field} is not positive; cannot fit relative error")
-        metrics[m.field], pred = _fit_metric(sub, vals, held_all[sel], m)
+        # A kind with no measured point (all left out) is not covered: NaN, not a guess.
+        kinds = tuple(k for k in m.kinds if (sub["kind"] == k).any())
+        metrics[m.field], pred = _fit_metric(
+            sub, vals, held_all[sel], FitMetric(m.field, m.terms, kinds)
+        )
         full = np.full(len(frame), np.nan)
         full[sel] = pred
         predictions[m.field] = full
@@ -252,6 +385,7 @@ def fit_target(
         "held_out_fraction": fraction,
         "metrics": metrics,
         "points": points,
+        "skipped": [dict(x) for x in skipped],
     }
     return {"fit_id": fit_id_of(body), **body}
 
@@ -274,6 +408,182 @@ def _names() -> str:
     return ", ".join(t.value for t in FIT_METRICS)
 
 
+def _reusable(path: Path, target: Target) -> dict[str, dict[str, float]]:
+    """Measured values of an earlier fit file of ``target``, by config key.
+
+    Raises
+    ------
+    HwgenError
+        Not a fit file of this target, or measured with other tool versions.
+    """
+    from hwgen.costmodel.fast.model import load_fit
+
+    data = load_fit(target, path).data
+    have, now = data["tool_versions"], _tool_versions(target)
+    if have != now:
+        diff = ", ".join(
+            f"{k} {have.get(k, 'absent')} != {now.get(k, 'absent')}"
+            for k in sorted(set(have) | set(now))
+            if have.get(k) != now.get(k)
+        )
+        raise HwgenError(f"--reuse {path}: measured with other tool versions ({diff})")
+    return {_config_key(p["kind"], p["config"]): p["measured"] for p in data["points"]}
+
+
+def _config_key(kind: str, config: dict[str, Any]) -> str:
+    return canonical_json({"kind": kind, "config": config})
+
+
+def _needed(target: Target, kind: str, energy: bool) -> set[str]:
+    return {
+        m.field
+        for m in FIT_METRICS[target]
+        if kind in m.kinds and (m.field != "energy_pj_per_mac" or energy)
+    }
+
+
+def _run_worker(job: tuple[Any, ...], conn: Any) -> None:
+    """Worker process body: measure one design, send the result or the error line."""
+    import signal
+
+    # A timeout arrives as SIGTERM: raising here unwinds through hwgen.tools.process.run,
+    # which kills the tool's process group (no orphaned Yosys).
+    def _stop(signum: int, frame: object) -> None:
+        raise SystemExit(3)
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        conn.send(("ok", _measure(job)))
+    except HwgenError as e:
+        conn.send(("error", str(e)))
+    finally:
+        conn.close()
+
+
+def _measure_all(
+    jobs_in: Sequence[tuple[Any, ...]],
+    *,
+    jobs: int,
+    timeout_s: float,
+    done: Callable[[int, dict[str, float] | None, str], None],
+) -> None:
+    """Measure every job on up to ``jobs`` worker processes, each under ``timeout_s``.
+
+    ``done(index, result, status)`` is called per job: ``status`` ``ok``, or ``timeout``
+    with ``result`` None. A failing synthesis raises (after stopping the other workers).
+    """
+    import multiprocessing
+    import time
+
+    ctx = multiprocessing.get_context("fork")
+    pending = list(range(len(jobs_in)))
+    running: dict[int, tuple[Any, Any, float]] = {}
+
+    def stop(proc: Any) -> None:
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(30)
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                i = pending.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_run_worker, args=(jobs_in[i], send))
+                proc.start()
+                send.close()
+                running[i] = (proc, recv, time.monotonic())
+            for i, (proc, recv, t0) in list(running.items()):
+                if recv.poll():
+                    try:
+                        status, value = recv.recv()
+                    except EOFError:
+                        status, value = "error", "the worker process died"
+                    stop(proc)
+                    del running[i]
+                    if status == "error":
+                        raise HwgenError(value)
+                    done(i, value, "ok")
+                elif not proc.is_alive():
+                    del running[i]
+                    raise HwgenError(f"the synthesis worker of design {i} exited")
+                elif time.monotonic() - t0 > timeout_s:
+                    stop(proc)
+                    del running[i]
+                    done(i, None, "timeout")
+            time.sleep(0.05)
+    finally:
+        for proc, _, _ in running.values():
+            stop(proc)
+
+
+def _measure_target(
+    tgt: Target,
+    configs: Sequence[DesignConfig],
+    known: dict[str, dict[str, float]],
+    work: Path,
+    *,
+    jobs: int,
+    timeout_s: float,
+    progress: Callable[[str], None] | None,
+) -> tuple[list[dict[str, float] | None], list[str]]:
+    """Measured values per design (``None``: left out) and each design's status."""
+    has_energy = any(m.field == "energy_pj_per_mac" for m in FIT_METRICS[tgt])
+    energy = [e and has_energy for e in design_set.energy_points(configs)]
+    measured: list[dict[str, float] | None] = [None] * len(configs)
+    status = ["ok"] * len(configs)
+    todo: list[int] = []
+    for i, (c, e) in enumerate(zip(configs, energy, strict=True)):
+        old = known.get(_config_key(c.kind, c.to_dict()))
+        need = _needed(tgt, c.kind, e)
+        if old is not None and need <= set(old):
+            measured[i] = {k: float(old[k]) for k in sorted(need)}
+        else:
+            todo.append(i)
+    count = [len(configs) - len(todo)]
+
+    def run(idx: list[int], with_energy: bool) -> list[int]:
+        """Measure ``idx``; return those over the timeout."""
+        jobs_in = [
+            (
+                configs[i].to_dict(),
+                configs[i].kind,
+                tgt.value,
+                str(work / tgt.value),
+                energy[i] and with_energy,
+            )
+            for i in idx
+        ]
+        late: list[int] = []
+
+        def done(j: int, res: dict[str, float] | None, st: str) -> None:
+            i = idx[j]
+            if st == "timeout":
+                late.append(i)
+            else:
+                measured[i] = res
+                if not with_energy:
+                    status[i] = "no_energy"
+            if st == "ok" or not (with_energy and energy[i]):
+                count[0] += 1
+            if progress:
+                note = "" if st == "ok" else f" (over {timeout_s:g} s)"
+                progress(f"{tgt.value} {count[0]}/{len(configs)} {configs[i].name}{note}")
+
+        _measure_all(jobs_in, jobs=jobs, timeout_s=timeout_s, done=done)
+        return late
+
+    late = run(todo, True)
+    # An energy simulation over the timeout: keep the design's area and timing.
+    retry = [i for i in late if energy[i]]
+    for i in [*[i for i in late if not energy[i]], *run(retry, False)]:
+        status[i] = "timeout"
+    return measured, status
+
+
 def run_fit(
     targets: Sequence[Target | str],
     *,
@@ -282,6 +592,8 @@ def run_fit(
     jobs: int = 1,
     work_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    reuse: Path | None = None,
 ) -> list[Path]:
     """Synthesize ``points`` designs per target, fit, write the fit files; return their paths.
 
@@ -299,12 +611,19 @@ def run_fit(
         Where the design directories are generated (default: a scratch directory).
     progress:
         Called with one line per finished design.
+    timeout_s:
+        Per-design limit of one measurement; a design exceeding it is left out of the fit
+        and listed in the file's ``skipped``.
+    reuse:
+        A fit file of the (one) target whose measured values are taken for the designs it
+        holds with every field this fit needs (same tool versions required); the others
+        are measured.
 
     Raises
     ------
     HwgenError
-        Unknown target, too few / too many points, ``out`` with several targets, a failing
-        synthesis run.
+        Unknown target, too few / too many points, ``out`` or ``reuse`` with several
+        targets, a failing synthesis run, a reuse file of other tool versions.
     """
     from hwgen.tools.scratch import scratch_dir
 
@@ -319,30 +638,40 @@ def run_fit(
         tgts.append(tt)
     if out is not None and len(tgts) != 1:
         raise HwgenError(f"--out FILE needs exactly one --target, not {len(tgts)}")
+    if reuse is not None and len(tgts) != 1:
+        raise HwgenError(f"--reuse FILE needs exactly one --target, not {len(tgts)}")
+    if not timeout_s > 0:
+        raise HwgenError(f"timeout must be > 0 s, not {timeout_s:g}")
     configs = design_set.sample(points)
     written: list[Path] = []
     with scratch_dir("costfit") as scratch:
         work = Path(work_dir) if work_dir is not None else Path(scratch)
         for tgt in tgts:
-            energy = design_set.energy_points(configs)
-            jobs_in = [
-                (c.to_dict(), c.kind, tgt.value, str(work / tgt.value), e)
-                for c, e in zip(configs, energy, strict=True)
+            known = _reusable(reuse, tgt) if reuse is not None else {}
+            measured, status = _measure_target(
+                tgt, configs, known, work, jobs=jobs, timeout_s=timeout_s, progress=progress
+            )
+            keep = [i for i in range(len(configs)) if measured[i] is not None]
+            reasons = {
+                "timeout": f"measurement exceeded the {timeout_s:g} s timeout; left out",
+                "no_energy": f"energy simulation exceeded the {timeout_s:g} s timeout;"
+                " area and timing kept, no energy point",
+            }
+            skipped = [
+                {"design": configs[i].name, "kind": configs[i].kind, "reason": reasons[status[i]]}
+                for i in range(len(configs))
+                if status[i] in reasons
             ]
-            measured: list[dict[str, float]] = []
-            if jobs > 1:
-                with ProcessPoolExecutor(max_workers=jobs) as pool:
-                    for i, res in enumerate(pool.map(_measure, jobs_in)):
-                        measured.append(res)
-                        if progress:
-                            progress(f"{tgt.value} {i + 1}/{len(configs)} {configs[i].name}")
-            else:
-                for i, job in enumerate(jobs_in):
-                    measured.append(_measure(job))
-                    if progress:
-                        progress(f"{tgt.value} {i + 1}/{len(configs)} {configs[i].name}")
             cmd = f"hwgen cost fit --target {tgt.value} --points {points}"
-            data = fit_target(tgt, configs, measured, command=cmd)
+            if timeout_s != DEFAULT_TIMEOUT_S:
+                cmd += f" --timeout {timeout_s:g}"
+            data = fit_target(
+                tgt,
+                [configs[i] for i in keep],
+                [m for m in measured if m is not None],
+                command=cmd,
+                skipped=skipped,
+            )
             path = out if out is not None else fits_dir() / f"{tgt.value}.json"
             _write_json(path, data)
             written.append(path)

@@ -42,11 +42,14 @@ AREA_FIELD: dict[Target, str] = {
     Target.ASIC: "area_um2",
     Target.GENERIC: "transistors",
     Target.ICE40: "luts",
+    Target.ECP5: "luts",
     Target.XILINX: "luts",
 }
 """The size metric of each target (``model_error.area_mape_pct`` refers to it)."""
 
 _INT_FIELDS = ("transistors", "luts", "ffs")
+_FMAX_OF = {"critical_path_ns": "fmax_mhz", "preroute_critical_path_ns": "preroute_fmax_mhz"}
+"""Fitted critical-path fields and the frequency field each also gives (1000 / ns)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +67,9 @@ class FittedModel:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """Report fields it predicts (``critical_path_ns`` also gives ``fmax_mhz``)."""
+        """Report fields it predicts (a critical path also gives its ``*fmax_mhz``)."""
         out = list(self.data["metrics"])
-        if "critical_path_ns" in out:
-            out.append("fmax_mhz")
+        out += [f for p, f in _FMAX_OF.items() if p in out]
         return tuple(out)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,10 +91,14 @@ class FittedModel:
         cache: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
         kind_cols = {"mac": "is_mac", "array": "is_array", "bitmod_pe": "is_bitmod"}
         for field, m in self.data["metrics"].items():
-            if m["terms"] not in cache:
-                cache[m["terms"]] = term_matrix(frame, m["terms"])
-            x, names = cache[m["terms"]]
-            coef = np.array([m["coefficients"].get(n, 0.0) for n in names])
+            # Only the selected terms are evaluated (the rest of the pool has no coefficient).
+            key = m["terms"] + "\0" + "\0".join(m["coefficients"])
+            if key not in cache:
+                x, names = term_matrix(frame, m["terms"], only=tuple(m["coefficients"]))
+                # Column-major, so that the term-by-term sum below reads contiguous columns.
+                cache[key] = (np.asfortranarray(x), names)
+            x, names = cache[key]
+            coef = np.array([m["coefficients"][n] for n in names])
             # Term by term, not ``x @ coef``: a BLAS product's rounding depends on how many
             # rows it is given, and a design must cost the same alone or in a batch of 1M.
             pred = np.zeros(x.shape[0])
@@ -101,13 +107,15 @@ class FittedModel:
             covered = sum(frame[kind_cols[k]].to_numpy() for k in m["kinds"])
             pred = np.where(covered > 0, pred, np.nan)
             out[field] = pred
-        if "critical_path_ns" in out:
-            out["fmax_mhz"] = 1000.0 / out["critical_path_ns"]
+        for path, fmax in _FMAX_OF.items():
+            if path in out:
+                out[fmax] = 1000.0 / out[path]
         return pd.DataFrame(out, index=frame.index)
 
     def error(self, field: str, family: str | None = None) -> Mapping[str, Any] | None:
         """Held-out fidelity of one field (overall, or of one family when it has points)."""
-        m = self.data["metrics"].get("critical_path_ns" if field == "fmax_mhz" else field)
+        path_of = {f: p for p, f in _FMAX_OF.items()}
+        m = self.data["metrics"].get(path_of.get(field, field))
         if m is None:
             return None
         if family is not None and m["held_out"].get(family, {}).get("points"):
@@ -142,7 +150,7 @@ class FittedModel:
         )
         if field == "energy_pj_per_mac":
             note += f"; energy of a {ENERGY_ACTIVITY} operand stream at 100 MHz"
-        if self.target in (Target.ICE40, Target.XILINX):
+        if self.target in (Target.ICE40, Target.ECP5, Target.XILINX):
             note += "; LUT mapping without DSP blocks"
         return Provenance(
             flow=f"fitted block model (hwgen.costmodel.fast), fit {self.fit_id}",
@@ -159,7 +167,8 @@ def fitted_targets() -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=16)
-def _load(path: str) -> FittedModel:
+def _load(path: str, mtime_ns: int, size: int) -> FittedModel:
+    # Keyed on the file's mtime and size too: a rewritten fit file is read again.
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
@@ -204,7 +213,12 @@ def load_fit(target: Target | str, path: str | Path | None = None) -> FittedMode
                 f" hwgen cost fit --target {tgt.value} or use --model synth"
             )
         path = p
-    model = _load(str(Path(path).resolve()))
+    resolved = Path(path).resolve()
+    try:
+        st = resolved.stat()
+    except OSError as e:
+        raise HwgenError(f"cannot read fit file {resolved}: {e}") from None
+    model = _load(str(resolved), st.st_mtime_ns, st.st_size)
     if model.target is not tgt:
         raise HwgenError(f"fit file {path} is for target {model.target}, not {tgt}")
     return model
@@ -274,6 +288,11 @@ def estimate_fitted(
         if np.isnan(v):
             continue
         fields[str(name)] = round(float(v)) if name in _INT_FIELDS else round(float(v), 4)
+    if not fields:
+        raise HwgenError(
+            f"the {model.target.value} fit {model.fit_id} covers no {config.kind} design (all"
+            " were left out of it); use --model synth"
+        )
     if "energy_pj_per_mac" in fields:
         fields.update(activity=ENERGY_ACTIVITY, clock_mhz=100.0)
     sources = {k: model.provenance(k) for k in fields}

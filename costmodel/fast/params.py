@@ -23,7 +23,14 @@ from hwgen.design.mac import MacConfig
 from hwgen.errors import HwgenError
 from hwgen.formats.base import Format, FormatKind
 
-__all__ = ["PARAM_COLUMNS", "design_family", "design_params", "params_frame"]
+__all__ = [
+    "ACTIVITY",
+    "ACTIVITY_COLUMNS",
+    "PARAM_COLUMNS",
+    "design_family",
+    "design_params",
+    "params_frame",
+]
 
 #: Numeric columns of :func:`params_frame` (all present on every row; 0 where a term does
 #: not apply). ``kind`` (``mac`` / ``array`` / ``bitmod_pe``), ``family`` (``int`` /
@@ -53,6 +60,10 @@ PARAM_COLUMNS: tuple[str, ...] = (
     "facc_exp",
     "facc_unfused",
     "stages",
+    "cut_product",
+    "cut_aligned",
+    "cut_partial",
+    "delay_stages",
     "flags",
     "saturate",
     "out_man",
@@ -71,6 +82,16 @@ PARAM_COLUMNS: tuple[str, ...] = (
     "bm_types",
     "bm_group_bits",
 )
+
+#: Float columns of :func:`params_frame`: the operand activity of the energy fit's operating
+#: point (:data:`ACTIVITY`), bit transitions per MAC of each operand port and the share of
+#: MACs whose product is nonzero (0 for BitMoD PEs, whose energy is not modelled).
+ACTIVITY_COLUMNS: tuple[str, ...] = ("a_toggles", "w_toggles", "nonzero_products")
+
+ACTIVITY = "gaussian"
+"""Operand stream the energy points are simulated with (``hwgen cost --activity``)."""
+ACTIVITY_MACS = 2000
+"""MACs of that stream (the cost flow's default)."""
 
 
 def _sig_bits(fmt: Format) -> int:
@@ -121,9 +142,49 @@ def _mac_params(mac: MacConfig) -> dict[str, Any]:
         "facc_exp": 0 if fa is None else fa.fmt.exp_bits,
         "facc_unfused": int(fa is not None and fa.rounding.value == "unfused"),
         "stages": mac.stages,
+        **_cuts(mac),
         "flags": FLAG_WIDTH if mac.has_flags else 0,
         "saturate": int(mac.overflow.value == "saturate"),
         "out_man": 0 if out is None else out.man_bits + 1,
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _activity(a_format: str, w_format: str) -> dict[str, float]:
+    """Operand activity of the energy operating point for one format pair.
+
+    The same streams the energy flow drives (:func:`hwgen.costmodel.activity.operand_streams`
+    with :data:`ACTIVITY`, :data:`ACTIVITY_MACS` MACs, seed 0): mean bit transitions per
+    MAC of each operand's code, and the share of nonzero products. A low-entropy format
+    (int2 of a Gaussian is mostly 0) switches little, which the area does not show.
+    """
+    from hwgen.costmodel.activity import operand_streams, parse_activity
+    from hwgen.formats import get_format
+
+    a, w = operand_streams(
+        parse_activity(ACTIVITY), a_format=a_format, w_format=w_format, n=ACTIVITY_MACS, seed=0
+    )
+
+    def toggles(codes: np.ndarray) -> float:
+        x = (codes[1:] ^ codes[:-1]).astype(np.uint64)
+        return float(np.unpackbits(x.view(np.uint8)).sum() / len(codes))
+
+    nz = (get_format(a_format).sig_exp.sig[a] != 0) & (get_format(w_format).sig_exp.sig[w] != 0)
+    return {
+        "a_toggles": round(toggles(a), 4),
+        "w_toggles": round(toggles(w), 4),
+        "nonzero_products": round(float(nz.mean()), 4),
+    }
+
+
+def _cuts(mac: MacConfig) -> dict[str, int]:
+    """Which cut points the design's registers fill, and the plain delay stages beyond them."""
+    used = mac.cut_points[: mac.stages]
+    return {
+        "cut_product": int("product" in used),
+        "cut_aligned": int("aligned" in used),
+        "cut_partial": int("partial" in used),
+        "delay_stages": max(0, mac.stages - len(mac.cut_points)),
     }
 
 
@@ -157,6 +218,7 @@ def design_params(config: DesignConfig) -> dict[str, Any]:
         For a design family the fitted model does not describe.
     """
     row: dict[str, Any] = dict.fromkeys(PARAM_COLUMNS, 0)
+    row.update(dict.fromkeys(ACTIVITY_COLUMNS, 0.0))
     row.update(design=config.name, kind=config.kind, family=design_family(config))
     if isinstance(config, BitmodPEConfig):
         row.update(dict(_bitmod_params(config)), is_bitmod=1, rows=1, cols=1, lanes=1)
@@ -173,6 +235,7 @@ def design_params(config: DesignConfig) -> dict[str, Any]:
             f"the fitted cost model covers kinds mac, array and bitmod_pe, not {config.kind!r}"
         )
     row.update(_mac_params(mac), rows=rows, cols=cols, lanes=rows * cols)
+    row.update(_activity(mac.a_format, mac.w_format))
     row.update(a_format=mac.a_format, w_format=mac.w_format)
     return row
 
@@ -180,7 +243,8 @@ def design_params(config: DesignConfig) -> dict[str, Any]:
 def params_frame(configs: Iterable[DesignConfig]) -> pd.DataFrame:
     """One row of derived parameters per design, in input order (columns as documented)."""
     rows = [design_params(c) for c in configs]
-    cols = ["design", "kind", "family", "a_format", "w_format", *PARAM_COLUMNS]
+    cols = ["design", "kind", "family", "a_format", "w_format", *PARAM_COLUMNS, *ACTIVITY_COLUMNS]
     frame = pd.DataFrame(rows, columns=cols)
     frame[list(PARAM_COLUMNS)] = frame[list(PARAM_COLUMNS)].astype("int64")
+    frame[list(ACTIVITY_COLUMNS)] = frame[list(ACTIVITY_COLUMNS)].astype("float64")
     return frame

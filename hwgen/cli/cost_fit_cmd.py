@@ -16,7 +16,7 @@ __all__ = ["cost_fit"]
     "--target",
     "targets",
     multiple=True,
-    help="Target to fit (repeatable): asic | generic | ice40 | xilinx [all four].",
+    help="Target to fit (repeatable): asic | generic | ice40 | ecp5 | xilinx [all five].",
 )
 @click.option(
     "--points",
@@ -31,15 +31,39 @@ __all__ = ["cost_fit"]
     help="Write the fit to FILE (one --target) instead of the package's fits/<target>.json.",
 )
 @click.option("--jobs", type=int, default=1, show_default=True, help="Synthesis processes.")
-def cost_fit(targets: tuple[str, ...], points: int | None, out: Path | None, jobs: int) -> None:
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=None,
+    help="Seconds one design's measurement may take; slower designs are left out of the fit"
+    " and listed in the file's `skipped` [900].",
+)
+@click.option(
+    "--reuse",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Take the measured values of the designs in this fit file (one --target, same tool"
+    " versions) instead of measuring them again.",
+)
+def cost_fit(
+    targets: tuple[str, ...],
+    points: int | None,
+    out: Path | None,
+    jobs: int,
+    timeout_s: float | None,
+    reuse: Path | None,
+) -> None:
     """Synthesize a design sample, fit the block coefficients, write the fit file(s).
 
     The sample (MACs over INT / minifloat pairs, float and narrow accumulators, pipeline
     stages; arrays; BitMoD PEs) and the held-out share (25 % of each family) are fixed, so
     the same command gives the same file; results come from the cost cache when present.
+    Each metric's terms are chosen by cross-validation on the training designs; the
+    held-out designs are predicted once, for the stated error.
     """
     from hwgen._validate import check_int
-    from hwgen.costmodel.fast.fit import DEFAULT_POINTS, FIT_METRICS, run_fit
+    from hwgen.costmodel.fast.fit import DEFAULT_POINTS, DEFAULT_TIMEOUT_S, FIT_METRICS, run_fit
     from hwgen.costmodel.fast.model import load_fit
 
     check_int("jobs", jobs, 1, 64)
@@ -50,13 +74,19 @@ def cost_fit(targets: tuple[str, ...], points: int | None, out: Path | None, job
         out=out,
         jobs=jobs,
         progress=lambda line: click.echo(line, err=True),
+        timeout_s=DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s,
+        reuse=reuse,
     )
     for path in paths:
         data = load_fit(chosen[paths.index(path)], path).data
         click.echo(f"wrote {path} (fit {data['fit_id']})")
         for field, m in data["metrics"].items():
             e = m["held_out"]["all"]
+            cv = m.get("selection", {}).get("cv_mape_pct")
             click.echo(
-                f"  {field:<20} held-out MAPE {e['mape_pct']} %  max {e['max_error_pct']} %"
-                f"  Spearman {e['spearman']}  ({e['points']} held out, {m['train_points']} fitted)"
+                f"  {field:<26} held-out MAPE {e['mape_pct']} %  max {e['max_error_pct']} %"
+                f"  Spearman {e['spearman']}  ({e['points']} held out, {m['train_points']}"
+                f" fitted; CV MAPE {cv} %, {len(m['coefficients'])} terms)"
             )
+        for sk in data.get("skipped", []):
+            click.echo(f"  left out {sk['design']}: {sk['reason']}")

@@ -28,7 +28,7 @@ from hwgen.sweep.stages.base import Column, Stage, StageContext, StageInstance
 
 __all__ = ["FastCostOptions", "FastCostStage", "FastCostTarget"]
 
-TARGETS = ("asic", "generic", "ice40", "xilinx")
+TARGETS = ("asic", "generic", "ice40", "ecp5", "xilinx")
 """Targets of the fitted model."""
 
 _FIELDS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
@@ -38,7 +38,12 @@ _FIELDS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("energy_pj_per_mac", "energy pJ/MAC (fitted model, MACs)", "energy"),
     ),
     "generic": (("transistors", "transistors (fitted model)", "area"),),
-    "ice40": (("luts", "iCE40 LUTs (fitted model)", "area"), ("ffs", "iCE40 FFs", None)),
+    "ice40": (
+        ("luts", "iCE40 LUTs (fitted model)", "area"),
+        ("ffs", "iCE40 FFs", None),
+        ("preroute_fmax_mhz", "iCE40 pre-route fmax MHz (fitted model)", None),
+    ),
+    "ecp5": (("luts", "ECP5 LUTs (fitted model)", "area"), ("ffs", "ECP5 FFs", None)),
     "xilinx": (("luts", "Xilinx LUTs (fitted model)", "area"), ("ffs", "Xilinx FFs", None)),
 }
 
@@ -102,7 +107,7 @@ class FastCostStage(Stage):
 
     def columns(self, options: FastCostTarget) -> tuple[Column, ...]:
         cols = [
-            Column(k, label, better="lower" if k != "fmax_mhz" else "higher", role=role)
+            Column(k, label, better="higher" if k.endswith("fmax_mhz") else "lower", role=role)
             for k, label, role in _FIELDS[options.target]
         ]
         cols += [
