@@ -77,7 +77,7 @@ def _row(name: str, e, f, cols: list[str]) -> str:
         if ve is None or vf is None:
             line += f"{'-':>38}"
         else:
-            line += f"{ve:>14.4g} / {vf:>10.4g} = {ve / vf:6.3f}x"
+            line += f"{ve:>14.6g} / {vf:>10.6g} = {ve / vf:6.3f}x"
     return line
 
 
