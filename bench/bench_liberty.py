@@ -13,6 +13,8 @@ Goal: every ratio within 15 % and the same ranking.
 Run::
 
     python bench/bench_liberty.py [--energy int4,int8,fp8] [--designs int4,int8,...]
+
+The README's table: ``--energy int4,int8,fp4,fp8,fp8-fp32acc,fp16-unfused``.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from hwgen.costmodel.liberty.library import load_library
 from hwgen.costmodel.liberty.models import write_cell_models
 from hwgen.design.array import ArrayConfig
 from hwgen.design.bitmod import BitmodPEConfig
-from hwgen.design.mac import MacConfig
+from hwgen.design.mac import AccRounding, MacConfig
 from hwgen.emit import emit
 
 FULL = Path("/work/shared/reference/liberty/sky130hd_tt.lib.gz")
+GOAL = 0.15
 DESIGNS = {
     "int4": MacConfig(a_format="int4", w_format="int4"),
     "int8": MacConfig(a_format="int8", w_format="int8"),
@@ -46,8 +49,14 @@ DESIGNS = {
     "fp8": MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3"),
     "fp4-fp32acc": MacConfig(a_format="fp4_e2m1", w_format="fp4_e2m1", acc_format="fp32"),
     "fp8-fp32acc": MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3", acc_format="fp32"),
+    "fp16-unfused": MacConfig(
+        a_format="fp16", w_format="fp16", acc_format="fp16", acc_rounding=AccRounding.UNFUSED
+    ),
     "array2x2-int4": ArrayConfig(
         mac=MacConfig(a_format="int4", w_format="int4", max_terms=64), rows=2, cols=2
+    ),
+    "array4x4-int4": ArrayConfig(
+        mac=MacConfig(a_format="int4", w_format="int4", max_terms=64), rows=4, cols=4
     ),
     "bitmod-pe": BitmodPEConfig(dot=4, group_size=32),
 }
@@ -68,7 +77,7 @@ def _row(name: str, e, f, cols: list[str]) -> str:
         if ve is None or vf is None:
             line += f"{'-':>38}"
         else:
-            line += f"{ve:>14.4g} / {vf:>10.4g} = {ve / vf:6.3f}x"
+            line += f"{ve:>14.6g} / {vf:>10.6g} = {ve / vf:6.3f}x"
     return line
 
 
@@ -113,11 +122,16 @@ def main() -> None:
                 area_by_family[_family(c)] += n * full_lib.cells[c].area_um2
             print(_row(name, emb, full, cols), flush=True)
             print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    met = True
     for c in cols:
         have = [(e, f) for e, f in rows.values() if getattr(e, c) is not None]
         worst = max(abs(getattr(e, c) / getattr(f, c) - 1) for e, f in have)
         same = _rank([getattr(e, c) for e, _ in have]) == _rank([getattr(f, c) for _, f in have])
+        met = met and same and worst <= GOAL
         print(f"{c}: worst deviation {worst * 100:.1f} %, same ranking: {same}")
+    print(
+        f"goal (every ratio within {GOAL * 100:.0f} %, same ranking): {'met' if met else 'NOT met'}"
+    )
     for name in with_energy & set(rows):
         e, f = rows[name]
         print(

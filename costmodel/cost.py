@@ -38,7 +38,7 @@ __all__ = ["CostOptions", "Target", "estimate_cost"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 #: Bumped when a flow changes in a way the tool versions do not show.
-FLOW_VERSION = 2
+FLOW_VERSION = 3
 
 
 class Target(enum.StrEnum):

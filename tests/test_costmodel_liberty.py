@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from hwgen.costmodel.asic import DELAY_TARGET_PS, abc_constraints, asic_commands
+from hwgen.costmodel.cost import CostOptions, estimate_cost
 from hwgen.costmodel.liberty import EMBEDDED_CELL_MODELS, EMBEDDED_LIBRARY, embedded_library
 from hwgen.costmodel.liberty.expr import parse_expr
 from hwgen.costmodel.liberty.library import LibraryError, flow_cells, load_library
 from hwgen.costmodel.liberty.make_embedded import CELLS, LIBRARY_NAME
 from hwgen.costmodel.liberty.parse import LibertySyntaxError, parse, write
 from hwgen.costmodel.synth import run_yosys
+from hwgen.design.array import ArrayConfig
+from hwgen.design.mac import MacConfig
+from hwgen.emit import emit
 
 
 def test_embedded_library_loads_offline_with_cited_numbers() -> None:
@@ -117,3 +122,51 @@ def test_cell_models_equal_the_liberty_functions(tmp_path: Path) -> None:
     shutil.copyfile(EMBEDDED_CELL_MODELS, work / EMBEDDED_CELL_MODELS.name)
     # run_yosys reads the given Verilog first; the script resets and reads both itself.
     run_yosys([EMBEDDED_CELL_MODELS], commands, outputs=("done.txt",), workdir=work)
+
+
+def test_abc_constraints_are_found_by_function() -> None:
+    """Inputs driven by the flow inverter, outputs load one flip-flop data pin (in fF)."""
+    lib = embedded_library()
+    # sky130_fd_sc_hd__dfxtp_1 pin D: 0.001678 pF.
+    assert abc_constraints(lib) == "set_driving_cell hwgen_inv\nset_load 1.6780\n"
+    abc = [c for c in asic_commands("t", lib) if c.startswith("abc ")]
+    assert abc == [
+        f"abc -liberty cells.lib -constr abc.constr -D {DELAY_TARGET_PS} -dont_use *lpflow*"
+    ]
+
+
+FULL_SKY130 = Path("/work/shared/reference/liberty/sky130hd_tt.lib.gz")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL_SKY130.is_file(), reason="needs the full sky130 library (CI only)")
+def test_embedded_library_tracks_the_full_library(tmp_path: Path, monkeypatch) -> None:
+    """Area and critical path within 15 % of the full sky130_fd_sc_hd, same ranking.
+
+    The 2x2 array is the design whose area-only mapping once put an overloaded
+    ``a2111oi_0`` on the full library's critical path (0.80x); ``bench/bench_liberty.py``
+    covers the wider set.
+    """
+    monkeypatch.setenv("HWGEN_CACHE_DIR", str(tmp_path / "cache"))
+    designs = {
+        "int4": MacConfig(a_format="int4", w_format="int4"),
+        "fp4": MacConfig(a_format="fp4_e2m1", w_format="fp4_e2m1"),
+        "array2x2": ArrayConfig(
+            mac=MacConfig(a_format="int4", w_format="int4", max_terms=64), rows=2, cols=2
+        ),
+    }
+    emb: dict[str, list[float]] = {"area_um2": [], "critical_path_ns": []}
+    full: dict[str, list[float]] = {"area_um2": [], "critical_path_ns": []}
+    for name, cfg in designs.items():
+        emit(cfg, tmp_path / name)
+        e = estimate_cost(tmp_path / name, CostOptions())
+        f = estimate_cost(tmp_path / name, CostOptions(liberty=FULL_SKY130))
+        for field in emb:
+            emb[field].append(getattr(e, field))
+            full[field].append(getattr(f, field))
+            ratio = getattr(e, field) / getattr(f, field)
+            assert abs(ratio - 1) < 0.15, (name, field, ratio)
+    for field in emb:
+        order_emb = sorted(range(len(designs)), key=lambda i: emb[field][i])
+        order_full = sorted(range(len(designs)), key=lambda i: full[field][i])
+        assert order_emb == order_full, (field, emb[field], full[field])
