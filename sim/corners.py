@@ -45,6 +45,9 @@ CATEGORIES = ("expdiff", "tie_even", "tie_odd", "cancel", "overflow", "subnormal
 OVERFLOW_MAX_CYCLES = 4096
 #: Sequences kept per (category, variant).
 _CAP = 4
+#: Widest aligned sum the tie classifier takes on int64 arrays: float64 holds it exactly
+#: (its binade is read with ``frexp``); wider sums go through the Python integer model.
+_VEC_BITS = 52
 
 
 @dataclass(frozen=True)
@@ -340,49 +343,132 @@ class _Builder:
             )
 
     def ties(self) -> None:
+        """Sequences ``first [, middle], last`` whose last step is a tie, up to
+        :data:`_CAP` per (kind, effective subtraction, result sign, subnormal result).
+
+        The candidates are enumerated in a fixed order (binade, signs, first product, the
+        last product's binade ``hi - j``, the optional middle one) and the first ones of
+        each key are kept. A prefix (``first`` or ``first, middle``) is traced once (most
+        candidates share one); the last steps of all candidates are then classified at
+        once (:meth:`_last_steps`, the same exact rounding step as :meth:`trace`).
+        """
         m = self.fmt.man_bits
-        got: dict[tuple[str, bool, bool, bool], int] = {}
-        tops = self.p.tops
-        for hi in tops:
+        pow2 = self.p.pow2
+        added: dict[tuple[int, bool], _Val | None] = {}  # a pow2 product as it is added
+        # Per candidate, in enumeration order: (prefix, accumulator, last, value added).
+        cands: list[tuple[list[_Prod], _Val, _Prod, _Val]] = []
+        for hi in self.p.tops:
             for neg1 in (False, True):
-                first = [self.p.pow2.get((hi, neg1)), self.p.rich.get((hi, neg1))]
-                for f in first:
+                middle = pow2.get((hi - m, neg1))
+                for f in (pow2.get((hi, neg1)), self.p.rich.get((hi, neg1))):
                     if f is None:
                         continue
+                    prefixes = {
+                        None: self._exact_prefix([f]),
+                        m: None if middle is None else self._exact_prefix([f, middle]),
+                    }
                     for j in range(max(m - 2, 0), m + 4):
                         for neg2 in (False, True):
+                            last = pow2.get((hi - j, neg2))
+                            if last is None:
+                                continue
+                            if (hi - j, neg2) not in added:
+                                added[(hi - j, neg2)] = self._as_added(last)
+                            x = added[(hi - j, neg2)]
                             for mid in (None, m):
-                                prods = [f]
-                                if mid is not None:
-                                    g = self.p.pow2.get((hi - mid, neg1))
-                                    if g is None:
-                                        continue
-                                    prods.append(g)
-                                last = self.p.pow2.get((hi - j, neg2))
-                                if last is None:
-                                    continue
-                                prods.append(last)
-                                self._keep_tie(prods, got)
+                                pre = prefixes[mid]
+                                if pre is not None and x is not None:
+                                    cands.append((pre[0], pre[1], last, x))
+        got: dict[tuple[str, bool, bool, bool], int] = {}
+        for (prefix, _, last, _), (kind, neg, sub) in zip(
+            cands, self._last_steps(cands), strict=True
+        ):
+            if kind is None:
+                continue
+            assert prefix[0].val is not None and last.val is not None
+            key = (kind, prefix[0].val.neg != last.val.neg, neg, sub)
+            if got.get(key, 0) < _CAP:
+                got[key] = got.get(key, 0) + 1
+                self.seqs[kind].append(_seq([*prefix, last]))
         for kind in ("tie_even", "tie_odd"):
             if not self.seqs[kind]:
                 self.unreachable.append(
                     (kind, f"no sequence of up to three products is a {self.fmt.name} tie")
                 )
 
-    def _keep_tie(self, prods: list[_Prod], got: dict) -> None:
+    def _exact_prefix(self, prods: list[_Prod]) -> tuple[list[_Prod], _Val] | None:
+        """``(prods, accumulator)`` when every step of ``prods`` rounds exactly, else None."""
         tr = self.trace(prods)
-        if len(tr) != len(prods):
-            return
-        kinds = [k for k, _ in tr]
-        if any(k != "exact" for k in kinds[:-1]) or kinds[-1] not in ("tie_even", "tie_odd"):
-            return
+        if len(tr) != len(prods) or any(k != "exact" for k, _ in tr):
+            return None
         r = tr[-1][1]
-        assert r is not None and prods[-1].val is not None and prods[0].val is not None
-        sub = r.num != 0 and r.top < self.fmt.emin
-        key = (kinds[-1], prods[0].val.neg != prods[-1].val.neg, r.neg, sub)
-        if got.get(key, 0) < _CAP:
-            got[key] = got.get(key, 0) + 1
-            self.seqs[kinds[-1]].append(_seq(prods))
+        assert r is not None
+        return prods, r
+
+    def _as_added(self, p: _Prod) -> _Val | None:
+        """The value ``p`` adds to the accumulator (unfused: rounded first; None on
+        overflow), as :meth:`trace` computes it."""
+        assert p.val is not None
+        if self.spec.fused:
+            return p.val
+        return self.acc.round(p.val)[0]
+
+    def _last_steps(
+        self, cands: list[tuple[list[_Prod], _Val, _Prod, _Val]]
+    ) -> list[tuple[str | None, bool, bool]]:
+        """``(tie kind or None, result negative, result subnormal)`` of ``acc + x`` rounded
+        once, per candidate: :meth:`_Acc.round` on int64 arrays where the aligned sum
+        has at most :data:`_VEC_BITS` bits (exact, and exact in float64 for the binade),
+        the Python integer model for the rest."""
+        if not cands:
+            return []
+        m, emin, emax = self.fmt.man_bits, self.fmt.emin, self.fmt.emax
+        rn = np.array([c[1].num for c in cands], dtype=object)
+        xn = np.array([c[3].num for c in cands], dtype=object)
+        re = np.array([c[1].exp for c in cands], dtype=np.int64)
+        xe = np.array([c[3].exp for c in cands], dtype=np.int64)
+        rb = np.array([abs(c[1].num).bit_length() for c in cands], dtype=np.int64)
+        xb = np.array([abs(c[3].num).bit_length() for c in cands], dtype=np.int64)
+        e = np.minimum(re, xe)
+        vec = np.maximum(rb + re - e, xb + xe - e) + 1 <= _VEC_BITS
+        # Aligned sum (only where it fits; elsewhere 0 and replaced below).
+        r64 = np.where(vec, rn, 0).astype(np.int64)
+        x64 = np.where(vec, xn, 0).astype(np.int64)
+        sr = np.where(vec, re - e, 0)
+        sx = np.where(vec, xe - e, 0)
+        total = (r64 << sr) + (x64 << sx)
+        mag = np.abs(total)
+        top = np.frexp(np.maximum(mag, 1).astype(np.float64))[1] - 1 + e
+        q = np.maximum(top, emin) - m
+        sh = np.clip(q - e, 1, 60)  # mag < 2**_VEC_BITS: a wider shift rounds the same
+        hi = mag >> sh
+        rest = mag & ((np.int64(1) << sh) - 1)
+        tie = (q > e) & (mag > 0) & (rest == (np.int64(1) << (sh - 1)))
+        odd = (hi & 1) == 1
+        rmag = hi + odd
+        rtop = np.frexp(np.maximum(rmag, 1).astype(np.float64))[1] - 1 + q
+        # Beyond the largest finite value (2**(m+1) - 1) * 2**(emax - m): no result.
+        # At rtop == emax both exponents lie within 2 of emax - m: small shifts.
+        low = np.minimum(q, emax - m)
+        big = (rmag << np.clip(q - low, 0, 2)) > (
+            ((1 << (m + 1)) - 1) << np.clip(emax - m - low, 0, 2)
+        )
+        over = (rtop > emax) | ((rtop == emax) & big)
+        keep = tie & ~over
+        out: list[tuple[str | None, bool, bool]] = []
+        for i, c in enumerate(cands):
+            if not vec[i]:
+                r, kind = self.acc.round(_add(c[1], c[3]))
+                if r is None or kind not in ("tie_even", "tie_odd"):
+                    out.append((None, False, False))
+                else:
+                    out.append((kind, r.neg, r.num != 0 and r.top < emin))
+            elif keep[i]:
+                kind = "tie_odd" if odd[i] else "tie_even"
+                out.append((kind, bool(total[i] < 0), bool(rmag[i] != 0 and rtop[i] < emin)))
+            else:
+                out.append((None, False, False))
+        return out
 
     def cancel(self) -> None:
         nz, pz = self.p.zeros[True], self.p.zeros[False]

@@ -101,3 +101,39 @@ def test_fixed_point_mac_has_no_float_corners() -> None:
         HwgenError, match=rf"^{cfg.name} has a fixed-point accumulator: no float corners$"
     ):
         float_corners(cfg, lanes=4)
+
+
+BF16_UNF = {"a_format": "bf16", "w_format": "bf16", "acc_format": "bf16", "acc_rounding": "unfused"}
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        FP16_UNF,
+        {**E5M2_E5M2, "acc_rounding": "unfused", "acc_subnormals": "flush"},
+        {"a_format": "fp4_e2m1", "w_format": "fp4_e2m1", "acc_format": "fp6_e3m2"},
+        {"a_format": "int8", "w_format": "int8", "acc_format": "fp32"},
+    ],
+    ids=["fp16u", "e5m2u-ftz", "fp4-fp6", "int8-fp32"],
+)
+def test_array_tie_classifier_agrees_with_the_integer_model(kw: dict, monkeypatch) -> None:
+    """The int64 classifier of the last tie step picks the same sequences as the Python
+    integer model it stands in for (``_VEC_BITS = 0`` sends every candidate there)."""
+    import hwgen.sim.corners as corners
+
+    fast = float_corners(_cfg(kw), lanes=16)
+    monkeypatch.setattr(corners, "_VEC_BITS", 0)
+    slow = float_corners(_cfg(kw), lanes=16)
+    assert fast.counts == slow.counts and fast.ends == slow.ends
+    for name in ("a", "w", "valid", "clear"):
+        assert np.array_equal(getattr(fast.stimulus, name), getattr(slow.stimulus, name))
+
+
+def test_bf16_corners_take_well_under_two_cpu_seconds() -> None:
+    """bf16 x bf16 has ~500 product binades: the tie search must stay vectorised."""
+    import time
+
+    t0 = time.process_time()
+    c = float_corners(_cfg(BF16_UNF), lanes=64)
+    assert time.process_time() - t0 < 1.5
+    assert c.counts["tie_even"] > 0 and c.counts["tie_odd"] > 0

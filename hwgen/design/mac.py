@@ -30,6 +30,13 @@ from hwgen.design.base import (
     Role,
     clock_and_reset,
 )
+from hwgen.design.stage_delay import (
+    DELAY_TOLERANCE,
+    DELAY_UNIT,
+    StageDelays,
+    fixed_point_delays,
+    float_delays,
+)
 from hwgen.errors import HwgenError, warn
 from hwgen.formats import (
     Format,
@@ -553,20 +560,55 @@ class MacConfig(DesignConfig):
             cuts.append("partial")
         return tuple(cuts)
 
+    @cached_property
+    def stage_delays(self) -> StageDelays:
+        """The estimated delay of every datapath segment (:mod:`hwgen.design.stage_delay`)."""
+        cuts = self.cut_points
+        exact = self.multiplier is Multiplier.EXACT
+        fa = self.float_acc
+        if fa is not None:
+            return float_delays(
+                a=self.a, w=self.w, exact_multiplier=exact, fmt=fa.fmt,
+                product=product_spec(self.a, self.w, self.multiplier), fused=fa.fused,
+                cut_points=cuts,
+            )  # fmt: skip
+        return fixed_point_delays(
+            a=self.a, w=self.w,
+            shift_max=self.a.sig_exp.exp_max + self.w.sig_exp.exp_max,
+            acc_bits=self.accumulator.bits, exact_multiplier=exact, cut_points=cuts,
+        )  # fmt: skip
+
     @property
     def useful_stages(self) -> int:
-        """Stage count at which the accumulator loop becomes the critical path."""
-        return len(self.cut_points)
+        """Stage count at which the accumulator loop becomes the critical path.
+
+        The smallest number of registers (filled in :attr:`cut_points` order) whose
+        estimated critical path (:attr:`stage_delays`) is within
+        :data:`~hwgen.design.stage_delay.DELAY_TOLERANCE` of the shortest one any stage
+        count reaches: the loop, or the longest segment left when every cut point holds a
+        register. Further stages shorten the path by less than that tolerance.
+        """
+        return self.stage_delays.useful_stages(self.cut_points)
 
     def pipeline_info(self) -> dict[str, Any]:
         """The manifest's ``pipeline`` section (``docs/hardware.md``)."""
         cuts = self.cut_points
+        delays = self.stage_delays
+        useful = delays.useful_stages(cuts)
+        paths = delays.critical_paths(cuts)
         return {
             "stages": self.stages,
             "cut_points": list(cuts),
             "used": list(cuts[: self.stages]),
-            "useful_stages": len(cuts),
+            "useful_stages": useful,
             "delay_stages": max(0, self.stages - len(cuts)),
+            "estimate": {
+                "unit": DELAY_UNIT,
+                "tolerance": DELAY_TOLERANCE,
+                "segments": [seg.to_dict() for seg in delays.chain(cuts[: self.stages])],
+                "critical_path": [round(p, 2) for p in paths],
+                "loop_bound": paths[useful] <= delays.loop * (1 + DELAY_TOLERANCE),
+            },
         }
 
     @property
