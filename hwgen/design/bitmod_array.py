@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from hwgen._validate import check_int
 from hwgen.design.base import (
     AccumulatorInfo,
     ArrayInfo,
@@ -28,6 +27,7 @@ from hwgen.design.base import (
     clock_and_reset,
 )
 from hwgen.design.bitmod import W_FORMAT, BitmodPEConfig
+from hwgen.design.shape import SHAPE_KEYS, check_shape, pe_keys, row_bits, shape_options
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.array import served_cycles
 from hwgen.golden.bitmod.config import (
@@ -52,8 +52,6 @@ IN_FLIGHT_GROUPS = 2
 The result buffer holds two array groups per PE (one collecting, one draining), so the
 last beat of a third group is refused until the oldest group is drained.
 """
-
-_ARRAY_KEYS = ("rows", "cols")
 
 _META_ROLES = (
     Role.META_VALID,
@@ -95,8 +93,7 @@ class BitmodArrayConfig(DesignConfig):
     def __post_init__(self) -> None:
         if not isinstance(self.pe, BitmodPEConfig):
             raise HwgenError(f"pe must be a BitmodPEConfig, not {type(self.pe).__name__}")
-        object.__setattr__(self, "rows", check_int("rows", self.rows, 1, MAX_DIM))
-        object.__setattr__(self, "cols", check_int("cols", self.cols, 1, MAX_DIM))
+        check_shape(self, MAX_DIM)
 
     # ----------------------------------------------------------------- identity
     @property
@@ -111,24 +108,23 @@ class BitmodArrayConfig(DesignConfig):
     @classmethod
     def keys(cls) -> tuple[str, ...]:
         """Keys :meth:`from_dict` accepts."""
-        return (*_ARRAY_KEYS, *BitmodPEConfig.keys())
+        return (*SHAPE_KEYS, *BitmodPEConfig.keys())
 
     @classmethod
     def required_keys(cls) -> tuple[str, ...]:
         """``rows`` and ``cols`` (every PE key has a default)."""
-        return _ARRAY_KEYS
+        return SHAPE_KEYS
 
     @classmethod
     def _build(cls, d: Mapping[str, Any]) -> Self:
-        pe = BitmodPEConfig.from_dict({k: v for k, v in d.items() if k not in _ARRAY_KEYS})
+        pe = BitmodPEConfig.from_dict(pe_keys(d))
         return cls(pe=pe, rows=d["rows"], cols=d["cols"])
 
     @classmethod
     def options(cls) -> tuple[OptionSpec, ...]:
         """``rows``, ``cols`` and the PE options of ``hwgen generate bitmod-pe``."""
         return (
-            OptionSpec(key="rows", type=int, help=f"Rows R (1..{MAX_DIM}).", required=True),
-            OptionSpec(key="cols", type=int, help=f"Columns C (1..{MAX_DIM}).", required=True),
+            *shape_options(MAX_DIM),
             *BitmodPEConfig.options(),
         )
 
@@ -136,7 +132,7 @@ class BitmodArrayConfig(DesignConfig):
     @property
     def row_bits(self) -> int:
         """Width of ``out_row``: ``ceil(log2(rows))``, at least 1."""
-        return max(1, (self.rows - 1).bit_length())
+        return row_bits(self.rows)
 
     @property
     def skew(self) -> int:
