@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from hwgen._validate import check_type
 from hwgen.design.base import (
     ArrayInfo,
     DesignConfig,
@@ -21,7 +22,6 @@ from hwgen.design.base import (
 )
 from hwgen.design.mac import MacArithmetic, MacConfig
 from hwgen.design.shape import SHAPE_KEYS, check_shape, pe_keys, row_bits, shape_options
-from hwgen.errors import HwgenError
 from hwgen.golden import FLAG_BITS, FLAG_WIDTH, AccumulatorSpec
 
 __all__ = ["MAX_DIM", "ArrayConfig"]
@@ -63,8 +63,7 @@ class ArrayConfig(DesignConfig):
     kind: ClassVar[str] = "array"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.mac, MacConfig):
-            raise HwgenError(f"mac must be a MacConfig, not {type(self.mac).__name__}")
+        check_type("mac", self.mac, MacConfig)
         check_shape(self, MAX_DIM)
         # The float accumulator options and out_format are the MAC's own (MacConfig
         # validates them, including that they exclude each other): every PE is that MAC.

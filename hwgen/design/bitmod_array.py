@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from hwgen._validate import check_type
 from hwgen.design.base import (
     AccumulatorInfo,
     ArrayInfo,
@@ -91,8 +92,7 @@ class BitmodArrayConfig(DesignConfig):
     kind: ClassVar[str] = "bitmod_array"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.pe, BitmodPEConfig):
-            raise HwgenError(f"pe must be a BitmodPEConfig, not {type(self.pe).__name__}")
+        check_type("pe", self.pe, BitmodPEConfig)
         check_shape(self, MAX_DIM)
 
     # ----------------------------------------------------------------- identity

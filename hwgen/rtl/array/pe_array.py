@@ -38,8 +38,8 @@ from typing import Any
 from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 
+from hwgen._validate import check_type
 from hwgen.design.array import ArrayConfig
-from hwgen.errors import HwgenError
 from hwgen.golden import FLAG_WIDTH
 from hwgen.rtl.common.fpconvert import FloatConverter
 from hwgen.rtl.common.util import delay_line, signature_of
@@ -73,8 +73,7 @@ class PEArray(wiring.Component):
     """
 
     def __init__(self, *, config: ArrayConfig) -> None:
-        if not isinstance(config, ArrayConfig):
-            raise HwgenError(f"config must be an ArrayConfig, not {type(config).__name__}")
+        check_type("config", config, ArrayConfig)
         self.config = config
         mac = config.mac
         self._a_bits = mac.a.bits

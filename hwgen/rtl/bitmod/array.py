@@ -33,8 +33,8 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 
+from hwgen._validate import check_type
 from hwgen.design.bitmod_array import IN_FLIGHT_GROUPS, BitmodArrayConfig
-from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.array import served_cycles
 from hwgen.golden.bitmod.config import (
     DTYPE_BITS,
@@ -63,8 +63,7 @@ class BitmodArray(wiring.Component):
     """
 
     def __init__(self, *, config: BitmodArrayConfig) -> None:
-        if not isinstance(config, BitmodArrayConfig):
-            raise HwgenError(f"config must be a BitmodArrayConfig, not {type(config).__name__}")
+        check_type("config", config, BitmodArrayConfig)
         self.config = config
         super().__init__(signature_of(config.ports()))
 
