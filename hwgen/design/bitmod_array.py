@@ -17,7 +17,6 @@ from typing import Any, ClassVar, Self
 
 from hwgen._validate import check_type
 from hwgen.design.base import (
-    AccumulatorInfo,
     ArrayInfo,
     DesignConfig,
     DesignFacts,
@@ -27,7 +26,7 @@ from hwgen.design.base import (
     Role,
     clock_and_reset,
 )
-from hwgen.design.bitmod import W_FORMAT, BitmodPEConfig
+from hwgen.design.bitmod import W_FORMAT, BitmodPEConfig, group_flag_bits, metadata_ports
 from hwgen.design.shape import SHAPE_KEYS, check_shape, pe_keys, row_bits, shape_options
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.array import served_cycles
@@ -38,7 +37,6 @@ from hwgen.golden.bitmod.config import (
     SEL_BITS,
     SV_FIELD_BITS,
     WEIGHT_CODE_BITS,
-    GroupFlag,
     PEMode,
 )
 
@@ -53,17 +51,6 @@ IN_FLIGHT_GROUPS = 2
 The result buffer holds two array groups per PE (one collecting, one draining), so the
 last beat of a third group is refused until the oldest group is drained.
 """
-
-_META_ROLES = (
-    Role.META_VALID,
-    Role.META_READY,
-    Role.DTYPE,
-    Role.SELECTOR,
-    Role.SCALE,
-    Role.SV_WE,
-    Role.SV_ADDR,
-    Role.SV_DATA,
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,21 +263,14 @@ class BitmodArrayConfig(DesignConfig):
         """
         pe = self.pe
         bitmod = dict(pe.bitmod_facts())
-        bitmod["metadata_ports"] = {
-            p.name: str(p.role) for p in self.ports() if p.role in _META_ROLES
-        }
+        bitmod["metadata_ports"] = metadata_ports(self.ports())
         bitmod["array"] = self.array_facts()
         return DesignFacts(
             a_format=pe.act_format,
             w_format=W_FORMAT,
-            accumulator=AccumulatorInfo(
-                bits=pe.out_man_bits,
-                lsb_exp=pe.out_lsb_exp,
-                overflow="exact" if pe.mode is PEMode.EXACT else "narrow",
-                max_terms=pe.group_size,
-            ),
+            accumulator=pe.accumulator_info(),
             array=ArrayInfo(rows=self.rows, cols=self.cols, pe_latency=pe.latency),
-            flags={str(f.name).lower(): int(f).bit_length() - 1 for f in GroupFlag},
+            flags=group_flag_bits(),
             reset=self.reset(),
             bitmod=bitmod,
         )
