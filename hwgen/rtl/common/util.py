@@ -73,6 +73,9 @@ def shift_left(
     ``drop > 0`` returns ``floor(result / 2**drop)`` (``width - drop`` bits, at least 1):
     the last stage's low ``drop`` bits go to a signal ``<name>_lsbs_unused``, computed by
     the last multiplexer but never read (Verilator's default ``--unused-regexp``).
+
+    The float accumulator's fixed-width unsigned normaliser is
+    :func:`hwgen.rtl.common.fpparts.shift_left`.
     """
     if len(value) > width:
         raise ValueError(f"a {len(value)}-bit value does not fit a {width}-bit shifter")
