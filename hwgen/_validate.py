@@ -25,7 +25,6 @@ from hwgen.errors import HwgenError
 __all__ = ["check_enum", "check_identifier", "check_int", "check_relative_path", "check_type"]
 
 E = TypeVar("E", bound=enum.Enum)
-T = TypeVar("T")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 """A Verilog simple identifier without ``$``: safe in a tool script and a command line."""
@@ -70,8 +69,8 @@ def check_enum(name: str, cls: type[E], value: object) -> E:
         raise HwgenError(f"{name} must be one of {allowed}, not {value!r}") from None
 
 
-def check_type(name: str, value: object, cls: type[T]) -> T:
-    """``value`` if it is an instance of ``cls``.
+def check_type(name: str, value: object, cls: type) -> None:
+    """Check that ``value`` is an instance of ``cls`` (an abstract class too).
 
     Raises
     ------
@@ -81,7 +80,6 @@ def check_type(name: str, value: object, cls: type[T]) -> T:
     if not isinstance(value, cls):
         article = "an" if cls.__name__[:1].lower() in "aeiou" else "a"
         raise HwgenError(f"{name} must be {article} {cls.__name__}, not {type(value).__name__}")
-    return value
 
 
 def check_identifier(name: str, value: object) -> str:
