@@ -36,6 +36,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hwgen._validate import check_type
 from hwgen.errors import HwgenError
 
 __all__ = [
@@ -259,8 +260,7 @@ class ArraySpec:
     def __post_init__(self) -> None:
         _pos_int(self.rows, "array rows")
         _pos_int(self.cols, "array cols")
-        if not isinstance(self.pe, PeSpec):
-            raise HwgenError(f"pe must be a PeSpec, not {type(self.pe).__name__}")
+        check_type("pe", self.pe, PeSpec)
         if not isinstance(self.clock_hz, Cited) or self.clock_hz.value <= 0:
             raise HwgenError(f"clock_hz must be a Cited value > 0, not {self.clock_hz!r}")
 

@@ -133,17 +133,28 @@ def horowitz_memory(
 
 
 # ---------------------------------------------------------------------- transformer shapes
+def _attention(*, tokens: int, kv: int, d: int, heads: int, layers: int) -> list[GemmShape]:
+    """The attention GEMMs of ``layers`` blocks: Q/K/V projections, QK^T, PV, output.
+
+    ``tokens`` rows attend to ``kv`` keys (a prefill or an encoder: ``kv == tokens``); the
+    two attention GEMMs run once per head, their B operand from the KV cache.
+    """
+    dh = d // heads
+    return [
+        GemmShape("q_proj", tokens, d, d, layers),
+        GemmShape("k_proj", tokens, d, d, layers),
+        GemmShape("v_proj", tokens, d, d, layers),
+        GemmShape("attn_qk", tokens, dh, kv, layers * heads, BOperand.KV_CACHE),
+        GemmShape("attn_pv", tokens, kv, dh, layers * heads, BOperand.KV_CACHE),
+        GemmShape("o_proj", tokens, d, d, layers),
+    ]
+
+
 def _encoder(
     name: str, *, layers: int, d: int, heads: int, ffn: int, seq: int, source: str
 ) -> Workload:
-    dh = d // heads
     g = [
-        GemmShape("q_proj", seq, d, d, layers),
-        GemmShape("k_proj", seq, d, d, layers),
-        GemmShape("v_proj", seq, d, d, layers),
-        GemmShape("attn_qk", seq, dh, seq, layers * heads, BOperand.KV_CACHE),
-        GemmShape("attn_pv", seq, seq, dh, layers * heads, BOperand.KV_CACHE),
-        GemmShape("o_proj", seq, d, d, layers),
+        *_attention(tokens=seq, kv=seq, d=d, heads=heads, layers=layers),
         GemmShape("ffn_up", seq, d, ffn, layers),
         GemmShape("ffn_down", seq, ffn, d, layers),
     ]
@@ -156,14 +167,8 @@ _LLAMA_SRC = "Touvron et al., Llama 2 (2023): 32 layers, d_model 4096, 32 heads,
 
 def _llama(*, tokens: int, kv: int, phase: str) -> Workload:
     layers, d, heads, ffn = _LLAMA["layers"], _LLAMA["d"], _LLAMA["heads"], _LLAMA["ffn"]
-    dh = d // heads
     g = [
-        GemmShape("q_proj", tokens, d, d, layers),
-        GemmShape("k_proj", tokens, d, d, layers),
-        GemmShape("v_proj", tokens, d, d, layers),
-        GemmShape("attn_qk", tokens, dh, kv, layers * heads, BOperand.KV_CACHE),
-        GemmShape("attn_pv", tokens, kv, dh, layers * heads, BOperand.KV_CACHE),
-        GemmShape("o_proj", tokens, d, d, layers),
+        *_attention(tokens=tokens, kv=kv, d=d, heads=heads, layers=layers),
         GemmShape("ffn_gate", tokens, d, ffn, layers),
         GemmShape("ffn_up", tokens, d, ffn, layers),
         GemmShape("ffn_down", tokens, ffn, d, layers),

@@ -1,11 +1,12 @@
 """Validation of integers and enum choices at hwgen's boundaries, with one message style.
 
 Every config, option object and tool wrapper validates its integer and enum inputs through
-these two functions, so a bad value always reads the same way:
+these functions, so a bad value always reads the same way:
 
 * ``stages must be an integer, not 1.5`` (bools are refused too: ``True`` is no count);
 * ``rows must be in 1..64, not 0`` / ``max_terms must be >= 1, not 0``;
-* ``overflow must be one of exact, wrap, saturate, not 'clip'``.
+* ``overflow must be one of exact, wrap, saturate, not 'clip'``;
+* ``mac must be a MacConfig, not dict`` (:func:`check_type`, for a nested config object).
 
 numpy integers (``np.int64(16)``, as read from arrays or a sweep table) are accepted
 wherever a Python ``int`` is and come back as ``int``.
@@ -21,7 +22,7 @@ from typing import TypeVar
 
 from hwgen.errors import HwgenError
 
-__all__ = ["check_enum", "check_identifier", "check_int", "check_relative_path"]
+__all__ = ["check_enum", "check_identifier", "check_int", "check_relative_path", "check_type"]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -66,6 +67,19 @@ def check_enum(name: str, cls: type[E], value: object) -> E:
     except (ValueError, TypeError):
         allowed = ", ".join(str(m.value) for m in cls)
         raise HwgenError(f"{name} must be one of {allowed}, not {value!r}") from None
+
+
+def check_type(name: str, value: object, cls: type) -> None:
+    """Check that ``value`` is an instance of ``cls`` (an abstract class too).
+
+    Raises
+    ------
+    HwgenError
+        ``<name> must be a <cls>, not <type of value>`` ("an" before a vowel).
+    """
+    if not isinstance(value, cls):
+        article = "an" if cls.__name__[:1].lower() in "aeiou" else "a"
+        raise HwgenError(f"{name} must be {article} {cls.__name__}, not {type(value).__name__}")
 
 
 def check_identifier(name: str, value: object) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from helpers import SWEEP_SMALL, CliResult, invoke_cli, run_hwgen_subprocess
+from helpers import SWEEP_SMALL, CliResult, EmittedDesigns, invoke_cli, run_hwgen_subprocess
 
 from hwgen.tools.cache import CACHE_ENV
 from hwgen.tools.progress import PROGRESS_ENV
@@ -55,6 +55,25 @@ def cli() -> Callable[..., CliResult]:
 def run_hwgen_subprocess_fixture() -> Callable[..., CliResult]:
     """The :func:`run_hwgen_subprocess` helper, as a fixture."""
     return run_hwgen_subprocess
+
+
+# ---------------------------------------------------------------------- designs
+@pytest.fixture(scope="session")
+def array_design(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``array_design(rows, cols, **mac)``: a PE array's design directory, emitted once.
+
+    ``mac`` are the keywords of every PE's ``MacConfig``; the array modules of the sim
+    tests share one directory per config.
+    """
+    from hwgen.design.array import ArrayConfig
+    from hwgen.design.mac import MacConfig
+
+    designs = EmittedDesigns(tmp_path_factory.mktemp("array_designs"))
+
+    def make(rows: int, cols: int, **mac: object) -> Path:
+        return designs(ArrayConfig(mac=MacConfig(**mac), rows=rows, cols=cols))
+
+    return make
 
 
 # ---------------------------------------------------------------------- sweeps

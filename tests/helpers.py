@@ -1,6 +1,7 @@
 """Helpers shared by the test modules (imported as ``helpers``; fixtures live in conftest).
 
 * command line: :func:`invoke_cli` (in-process), :func:`run_hwgen_subprocess`;
+* generated designs: :class:`EmittedDesigns` (each config emitted once per session);
 * Amaranth simulator: :func:`comb_eval`, :func:`clocked_eval`, :func:`run_mac`,
   :func:`check_mac` (a MAC against its config's golden model, cycle by cycle).
 """
@@ -20,6 +21,7 @@ from amaranth.lib import wiring
 from amaranth.sim import Simulator
 from click.testing import CliRunner
 
+from hwgen.design.base import DesignConfig
 from hwgen.design.mac import MacConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,27 @@ def invoke_cli(
         command, list(args), input=input, catch_exceptions=False, prog_name="hwgen"
     )
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+class EmittedDesigns:
+    """Design directories under ``root``, each config emitted once (on its first request).
+
+    Session fixtures wrap one of these so that the tests sharing a config share its
+    directory, and with it the simulator build cached for that directory's Verilog.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: dict[DesignConfig, Path] = {}
+
+    def __call__(self, cfg: DesignConfig) -> Path:
+        """The directory of ``cfg`` (``root / cfg.name``), emitted on the first call."""
+        from hwgen.emit import emit
+
+        if cfg not in self._made:
+            self._made[cfg] = self.root / cfg.name
+            emit(cfg, self._made[cfg])
+        return self._made[cfg]
 
 
 def run_hwgen_subprocess(*args: str, timeout: float = 120.0) -> CliResult:

@@ -10,7 +10,7 @@ import pytest
 from amaranth.hdl import Shape
 from amaranth.lib.wiring import Flow
 
-from hwgen._validate import check_enum, check_int
+from hwgen._validate import check_enum, check_int, check_type
 from hwgen.design import ArrayConfig, DesignConfig, MacConfig, Role
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.bitmod_array import BitmodArrayConfig
@@ -122,3 +122,12 @@ def test_check_enum() -> None:
     assert check_enum("overflow", Overflow, Overflow.EXACT) is Overflow.EXACT
     with pytest.raises(HwgenError, match=r"^overflow must be one of exact, wrap, saturate, not 3$"):
         check_enum("overflow", Overflow, 3)
+
+
+def test_check_type_names_the_class_with_its_article() -> None:
+    cfg = MacConfig(a_format="int8", w_format="int8")
+    check_type("mac", cfg, MacConfig)
+    with pytest.raises(HwgenError, match=r"^mac must be a MacConfig, not dict$"):
+        check_type("mac", {}, MacConfig)
+    with pytest.raises(HwgenError, match=r"^cfg must be an ArrayConfig, not MacConfig$"):
+        check_type("cfg", cfg, ArrayConfig)

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from hwgen.design.array import ArrayConfig
-from hwgen.design.mac import MacConfig
-from hwgen.emit import emit
 from hwgen.sim.fault import Fault
 from hwgen.sim.stimulus import GemmStimulus
 from hwgen.sim.verify import VerifyOptions, Waves, check, verify
@@ -17,22 +12,6 @@ from hwgen.sim.verify import VerifyOptions, Waves, check, verify
 pytestmark = pytest.mark.sim
 
 MACS = 1 << 15
-
-
-@pytest.fixture(scope="session")
-def array(tmp_path_factory: pytest.TempPathFactory):
-    """Emit an array design (once per config) and return its directory."""
-    root = tmp_path_factory.mktemp("array_designs")
-    made: dict[ArrayConfig, Path] = {}
-
-    def make(rows: int, cols: int, **kw: object) -> Path:
-        cfg = ArrayConfig(mac=MacConfig(**kw), rows=rows, cols=cols)
-        if cfg not in made:
-            made[cfg] = root / cfg.name
-            emit(cfg, made[cfg])
-        return made[cfg]
-
-    return make
 
 
 @pytest.mark.parametrize(
@@ -44,24 +23,26 @@ def array(tmp_path_factory: pytest.TempPathFactory):
     ],
 )
 def test_random_gemm_tiles_with_backpressure(
-    array, rows: int, cols: int, a: str, w: str, max_terms: int
+    array_design, rows: int, cols: int, a: str, w: str, max_terms: int
 ) -> None:
-    d = array(rows, cols, a_format=a, w_format=w, max_terms=max_terms)
+    d = array_design(rows, cols, a_format=a, w_format=w, max_terms=max_terms)
     r = verify(d, VerifyOptions(vectors=MACS, seed=2, waves=Waves.NEVER))
     assert r.passed, r.summary()
     # Full-speed tiles plus the stressed part (idle beats, out_ready backpressure).
     assert r.checks >= MACS + MACS // 8
 
 
-def test_wrapping_array_and_lanes_in_lockstep(array) -> None:
-    d = array(3, 2, a_format="int8", w_format="int8", max_terms=32, acc_bits=14, overflow="wrap")
+def test_wrapping_array_and_lanes_in_lockstep(array_design) -> None:
+    d = array_design(
+        3, 2, a_format="int8", w_format="int8", max_terms=32, acc_bits=14, overflow="wrap"
+    )
     r = verify(d, VerifyOptions(vectors=MACS, lanes=3, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_single_beat_tiles_back_to_back(array) -> None:
+def test_single_beat_tiles_back_to_back(array_design) -> None:
     """K = 1 tiles, each a `last` beat: the worst case for the output double buffer."""
-    d = array(2, 3, a_format="int8", w_format="int8", max_terms=16)
+    d = array_design(2, 3, a_format="int8", w_format="int8", max_terms=16)
     rng = np.random.default_rng(5)
     beats = 40
     stim = GemmStimulus(
@@ -76,8 +57,8 @@ def test_single_beat_tiles_back_to_back(array) -> None:
     assert r.passed, r.summary()
 
 
-def test_negative_control_corrupted_result_bit(array) -> None:
-    d = array(2, 3, a_format="int8", w_format="int8", max_terms=16)
+def test_negative_control_corrupted_result_bit(array_design) -> None:
+    d = array_design(2, 3, a_format="int8", w_format="int8", max_terms=16)
     r = verify(
         d,
         VerifyOptions(
@@ -91,13 +72,13 @@ def test_negative_control_corrupted_result_bit(array) -> None:
 
 
 @pytest.mark.slow
-def test_long_8x8_gemm(array) -> None:
-    d = array(8, 8, a_format="fp8_e4m3", w_format="int8", max_terms=4096)
+def test_long_8x8_gemm(array_design) -> None:
+    d = array_design(8, 8, a_format="fp8_e4m3", w_format="int8", max_terms=4096)
     r = verify(d, VerifyOptions(vectors=1 << 23, waves=Waves.NEVER))
     assert r.passed, r.summary()
 
 
-def test_icarus_array_smoke(array) -> None:
-    d = array(2, 3, a_format="int8", w_format="int8", max_terms=16)
+def test_icarus_array_smoke(array_design) -> None:
+    d = array_design(2, 3, a_format="int8", w_format="int8", max_terms=16)
     r = verify(d, VerifyOptions(sim="icarus", vectors=1 << 11, waves=Waves.NEVER))
     assert r.passed, r.summary()

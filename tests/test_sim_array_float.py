@@ -7,35 +7,14 @@ GEMM is reported next to the verdict.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from hwgen.design.array import ArrayConfig
-from hwgen.design.mac import MacConfig
-from hwgen.emit import emit
 from hwgen.sim.fault import Fault
 from hwgen.sim.verify import VerifyOptions, Waves, verify
 
 pytestmark = pytest.mark.sim
 
 MACS = 1 << 14
-
-
-@pytest.fixture(scope="session")
-def array(tmp_path_factory: pytest.TempPathFactory):
-    """Emit an array design (once per config) and return its directory."""
-    root = tmp_path_factory.mktemp("float_array_designs")
-    made: dict[ArrayConfig, Path] = {}
-
-    def make(rows: int, cols: int, **kw: object) -> Path:
-        cfg = ArrayConfig(mac=MacConfig(**kw), rows=rows, cols=cols)
-        if cfg not in made:
-            made[cfg] = root / cfg.name
-            emit(cfg, made[cfg])
-        return made[cfg]
-
-    return make
 
 
 E4M3_FP16 = {"a_format": "fp8_e4m3", "w_format": "fp8_e4m3", "acc_format": "fp16", "max_terms": 64}
@@ -65,9 +44,11 @@ DEFAULT_KEYS = ("e4m3_fp16_2x2",)
     "key",
     [k if k in DEFAULT_KEYS else pytest.param(k, marks=pytest.mark.slow) for k in FLOAT_CONFIGS],
 )
-def test_float_accumulator_array_bit_exact(array, key: str) -> None:
+def test_float_accumulator_array_bit_exact(array_design, key: str) -> None:
     rows, cols, kw = FLOAT_CONFIGS[key]
-    r = verify(array(rows, cols, **kw), VerifyOptions(vectors=MACS, seed=4, waves=Waves.NEVER))
+    r = verify(
+        array_design(rows, cols, **kw), VerifyOptions(vectors=MACS, seed=4, waves=Waves.NEVER)
+    )
     assert r.passed, r.summary()
     assert set(r.by_signal) == {"out_row", "out_data"}  # no out_flags: specials are codes
     assert r.checks >= MACS + MACS // 8
@@ -87,9 +68,11 @@ OUT_CONFIGS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", list(OUT_CONFIGS))
-def test_out_format_array_bit_exact(array, key: str) -> None:
+def test_out_format_array_bit_exact(array_design, key: str) -> None:
     rows, cols, kw = OUT_CONFIGS[key]
-    r = verify(array(rows, cols, **kw), VerifyOptions(vectors=MACS, seed=6, waves=Waves.NEVER))
+    r = verify(
+        array_design(rows, cols, **kw), VerifyOptions(vectors=MACS, seed=6, waves=Waves.NEVER)
+    )
     assert r.passed, r.summary()
     assert r.acc_error is None  # a fixed-point accumulator is exact
     if "e5m2" in key:
@@ -97,9 +80,9 @@ def test_out_format_array_bit_exact(array, key: str) -> None:
 
 
 @pytest.mark.slow
-def test_negative_control_flipped_mantissa_bit(array) -> None:
+def test_negative_control_flipped_mantissa_bit(array_design) -> None:
     """Bit 0 of out_data (column 0's lowest mantissa bit, a rounding bit) flipped."""
-    d = array(2, 2, **E4M3_FP16)
+    d = array_design(2, 2, **E4M3_FP16)
     opts = VerifyOptions(
         vectors=1 << 12, waves=Waves.NEVER, fault=Fault(lane=0, role="out_data", bit=0)
     )
@@ -109,14 +92,16 @@ def test_negative_control_flipped_mantissa_bit(array) -> None:
 
 
 @pytest.mark.slow
-def test_long_float_array_gemm(array) -> None:
+def test_long_float_array_gemm(array_design) -> None:
     rows, cols, kw = FLOAT_CONFIGS["e5m2_bf16_4x4"]
-    r = verify(array(rows, cols, **kw), VerifyOptions(vectors=1 << 21, seed=9, waves=Waves.NEVER))
+    r = verify(
+        array_design(rows, cols, **kw), VerifyOptions(vectors=1 << 21, seed=9, waves=Waves.NEVER)
+    )
     assert r.passed, r.summary()
 
 
-def test_icarus_float_array_smoke(array) -> None:
-    d = array(2, 2, **E4M3_FP16)
+def test_icarus_float_array_smoke(array_design) -> None:
+    d = array_design(2, 2, **E4M3_FP16)
     r = verify(d, VerifyOptions(sim="icarus", vectors=1 << 9, waves=Waves.NEVER))
     assert r.passed, r.summary()
     assert r.acc_error is not None

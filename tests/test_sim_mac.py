@@ -6,13 +6,11 @@ Verilog and the harness) and shared between test workers.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import EmittedDesigns
 
 from hwgen.design.mac import MacConfig
-from hwgen.emit import emit
 from hwgen.emit.manifest import Manifest
 from hwgen.formats import get_format
 from hwgen.golden import accumulator_spec
@@ -32,17 +30,8 @@ LANES = 16
 @pytest.fixture(scope="session")
 def design(tmp_path_factory: pytest.TempPathFactory):
     """Emit a MAC design (once per config) and return its directory."""
-    root = tmp_path_factory.mktemp("mac_designs")
-    made: dict[MacConfig, Path] = {}
-
-    def make(**kw: object) -> Path:
-        cfg = MacConfig(**kw)
-        if cfg not in made:
-            made[cfg] = root / cfg.name
-            emit(cfg, made[cfg])
-        return made[cfg]
-
-    return make
+    designs = EmittedDesigns(tmp_path_factory.mktemp("mac_designs"))
+    return lambda **kw: designs(MacConfig(**kw))
 
 
 PAIRS = [

@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import EmittedDesigns
 
 from hwgen.design.mac import MacConfig
-from hwgen.emit import emit
 from hwgen.emit.manifest import Manifest
 from hwgen.errors import HwgenError
 from hwgen.sim.corners import float_corners
@@ -31,17 +31,8 @@ LANES = 64
 @pytest.fixture(scope="session")
 def design(tmp_path_factory: pytest.TempPathFactory):
     """Emit a float-accumulating MAC (once per config) and return its directory."""
-    root = tmp_path_factory.mktemp("float_mac_designs")
-    made: dict[MacConfig, Path] = {}
-
-    def make(**kw: object) -> Path:
-        cfg = MacConfig(max_terms=SMALL_TERMS, **kw)
-        if cfg not in made:
-            made[cfg] = root / cfg.name
-            emit(cfg, made[cfg])
-        return made[cfg]
-
-    return make
+    designs = EmittedDesigns(tmp_path_factory.mktemp("float_mac_designs"))
+    return lambda **kw: designs(MacConfig(max_terms=SMALL_TERMS, **kw))
 
 
 CONFIGS = {

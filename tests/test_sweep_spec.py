@@ -157,6 +157,12 @@ BAD = [
      "s.toml:12: [stages] run: stage 'verify' needs 'generate'; add it to the list"),
     ("unrun stage table", BASE + '\n[stages]\nrun = ["generate"]\n[stages.verify]\nseed = 1\n',
      "s.toml:13: [stages.verify] is given but 'verify' is not in [stages] run"),
+    ("cost target twice",
+     BASE + '\n[stages]\nrun = ["generate", "cost"]\n[stages.cost]\ntargets = ["asic", "asic"]\n',
+     "s.toml:14: [stages.cost] targets lists a target twice"),
+    ("fast_cost target twice",
+     BASE + '\n[stages]\nrun = ["fast_cost"]\n[stages.fast_cost]\ntargets = ["ice40", "ice40"]\n',
+     "s.toml:14: [stages.fast_cost] targets lists a target twice"),
     ("unknown stage", BASE + '\n[stages]\nrun = ["generate", "power"]\n',
      "s.toml:12: [stages] run names an unknown stage 'power'; known: generate, lint, verify,"
      " cost, fast_cost, energy, accuracy, gemm_accuracy, workload"),

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from hwgen._validate import check_enum
+from hwgen._validate import check_enum, check_type
 from hwgen.accuracy.accumulators import Accumulator, ExactAccumulator
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, FormatKind, get
@@ -226,16 +226,9 @@ class GemmDesign:
     accumulator: Accumulator = field(default_factory=ExactAccumulator)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.activations, ActivationQuant):
-            raise HwgenError(
-                f"activations must be an ActivationQuant, not {type(self.activations).__name__}"
-            )
-        if not isinstance(self.weights, WeightQuant):
-            raise HwgenError(f"weights must be a WeightQuant, not {type(self.weights).__name__}")
-        if not isinstance(self.accumulator, Accumulator):
-            raise HwgenError(
-                f"accumulator must be an Accumulator, not {type(self.accumulator).__name__}"
-            )
+        check_type("activations", self.activations, ActivationQuant)
+        check_type("weights", self.weights, WeightQuant)
+        check_type("accumulator", self.accumulator, Accumulator)
         mult = check_enum("multiplier", Multiplier, self.multiplier)
         object.__setattr__(self, "multiplier", mult)
         if mult is Multiplier.LMUL:

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from hwgen.cli.cost_fit_cmd import cost_fit
+from hwgen.cli.options import model_option
 
 __all__ = ["cost"]
 
@@ -93,13 +94,9 @@ class _CostCommand(click.Command):
 @click.option("--seed", type=int, default=0, show_default=True, help="Operand-stream seed.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when a cached result exists.")
 @click.option("--clear-cache", is_flag=True, help="Empty the cost cache (DIR not needed).")
-@click.option(
-    "--model",
-    type=click.Choice(["synth", "fitted"]),
-    default="synth",
-    show_default=True,
-    help="synth: run the flow; fitted: the fast model fitted to synthesized designs "
-    "(`hwgen cost fit`), with its held-out error.",
+@model_option(
+    "synth: run the flow; fitted: the fast model fitted to synthesized designs "
+    "(`hwgen cost fit`), with its held-out error."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 def cost(
@@ -157,14 +154,7 @@ def cost(
         return
     values = report.values()
     click.echo(f"design   {report.top} ({report.target})")
-    for k, v in values.items():
-        if k in ("top", "target", "design_dir", "rtl_sha256", "cell_counts"):
-            continue
-        unit = _UNITS.get(k, "")
-        text = f"{v:,.4g}" if isinstance(v, float) else str(v)
-        src = report.sources.get(k)
-        tool = f"  [{src.tool}]" if src is not None else ""
-        click.echo(f"{k:<28} {text} {unit}".rstrip() + tool)
+    _echo_values(values, skip=("cell_counts",), sources=report.sources)
     if "table_energy_pj_per_mac" in values:
         click.echo("(table_* rows: Horowitz/Dally per-operation table, a second opinion)")
 
@@ -191,15 +181,27 @@ def _fitted(
     if as_json:
         click.echo(json.dumps(report.to_dict(), sort_keys=True))
         return
-    values = report.values()
     click.echo(f"design   {report.top} ({report.target}, fitted model)")
+    _echo_values(report.values(), skip=("model_error",))
+    click.echo(fidelity_line(report.model_error or {}, next(iter(report.sources.values()))))
+
+
+def _echo_values(
+    values: Mapping[str, Any], *, skip: tuple[str, ...], sources: Mapping[str, Any] | None = None
+) -> None:
+    """One line per value: name, number, unit and (with ``sources``) the tool it came from.
+
+    The report's identity (top, target, directory, RTL digest) is in the header line, not
+    repeated here; ``skip`` names the further keys the caller leaves out.
+    """
     for k, v in values.items():
-        if k in ("top", "target", "design_dir", "rtl_sha256", "model_error"):
+        if k in ("top", "target", "design_dir", "rtl_sha256", *skip):
             continue
         unit = _UNITS.get(k, "")
         text = f"{v:,.4g}" if isinstance(v, float) else str(v)
-        click.echo(f"{k:<28} {text} {unit}".rstrip())
-    click.echo(fidelity_line(report.model_error or {}, next(iter(report.sources.values()))))
+        src = sources.get(k) if sources is not None else None
+        tool = f"  [{src.tool}]" if src is not None else ""
+        click.echo(f"{k:<28} {text} {unit}".rstrip() + tool)
 
 
 def fidelity_line(err: Mapping[str, Any], src: Any) -> str:

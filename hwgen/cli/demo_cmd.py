@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hwgen import __version__
+from hwgen.cli.options import jobs_option, progress_option
 from hwgen.cli.output import Cell, render_table
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MixtureFormat, get, get_format
@@ -113,20 +114,8 @@ def _value_table_formats() -> list[Format]:
     show_default=True,
     help="Output directory of the sweep (designs/, results, plots, report.html).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Parallel evaluations (default: all cores).",
-)
-@click.option(
-    "--progress",
-    type=click.Choice(["auto", "bar", "lines", "none"]),
-    default="auto",
-    show_default=True,
-    help="Progress on stderr: a bar on a terminal, else a line per finished point.",
-)
+@jobs_option("Parallel evaluations (default: all cores).")
+@progress_option()
 @click.option(
     "--print-spec",
     is_flag=True,

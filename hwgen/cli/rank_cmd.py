@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from hwgen.cli.options import model_option
+
 __all__ = ["rank"]
 
 _TEXT_COLUMNS = (
@@ -127,13 +129,7 @@ def _plain(v: Any) -> Any:
     show_default=True,
     help="asic | generic | ice40 | xilinx (fitted) | ecp5 (synth only).",
 )
-@click.option(
-    "--model",
-    type=click.Choice(["synth", "fitted"]),
-    default="synth",
-    show_default=True,
-    help="Costs from synthesis or from the fitted fast model.",
-)
+@model_option("Costs from synthesis or from the fitted fast model.")
 @click.option(
     "--array",
     "array",

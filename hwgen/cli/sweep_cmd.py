@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from hwgen.cli.options import jobs_option, progress_option
+
 EXIT_FAILED_POINTS = 1
 """Exit code when some design point failed a stage (the sweep itself completed)."""
 
@@ -20,13 +22,7 @@ EXIT_FAILED_POINTS = 1
     help="Output directory (default: rtl_out/sweep_<name>). Must be new, empty, or hold "
     "this sweep's earlier results (which are reused).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Parallel evaluations (default: all cores). 1 runs in this process.",
-)
+@jobs_option("Parallel evaluations (default: all cores). 1 runs in this process.")
 @click.option(
     "--executor",
     type=click.Choice(["local", "dask"]),
@@ -58,13 +54,7 @@ EXIT_FAILED_POINTS = 1
 )
 @click.option("--retry-failed", is_flag=True, help="Run the failed stages of earlier runs again.")
 @click.option("--prune-cache", is_flag=True, help="Delete cache records this spec no longer uses.")
-@click.option(
-    "--progress",
-    type=click.Choice(["auto", "bar", "lines", "none"]),
-    default="auto",
-    show_default=True,
-    help="Progress on stderr: a bar on a terminal, else a line per finished point.",
-)
+@progress_option()
 @click.pass_context
 def sweep(
     ctx: click.Context,

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from hwgen._validate import check_int
+from hwgen._validate import check_type
 from hwgen.design.base import (
     ArrayInfo,
     DesignConfig,
@@ -21,15 +21,13 @@ from hwgen.design.base import (
     clock_and_reset,
 )
 from hwgen.design.mac import MacArithmetic, MacConfig
-from hwgen.errors import HwgenError
+from hwgen.design.shape import SHAPE_KEYS, check_shape, pe_keys, row_bits, shape_options
 from hwgen.golden import FLAG_BITS, FLAG_WIDTH, AccumulatorSpec
 
 __all__ = ["MAX_DIM", "ArrayConfig"]
 
 MAX_DIM = 64
 """Largest number of rows or columns (an R x C array instantiates R x C MAC units)."""
-
-_ARRAY_KEYS = ("rows", "cols")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,10 +63,8 @@ class ArrayConfig(DesignConfig):
     kind: ClassVar[str] = "array"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.mac, MacConfig):
-            raise HwgenError(f"mac must be a MacConfig, not {type(self.mac).__name__}")
-        object.__setattr__(self, "rows", check_int("rows", self.rows, 1, MAX_DIM))
-        object.__setattr__(self, "cols", check_int("cols", self.cols, 1, MAX_DIM))
+        check_type("mac", self.mac, MacConfig)
+        check_shape(self, MAX_DIM)
         # The float accumulator options and out_format are the MAC's own (MacConfig
         # validates them, including that they exclude each other): every PE is that MAC.
 
@@ -107,7 +103,7 @@ class ArrayConfig(DesignConfig):
     @property
     def row_bits(self) -> int:
         """Width of ``out_row``: ``ceil(log2(rows))``, at least 1."""
-        return max(1, (self.rows - 1).bit_length())
+        return row_bits(self.rows)
 
     @property
     def skew(self) -> int:
@@ -132,8 +128,7 @@ class ArrayConfig(DesignConfig):
     def options(cls) -> tuple[OptionSpec, ...]:
         """``rows``, ``cols`` and every MAC option."""
         return (
-            OptionSpec(key="rows", type=int, help=f"Rows R (1..{MAX_DIM}).", required=True),
-            OptionSpec(key="cols", type=int, help=f"Columns C (1..{MAX_DIM}).", required=True),
+            *shape_options(MAX_DIM),
             *MacConfig.options(),
         )
 
@@ -192,7 +187,7 @@ class ArrayConfig(DesignConfig):
     @classmethod
     def keys(cls) -> tuple[str, ...]:
         """Keys :meth:`from_dict` accepts."""
-        return (*_ARRAY_KEYS, *MacConfig.keys())
+        return (*SHAPE_KEYS, *MacConfig.keys())
 
     @classmethod
     def allowed_keys(cls) -> tuple[str, ...]:
@@ -202,9 +197,9 @@ class ArrayConfig(DesignConfig):
     @classmethod
     def required_keys(cls) -> tuple[str, ...]:
         """``rows``, ``cols`` and the MAC's required keys."""
-        return (*_ARRAY_KEYS, *MacConfig.required_keys())
+        return (*SHAPE_KEYS, *MacConfig.required_keys())
 
     @classmethod
     def _build(cls, d: Mapping[str, Any]) -> Self:
-        mac = MacConfig.from_dict({k: v for k, v in d.items() if k not in _ARRAY_KEYS})
+        mac = MacConfig.from_dict(pe_keys(d))
         return cls(mac=mac, rows=d["rows"], cols=d["cols"])

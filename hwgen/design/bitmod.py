@@ -14,7 +14,7 @@ relied on are those of ``shared/reference/bitmod.md`` (BitMoD, HPCA 2025), resta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -41,14 +41,14 @@ from hwgen.golden.bitmod.config import (
     PEMode,
 )
 
-__all__ = ["W_FORMAT", "BitmodPEConfig"]
+__all__ = ["META_ROLES", "W_FORMAT", "BitmodPEConfig", "group_flag_bits", "metadata_ports"]
 
 #: The manifest's ``w_format`` of a BitMoD design: weights are per-group datatypes (the
 #: ``bitmod`` section lists them), not one registry format.
 W_FORMAT = "bitmod_mixture"
 
 #: Roles of the group-metadata and control ports (the manifest's ``bitmod.metadata_ports``).
-_META_ROLES = (
+META_ROLES = (
     Role.META_VALID,
     Role.META_READY,
     Role.DTYPE,
@@ -58,6 +58,16 @@ _META_ROLES = (
     Role.SV_ADDR,
     Role.SV_DATA,
 )
+
+
+def metadata_ports(ports: Iterable[Port]) -> dict[str, str]:
+    """Name -> role of the group-metadata and control ports among ``ports`` (in order)."""
+    return {p.name: str(p.role) for p in ports if p.role in META_ROLES}
+
+
+def group_flag_bits() -> dict[str, int]:
+    """The manifest's ``flags``: bit index of each :class:`GroupFlag` in ``out_flags``."""
+    return {str(f.name).lower(): int(f).bit_length() - 1 for f in GroupFlag}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,7 +177,7 @@ class BitmodPEConfig(BitmodPEParams, DesignConfig):
             "out_lsb_exp": self.out_lsb_exp,
             "out_man_bits": self.out_man_bits,
             "out_exp_bits": self.out_exp_bits,
-            "metadata_ports": {p.name: str(p.role) for p in self.ports() if p.role in _META_ROLES},
+            "metadata_ports": metadata_ports(self.ports()),
         }
 
     def facts(self) -> DesignFacts:
@@ -179,15 +189,19 @@ class BitmodPEConfig(BitmodPEParams, DesignConfig):
         return DesignFacts(
             a_format=self.act_format,
             w_format=W_FORMAT,
-            accumulator=AccumulatorInfo(
-                bits=self.out_man_bits,
-                lsb_exp=self.out_lsb_exp,
-                overflow="exact" if self.mode is PEMode.EXACT else "narrow",
-                max_terms=self.group_size,
-            ),
-            flags={str(f.name).lower(): int(f).bit_length() - 1 for f in GroupFlag},
+            accumulator=self.accumulator_info(),
+            flags=group_flag_bits(),
             reset=self.reset(),
             bitmod=self.bitmod_facts(),
+        )
+
+    def accumulator_info(self) -> AccumulatorInfo:
+        """The manifest's ``accumulator``: the ``out_man`` frame, ``max_terms`` = group size."""
+        return AccumulatorInfo(
+            bits=self.out_man_bits,
+            lsb_exp=self.out_lsb_exp,
+            overflow="exact" if self.mode is PEMode.EXACT else "narrow",
+            max_terms=self.group_size,
         )
 
     def golden(self) -> BitmodPEConfig:

@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from hwgen._validate import check_int
+from hwgen._validate import check_type
 from hwgen.design.base import (
-    AccumulatorInfo,
     ArrayInfo,
     DesignConfig,
     DesignFacts,
@@ -27,7 +26,8 @@ from hwgen.design.base import (
     Role,
     clock_and_reset,
 )
-from hwgen.design.bitmod import W_FORMAT, BitmodPEConfig
+from hwgen.design.bitmod import W_FORMAT, BitmodPEConfig, group_flag_bits, metadata_ports
+from hwgen.design.shape import SHAPE_KEYS, check_shape, pe_keys, row_bits, shape_options
 from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.array import served_cycles
 from hwgen.golden.bitmod.config import (
@@ -37,7 +37,6 @@ from hwgen.golden.bitmod.config import (
     SEL_BITS,
     SV_FIELD_BITS,
     WEIGHT_CODE_BITS,
-    GroupFlag,
     PEMode,
 )
 
@@ -52,19 +51,6 @@ IN_FLIGHT_GROUPS = 2
 The result buffer holds two array groups per PE (one collecting, one draining), so the
 last beat of a third group is refused until the oldest group is drained.
 """
-
-_ARRAY_KEYS = ("rows", "cols")
-
-_META_ROLES = (
-    Role.META_VALID,
-    Role.META_READY,
-    Role.DTYPE,
-    Role.SELECTOR,
-    Role.SCALE,
-    Role.SV_WE,
-    Role.SV_ADDR,
-    Role.SV_DATA,
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,10 +79,8 @@ class BitmodArrayConfig(DesignConfig):
     kind: ClassVar[str] = "bitmod_array"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.pe, BitmodPEConfig):
-            raise HwgenError(f"pe must be a BitmodPEConfig, not {type(self.pe).__name__}")
-        object.__setattr__(self, "rows", check_int("rows", self.rows, 1, MAX_DIM))
-        object.__setattr__(self, "cols", check_int("cols", self.cols, 1, MAX_DIM))
+        check_type("pe", self.pe, BitmodPEConfig)
+        check_shape(self, MAX_DIM)
 
     # ----------------------------------------------------------------- identity
     @property
@@ -111,24 +95,23 @@ class BitmodArrayConfig(DesignConfig):
     @classmethod
     def keys(cls) -> tuple[str, ...]:
         """Keys :meth:`from_dict` accepts."""
-        return (*_ARRAY_KEYS, *BitmodPEConfig.keys())
+        return (*SHAPE_KEYS, *BitmodPEConfig.keys())
 
     @classmethod
     def required_keys(cls) -> tuple[str, ...]:
         """``rows`` and ``cols`` (every PE key has a default)."""
-        return _ARRAY_KEYS
+        return SHAPE_KEYS
 
     @classmethod
     def _build(cls, d: Mapping[str, Any]) -> Self:
-        pe = BitmodPEConfig.from_dict({k: v for k, v in d.items() if k not in _ARRAY_KEYS})
+        pe = BitmodPEConfig.from_dict(pe_keys(d))
         return cls(pe=pe, rows=d["rows"], cols=d["cols"])
 
     @classmethod
     def options(cls) -> tuple[OptionSpec, ...]:
         """``rows``, ``cols`` and the PE options of ``hwgen generate bitmod-pe``."""
         return (
-            OptionSpec(key="rows", type=int, help=f"Rows R (1..{MAX_DIM}).", required=True),
-            OptionSpec(key="cols", type=int, help=f"Columns C (1..{MAX_DIM}).", required=True),
+            *shape_options(MAX_DIM),
             *BitmodPEConfig.options(),
         )
 
@@ -136,7 +119,7 @@ class BitmodArrayConfig(DesignConfig):
     @property
     def row_bits(self) -> int:
         """Width of ``out_row``: ``ceil(log2(rows))``, at least 1."""
-        return max(1, (self.rows - 1).bit_length())
+        return row_bits(self.rows)
 
     @property
     def skew(self) -> int:
@@ -280,21 +263,14 @@ class BitmodArrayConfig(DesignConfig):
         """
         pe = self.pe
         bitmod = dict(pe.bitmod_facts())
-        bitmod["metadata_ports"] = {
-            p.name: str(p.role) for p in self.ports() if p.role in _META_ROLES
-        }
+        bitmod["metadata_ports"] = metadata_ports(self.ports())
         bitmod["array"] = self.array_facts()
         return DesignFacts(
             a_format=pe.act_format,
             w_format=W_FORMAT,
-            accumulator=AccumulatorInfo(
-                bits=pe.out_man_bits,
-                lsb_exp=pe.out_lsb_exp,
-                overflow="exact" if pe.mode is PEMode.EXACT else "narrow",
-                max_terms=pe.group_size,
-            ),
+            accumulator=pe.accumulator_info(),
             array=ArrayInfo(rows=self.rows, cols=self.cols, pe_latency=pe.latency),
-            flags={str(f.name).lower(): int(f).bit_length() - 1 for f in GroupFlag},
+            flags=group_flag_bits(),
             reset=self.reset(),
             bitmod=bitmod,
         )

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from hwgen._validate import check_type
 from hwgen.errors import HwgenError
 from hwgen.formats import Format
 from hwgen.golden._operands import as_codes, as_flags, resolve_format
@@ -246,8 +247,7 @@ def mac_trace(
     HwgenError
         On bad arguments, or with ``overflow=EXACT`` when a value leaves the range.
     """
-    if not isinstance(acc, AccumulatorSpec):
-        raise HwgenError(f"acc must be an AccumulatorSpec, not {type(acc).__name__}")
+    check_type("acc", acc, AccumulatorSpec)
     policy = _as_overflow(overflow)
     a_fmt = resolve_format(a_format, role="a_format")
     w_fmt = resolve_format(w_format, role="w_format")

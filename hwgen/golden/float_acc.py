@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hwgen._validate import check_enum
+from hwgen._validate import check_enum, check_type
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, MinifloatFormat, SpecialPolicy, get
 from hwgen.formats.table import MixtureFormat
@@ -370,8 +370,7 @@ def float_mac_trace(
     FloatMacTrace
         The accumulator code after each cycle, same shape, ``spec.fmt.code_dtype``.
     """
-    if not isinstance(spec, FloatAccSpec):
-        raise HwgenError(f"spec must be a FloatAccSpec, not {type(spec).__name__}")
+    check_type("spec", spec, FloatAccSpec)
     a_fmt = resolve_format(a_format, role="a_format")
     w_fmt = resolve_format(w_format, role="w_format")
     spec.check_products(a_fmt, w_fmt)

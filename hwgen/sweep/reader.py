@@ -205,13 +205,20 @@ class Table:
         item: Callable[[Any], builtins.bool] = lambda v: True,
         kind: builtins.str = "a list",
         nonempty: builtins.bool = False,
+        unique: builtins.str | None = None,
     ) -> Any:
-        """A list whose items pass ``item`` (``kind`` words the whole expectation)."""
+        """A list whose items pass ``item`` (``kind`` words the whole expectation).
+
+        ``unique`` names an item (``"target"``) when no item may repeat:
+        ``[stages.cost] targets lists a target twice``.
+        """
         value = self.get(
             key, kind, lambda v: isinstance(v, list) and all(item(x) for x in v), default
         )
         if nonempty and key in self.data and not value:
             raise self.error(key, f"{self.name} {key} is empty; give at least one value")
+        if unique is not None and len(set(value)) != len(value):
+            raise self.error(key, f"{self.name} {key} lists a {unique} twice")
         return value
 
     def table(self, key: builtins.str, *, required: builtins.bool = False) -> Table | None:

@@ -35,24 +35,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from amaranth.hdl import Cat, Module, Signal, Value
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 
+from hwgen._validate import check_type
 from hwgen.design.array import ArrayConfig
-from hwgen.errors import HwgenError
 from hwgen.golden import FLAG_WIDTH
 from hwgen.rtl.common.fpconvert import FloatConverter
-from hwgen.rtl.common.util import signature_of
-
-
-def _delay_line(m: Module, x: Value, n: int, name: str) -> list[Value]:
-    """``[x, x delayed 1 cycle, ..., x delayed n cycles]`` (n registers in the sync domain)."""
-    taps = [x]
-    for k in range(1, n + 1):
-        r = Signal(len(x), name=f"{name}_d{k}")
-        m.d.sync += r.eq(taps[-1])
-        taps.append(r)
-    return taps
+from hwgen.rtl.common.util import delay_line, signature_of
 
 
 class PEArray(wiring.Component):
@@ -83,8 +73,7 @@ class PEArray(wiring.Component):
     """
 
     def __init__(self, *, config: ArrayConfig) -> None:
-        if not isinstance(config, ArrayConfig):
-            raise HwgenError(f"config must be an ArrayConfig, not {type(config).__name__}")
+        check_type("config", config, ArrayConfig)
         self.config = config
         mac = config.mac
         self._a_bits = mac.a.bits
@@ -132,11 +121,11 @@ class PEArray(wiring.Component):
         # registers: the input skew and the PE-to-PE hops are one delay line per row/column.
         ab, wb, accb, fb = self._a_bits, self._w_bits, self._acc_bits, self._flag_bits
         a_taps = [
-            _delay_line(m, self.a[i * ab : (i + 1) * ab], i + cols - 1, f"a_{i}")
+            delay_line(m, self.a[i * ab : (i + 1) * ab], i + cols - 1, f"a_{i}")
             for i in range(rows)
         ]
         w_taps = [
-            _delay_line(m, self.w[j * wb : (j + 1) * wb], j + rows - 1, f"w_{j}")
+            delay_line(m, self.w[j * wb : (j + 1) * wb], j + rows - 1, f"w_{j}")
             for j in range(cols)
         ]
 

@@ -33,8 +33,8 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 
+from hwgen._validate import check_type
 from hwgen.design.bitmod_array import IN_FLIGHT_GROUPS, BitmodArrayConfig
-from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.array import served_cycles
 from hwgen.golden.bitmod.config import (
     DTYPE_BITS,
@@ -45,19 +45,9 @@ from hwgen.golden.bitmod.config import (
     WEIGHT_CODE_BITS,
     PEMode,
 )
-from hwgen.rtl.common.util import signature_of
+from hwgen.rtl.common.util import delay_line, signature_of
 
 __all__ = ["BitmodArray"]
-
-
-def _delay_line(m: Module, x: Value, n: int, name: str) -> list[Value]:
-    """``[x, x delayed 1 cycle, ..., x delayed n cycles]`` (n registers in the sync domain)."""
-    taps = [x]
-    for k in range(1, n + 1):
-        r = Signal(len(x), name=f"{name}_d{k}")
-        m.d.sync += r.eq(taps[-1])
-        taps.append(r)
-    return taps
 
 
 class BitmodArray(wiring.Component):
@@ -73,8 +63,7 @@ class BitmodArray(wiring.Component):
     """
 
     def __init__(self, *, config: BitmodArrayConfig) -> None:
-        if not isinstance(config, BitmodArrayConfig):
-            raise HwgenError(f"config must be a BitmodArrayConfig, not {type(config).__name__}")
+        check_type("config", config, BitmodArrayConfig)
         self.config = config
         super().__init__(signature_of(config.ports()))
 
@@ -145,8 +134,8 @@ class BitmodArray(wiring.Component):
         # The issue unit's take / meta pulses and the sv writes travel with the data; tap
         # ``j`` feeds column ``j``'s hold registers, tap ``j + 1`` its sv writes (so a write
         # keeps its order against the beats around it).
-        ctrl_taps = _delay_line(m, Cat(take, meta_take), cols - 1, "ctrl")
-        sv_taps = _delay_line(m, Cat(self.sv_we, self.sv_addr, self.sv_data), cols, "sv")
+        ctrl_taps = delay_line(m, Cat(take, meta_take), cols - 1, "ctrl")
+        sv_taps = delay_line(m, Cat(self.sv_we, self.sv_addr, self.sv_data), cols, "sv")
         wb = dot * WEIGHT_CODE_BITS
         ab = dot * pe_cfg.act_bits
         col_in = [self.w[j * wb : (j + 1) * wb] for j in range(cols)]
@@ -158,10 +147,10 @@ class BitmodArray(wiring.Component):
             )
             for j in range(cols)
         ]
-        col_taps = [_delay_line(m, col_in[j], j, f"col{j}")[j] for j in range(cols)]
-        meta_taps = [_delay_line(m, meta_in[j], j, f"meta{j}")[j] for j in range(cols)]
+        col_taps = [delay_line(m, col_in[j], j, f"col{j}")[j] for j in range(cols)]
+        meta_taps = [delay_line(m, meta_in[j], j, f"meta{j}")[j] for j in range(cols)]
         row_taps = [
-            _delay_line(m, self.a[i * ab : (i + 1) * ab], cols - 1, f"row{i}") for i in range(rows)
+            delay_line(m, self.a[i * ab : (i + 1) * ab], cols - 1, f"row{i}") for i in range(rows)
         ]
 
         # ------------------------------------------------------------ PEs + result buffer

@@ -11,6 +11,7 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from hwgen._validate import check_type
 from hwgen.design.mac import MAX_OPERAND_BITS
 from hwgen.errors import HwgenError
 from hwgen.formats import Format, IntFormat, MinifloatFormat, SpecialPolicy
@@ -55,8 +56,7 @@ class Decoder(wiring.Component):
     """
 
     def __init__(self, *, fmt: Format, with_mag: bool = False) -> None:
-        if not isinstance(fmt, Format):
-            raise HwgenError(f"fmt must be a Format, not {type(fmt).__name__}")
+        check_type("fmt", fmt, Format)
         if fmt.bits > MAX_OPERAND_BITS:
             raise HwgenError(
                 f"decoders take formats of at most {MAX_OPERAND_BITS} bits, not {fmt.bits} ({fmt})"

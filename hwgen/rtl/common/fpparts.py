@@ -45,7 +45,13 @@ def leading_zeros(m: Module, v: Value, *, name: str) -> Value:
 
 
 def shift_left(m: Module, v: Value, amount: Value, *, name: str) -> Value:
-    """``(v << amount) mod 2**len(v)`` by a logarithmic shifter (unsigned)."""
+    """``(v << amount) mod 2**len(v)`` by a logarithmic shifter (unsigned).
+
+    Every stage is ``len(v)`` bits (a normaliser: the bits shifted out are zeros by
+    construction). The signed shifter of the fixed-point datapath,
+    :func:`hwgen.rtl.common.util.shift_left`, widens its stages instead; the two build
+    different netlists, so neither stands in for the other without changing the Verilog.
+    """
     n = len(v)
     x = v
     for i in range(len(amount)):

@@ -42,6 +42,20 @@ def zext(value: Value, width: int) -> Value:
     return Cat(value, Const(0, unsigned(width - n)))
 
 
+def delay_line(m: Module, x: Value, n: int, name: str) -> list[Value]:
+    """``[x, x delayed 1 cycle, ..., x delayed n cycles]`` (n registers in the sync domain).
+
+    Register ``k`` is the signal ``<name>_d<k>``: the systolic arrays build their input
+    skew and PE-to-PE hops from these lines.
+    """
+    taps = [x]
+    for k in range(1, n + 1):
+        r = Signal(len(x), name=f"{name}_d{k}")
+        m.d.sync += r.eq(taps[-1])
+        taps.append(r)
+    return taps
+
+
 def shift_left(
     m: Module, value: Value, amount: Value, *, width: int, name: str, drop: int = 0
 ) -> Value:
@@ -59,6 +73,9 @@ def shift_left(
     ``drop > 0`` returns ``floor(result / 2**drop)`` (``width - drop`` bits, at least 1):
     the last stage's low ``drop`` bits go to a signal ``<name>_lsbs_unused``, computed by
     the last multiplexer but never read (Verilator's default ``--unused-regexp``).
+
+    The float accumulator's fixed-width unsigned normaliser is
+    :func:`hwgen.rtl.common.fpparts.shift_left`.
     """
     if len(value) > width:
         raise ValueError(f"a {len(value)}-bit value does not fit a {width}-bit shifter")

@@ -264,9 +264,8 @@ class CostStage(Stage):
             item=lambda v: v in TARGETS,
             kind=f"a list of cost flows ({', '.join(TARGETS)})",
             nonempty=True,
+            unique="target",
         )
-        if len(set(targets)) != len(targets):
-            raise table.error("targets", "[stages.cost] targets lists a target twice")
         dsp = table.bool("dsp", False)
         if dsp and not any(CostFlow(t) in _FPGA for t in targets):
             raise table.error(

@@ -89,9 +89,8 @@ class FastCostStage(Stage):
             item=lambda v: v in TARGETS,
             kind=f"a list of targets ({', '.join(TARGETS)})",
             nonempty=True,
+            unique="target",
         )
-        if len(set(targets)) != len(targets):
-            raise table.error("targets", "[stages.fast_cost] targets lists a target twice")
         table.finish(["targets"])
         return FastCostOptions(tuple(targets))
 
