@@ -234,6 +234,7 @@ class StreamCapture:
     clocks: int
     stream_clocks: int
     loop_seconds: float
+    loop_cpu_seconds: float
     disagree_at: int
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -244,6 +245,7 @@ class StreamCapture:
             "clocks": np.asarray(self.clocks),
             "stream_clocks": np.asarray(self.stream_clocks),
             "loop_seconds": np.asarray(self.loop_seconds),
+            "loop_cpu_seconds": np.asarray(self.loop_cpu_seconds),
         }
 
 
@@ -328,7 +330,7 @@ async def drive_groups(
     meta_shown = beat_shown = -1  # the metadata beat / data beat on the buses
     meta_on = valid_on = oready_on = 0
     disagree_at = first_beat_t = last_beat_t = -1
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     while t < timeout_cycles:
         if mi < groups:
             if meta_shown != mi:
@@ -376,5 +378,6 @@ async def drive_groups(
         clocks=t,
         stream_clocks=last_beat_t - first_beat_t + 1,
         loop_seconds=time.perf_counter() - t0,
+        loop_cpu_seconds=time.process_time() - c0,
         disagree_at=disagree_at,
     )
