@@ -95,7 +95,7 @@ def job_arrays(
     Codes are stored in the smallest unsigned type that holds them (they were range-checked
     by the stimulus), which keeps the job file of a long exhaustive part small.
     """
-    out = {
+    out: dict[str, np.ndarray] = {
         "dtype": np.asarray(dtype, dtype=np.uint8),
         "sel": np.asarray(sel, dtype=np.uint8),
         "scale": np.asarray(scale, dtype=np.uint8),
@@ -103,7 +103,7 @@ def job_arrays(
         "a": np.asarray(a, dtype=np.uint16),
         "specials": np.asarray(specials, dtype=np.int64),
         "out_ready": np.asarray(out_ready, dtype=np.uint8),
-        "valid": np.ones(1, dtype=np.uint8) if valid is None else np.asarray(valid, np.uint8),
+        "valid": np.asarray([1] if valid is None else valid, dtype=np.uint8),
     }
     return out
 

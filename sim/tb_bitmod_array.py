@@ -56,4 +56,4 @@ async def bitmod_array(dut: Any) -> None:
         timeout_cycles=job.timeout_cycles,
         check_agree=False,
     )
-    np.savez(job.capture, **cap.arrays())
+    np.savez(job.capture, **cap.arrays())  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
