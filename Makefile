@@ -30,7 +30,7 @@ export PATH = $(CURDIR)/$(VENV)/bin$(if $(wildcard $(VERILATOR_BIN_FILE)),:$(fil
 
 PYTEST := $(VPY) -m pytest -n 2
 
-.PHONY: help setup system-deps venv-check test test-slow test-heavy test-all demo lint typecheck format bench clean distclean
+.PHONY: help setup system-deps venv-check test test-slow test-all demo lint typecheck format bench clean distclean
 
 help:
 	@echo "make setup      system packages, .venv, editable install, Yosys warm-up"
@@ -93,16 +93,12 @@ $(STAMP_YOSYS): | $(STAMP_INSTALLED)
 	touch $@
 
 test: setup
-	$(PYTEST) -m 'not slow and not heavy'
+	$(PYTEST) -m 'not slow'
 
 # pytest exits 5 when nothing is marked slow yet; that is not a failure of this target.
 test-slow: setup
-	@rc=0; $(PYTEST) -m 'slow and not heavy' || rc=$$?; \
+	@rc=0; $(PYTEST) -m slow || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests are marked slow"; exit 0; fi; exit $$rc
-
-# Exhaustive RTL runs of an hour or more (every BitMoD weight code x every FP16 code).
-test-heavy: setup
-	$(PYTEST) -m heavy
 
 test-all: setup
 	$(PYTEST)

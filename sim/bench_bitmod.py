@@ -20,10 +20,16 @@ import numpy as np
 from hwgen.design.base import Role
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
-from hwgen.golden.bitmod import GroupFlag, GroupResults, WeightType, group_results
+from hwgen.golden.bitmod import GroupResults, WeightType, group_results
 from hwgen.sim.bench import Bench
-from hwgen.sim.packing import unpack_lanes
-from hwgen.sim.scoreboard import Mismatch, Score
+from hwgen.sim.bitmod_common import (
+    OUT_ROLES,
+    job_arrays,
+    score_results,
+    type_text,
+    unpack_results,
+)
+from hwgen.sim.scoreboard import Score
 from hwgen.sim.stimulus_bitmod import BitmodStimulus, bitmod_stimulus
 
 if TYPE_CHECKING:
@@ -35,8 +41,6 @@ __all__ = ["BITMOD_LANES", "BitmodBench"]
 BITMOD_LANES = {"verilator": 8, "icarus": 2}
 """Default PE instances per harness, per simulator."""
 
-_OUT_ROLES = (Role.OUT_MAN, Role.OUT_EXP, Role.OUT_FLAGS)
-
 
 def _pe(config: object) -> BitmodPEConfig:
     if not isinstance(config, BitmodPEConfig):
@@ -44,16 +48,11 @@ def _pe(config: object) -> BitmodPEConfig:
     return config
 
 
-def _flags_text(word: int) -> str:
-    names = [str(f.name).lower() for f in GroupFlag if int(word) & int(f)]
-    return "|".join(names) if names else "none"
-
-
 class BitmodBench(Bench):
     """Groups streamed under the metadata and data handshakes, scored per group and lane."""
 
     test_module = "hwgen.sim.tb_bitmod"
-    lane_roles = (Role.W, Role.A, Role.SELECTOR, Role.SCALE, *_OUT_ROLES)
+    lane_roles = (Role.W, Role.A, Role.SELECTOR, Role.SCALE, *OUT_ROLES)
     shared_roles = (
         Role.META_VALID,
         Role.DTYPE,
@@ -96,15 +95,15 @@ class BitmodBench(Bench):
         )
 
     def job_arrays(self, stim: BitmodStimulus) -> dict[str, np.ndarray]:
-        return {
-            "dtype": stim.dtype,
-            "sel": stim.sel,
-            "scale": stim.scale,
-            "w": stim.w,
-            "a": stim.a,
-            "specials": np.asarray(stim.specials, dtype=np.int64),
-            "out_ready": stim.out_ready,
-        }
+        return job_arrays(
+            dtype=stim.dtype,
+            sel=stim.sel,
+            scale=stim.scale,
+            w=stim.w,
+            a=stim.a,
+            specials=stim.specials,
+            out_ready=stim.out_ready,
+        )
 
     def timeout_cycles(self, config: Any, stim: BitmodStimulus) -> int:
         # Every group at its datatype's rate, at the out_ready pattern's rate, plus the
@@ -117,69 +116,28 @@ class BitmodBench(Bench):
     def collect(
         self, config: Any, capture: Mapping[str, np.ndarray], stim: BitmodStimulus
     ) -> dict[str, np.ndarray]:
-        cfg = _pe(config)
-        ports = {str(p.role): p for p in cfg.ports()}
-        got: dict[str, np.ndarray] = {}
-        for role in _OUT_ROLES:
-            if role not in ports or role not in capture:
-                continue
-            p = ports[role]
-            got[role] = unpack_lanes(
-                capture[role], lanes=stim.lanes, width=p.width, signed=p.signed
-            )
-        return got
+        return unpack_results(_pe(config).ports(), capture, units=stim.lanes)
 
     def score(
         self, config: Any, stim: BitmodStimulus, expected: Any, got: Any, *, max_report: int
     ) -> Score:
         cfg = _pe(config)
         exp: GroupResults = expected
-        want = {Role.OUT_MAN: exp.man, Role.OUT_EXP: exp.exp, Role.OUT_FLAGS: exp.flags}
-        mismatches = 0
-        by_signal: dict[str, int] = {}
-        first: list[Mismatch] = []
-        first_group: int | None = None
-        for role, got_vals in got.items():
-            w = np.asarray(want[Role(role)])
-            g = np.asarray(got_vals)
-            if g.shape != w.shape:  # results missing: every missing group is a mismatch
-                short = w.shape[0] - g.shape[0]
-                n = max(short, 0) * stim.lanes
-                mismatches += n
-                by_signal[role] = by_signal.get(role, 0) + n
-                m = min(g.shape[0], w.shape[0])
-                if first_group is None or m < first_group:
-                    first_group = m
-                w, g = w[:m], g[:m]
-            bad = np.argwhere(np.asarray(w != g, dtype=bool))
-            if bad.size:
-                mismatches += len(bad)
-                by_signal[role] = by_signal.get(role, 0) + len(bad)
-                grp = int(bad[0][0])
-                first_group = grp if first_group is None else min(first_group, grp)
-            for gi, lane in bad[: max(0, max_report - len(first))]:
-                gi, lane = int(gi), int(lane)
-                text = _flags_text if role == Role.OUT_FLAGS else str
-                wt = WeightType.from_code(int(stim.dtype[gi])).value
-                first.append(
-                    Mismatch(
-                        signal=str(role),
-                        lane=lane,
-                        where=f"group {gi}",
-                        expected=text(w[gi, lane]),
-                        got=text(g[gi, lane]),
-                        operands=(
-                            f"dtype {wt}, sel {int(stim.sel[gi, lane])}, "
-                            f"scale {int(stim.scale[gi, lane])}, lsb_exp {cfg.out_lsb_exp}"
-                        ),
-                    )
-                )
-        return Score(
+
+        def describe(group: int, lane: int) -> tuple[int, str, str]:
+            operands = (
+                f"dtype {type_text(int(stim.dtype[group]))}, sel {int(stim.sel[group, lane])}, "
+                f"scale {int(stim.scale[group, lane])}, lsb_exp {cfg.out_lsb_exp}"
+            )
+            return lane, f"group {group}", operands
+
+        return score_results(
+            {Role.OUT_MAN: exp.man, Role.OUT_EXP: exp.exp, Role.OUT_FLAGS: exp.flags},
+            got,
             checks=stim.macs,
-            mismatches=mismatches,
-            by_signal=by_signal,
-            first=tuple(first),
-            first_position=first_group,
+            rows_per_group=1,
+            describe=describe,
+            max_report=max_report,
         )
 
     def prefix(self, stim: BitmodStimulus, position: int) -> BitmodStimulus:

@@ -18,11 +18,12 @@ import numpy as np
 from hwgen.design.base import Role
 from hwgen.design.bitmod_array import BitmodArrayConfig
 from hwgen.errors import HwgenError
-from hwgen.golden.bitmod import GroupFlag, GroupResults, WeightType
+from hwgen.golden.bitmod import GroupResults
 from hwgen.golden.bitmod.array import array_group_results
 from hwgen.sim.bench import Bench
+from hwgen.sim.bitmod_common import OUT_ROLES, job_arrays, score_results, type_text, unpack_results
 from hwgen.sim.packing import unpack_lanes
-from hwgen.sim.scoreboard import Mismatch, Score
+from hwgen.sim.scoreboard import Score
 from hwgen.sim.stimulus_bitmod_array import BitmodArrayStimulus, bitmod_array_stimulus
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from hwgen.sim.verify import VerifyOptions
 
 __all__ = ["BitmodArrayBench"]
-
-_OUT_ROLES = (Role.OUT_MAN, Role.OUT_EXP, Role.OUT_FLAGS)
 
 
 def _array(config: object) -> BitmodArrayConfig:
@@ -42,23 +41,11 @@ def _array(config: object) -> BitmodArrayConfig:
     return config
 
 
-def _flags_text(word: int) -> str:
-    names = [str(f.name).lower() for f in GroupFlag if int(word) & int(f)]
-    return "|".join(names) if names else "none"
-
-
-def _type_text(code: int) -> str:
-    try:
-        return WeightType.from_code(code).value
-    except (HwgenError, ValueError):
-        return f"code {code}"
-
-
 class BitmodArrayBench(Bench):
     """Array groups streamed under the metadata and data handshakes, scored per row."""
 
     test_module = "hwgen.sim.tb_bitmod_array"
-    lane_roles = (Role.A, Role.W, Role.DTYPE, Role.SELECTOR, Role.SCALE, *_OUT_ROLES)
+    lane_roles = (Role.A, Role.W, Role.DTYPE, Role.SELECTOR, Role.SCALE, *OUT_ROLES)
     shared_roles = (
         Role.META_VALID,
         Role.VALID,
@@ -101,16 +88,16 @@ class BitmodArrayBench(Bench):
 
     def job_arrays(self, stim: BitmodArrayStimulus) -> dict[str, np.ndarray]:
         g = stim.groups
-        return {
-            "dtype": g.dtype,
-            "sel": g.sel,
-            "scale": g.scale,
-            "w": g.w,
-            "a": g.a,
-            "specials": np.asarray(stim.specials, dtype=np.int64),
-            "out_ready": stim.out_ready,
-            "valid": stim.valid,
-        }
+        return job_arrays(
+            dtype=g.dtype,
+            sel=g.sel,
+            scale=g.scale,
+            w=g.w,
+            a=g.a,
+            specials=stim.specials,
+            out_ready=stim.out_ready,
+            valid=stim.valid,
+        )
 
     def timeout_cycles(self, config: Any, stim: BitmodArrayStimulus) -> int:
         # Every group at its cadence, at the pattern rates, every row drained, the latency,
@@ -126,15 +113,7 @@ class BitmodArrayBench(Bench):
         self, config: Any, capture: Mapping[str, np.ndarray], stim: BitmodArrayStimulus
     ) -> dict[str, np.ndarray]:
         cfg = _array(config)
-        ports = {str(p.role): p for p in cfg.ports()}
-        got: dict[str, np.ndarray] = {}
-        for role in _OUT_ROLES:
-            if role not in ports or role not in capture:
-                continue
-            p = ports[role]
-            got[role] = unpack_lanes(
-                capture[role], lanes=cfg.cols, width=p.element_width, signed=p.signed
-            )
+        got = unpack_results(cfg.ports(), capture, units=cfg.cols)
         if "out_row" in capture:
             got[Role.OUT_ROW] = unpack_lanes(
                 capture["out_row"], lanes=1, width=cfg.row_bits, signed=False
@@ -148,62 +127,28 @@ class BitmodArrayBench(Bench):
         r, c = cfg.rows, cfg.cols
         exp: GroupResults = expected
         n_rows = stim.count * r
-        want = {
-            Role.OUT_MAN: np.asarray(exp.man).reshape(n_rows, c),
-            Role.OUT_EXP: np.asarray(exp.exp).reshape(n_rows, c),
-            Role.OUT_FLAGS: np.asarray(exp.flags).reshape(n_rows, c),
-            Role.OUT_ROW: np.tile(np.arange(r), stim.count),
-        }
-        mismatches = 0
-        by_signal: dict[str, int] = {}
-        first: list[Mismatch] = []
-        first_group: int | None = None
         g = stim.groups
-        for role, got_vals in got.items():
-            w = np.asarray(want[Role(role)])
-            v = np.asarray(got_vals)
-            if v.shape[0] < w.shape[0]:  # rows missing: every missing entry is a mismatch
-                n = (w.shape[0] - v.shape[0]) * (c if w.ndim == 2 else 1)
-                mismatches += n
-                by_signal[str(role)] = by_signal.get(str(role), 0) + n
-                grp = v.shape[0] // r
-                first_group = grp if first_group is None else min(first_group, grp)
-            k = min(v.shape[0], w.shape[0])
-            bad_mask = np.asarray(w[:k] != v[:k], dtype=bool)
-            if bad_mask.ndim == 1:
-                bad_mask = bad_mask[:, None]
-            bad = np.argwhere(bad_mask)
-            if bad.size:
-                mismatches += len(bad)
-                by_signal[str(role)] = by_signal.get(str(role), 0) + len(bad)
-                grp = int(bad[0][0]) // r
-                first_group = grp if first_group is None else min(first_group, grp)
-            for ri, col in bad[: max(0, max_report - len(first))]:
-                ri, col = int(ri), int(col)
-                t, i = divmod(ri, r)
-                text = _flags_text if role == Role.OUT_FLAGS else str
-                wv = w[ri, col] if w.ndim == 2 else w[ri]
-                gv = v[ri, col] if v.ndim == 2 else v[ri]
-                first.append(
-                    Mismatch(
-                        signal=str(role),
-                        lane=0,
-                        where=f"group {t} row {i} col {col}",
-                        expected=text(wv),
-                        got=text(gv),
-                        operands=(
-                            f"dtype {_type_text(int(g.dtype[t, col]))}, "
-                            f"sel {int(g.sel[t, col])}, scale {int(g.scale[t, col])}, "
-                            f"lsb_exp {cfg.pe.out_lsb_exp}"
-                        ),
-                    )
-                )
-        return Score(
+
+        def describe(row: int, col: int) -> tuple[int, str, str]:
+            t, i = divmod(row, r)
+            operands = (
+                f"dtype {type_text(int(g.dtype[t, col]))}, sel {int(g.sel[t, col])}, "
+                f"scale {int(g.scale[t, col])}, lsb_exp {cfg.pe.out_lsb_exp}"
+            )
+            return 0, f"group {t} row {i} col {col}", operands
+
+        return score_results(
+            {
+                Role.OUT_MAN: np.asarray(exp.man).reshape(n_rows, c),
+                Role.OUT_EXP: np.asarray(exp.exp).reshape(n_rows, c),
+                Role.OUT_FLAGS: np.asarray(exp.flags).reshape(n_rows, c),
+                Role.OUT_ROW: np.tile(np.arange(r), stim.count),
+            },
+            got,
             checks=stim.macs,
-            mismatches=mismatches,
-            by_signal=by_signal,
-            first=tuple(first),
-            first_position=first_group,
+            rows_per_group=r,
+            describe=describe,
+            max_report=max_report,
         )
 
     def prefix(self, stim: BitmodArrayStimulus, position: int) -> BitmodArrayStimulus:

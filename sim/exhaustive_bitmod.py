@@ -10,7 +10,10 @@ pair occurs exactly once. Scales are random in 1..255 (0 would hide the products
 
 Used by the slow suite twice: the golden model against an exact integer reference of
 every product, and the RTL against the golden model through :func:`hwgen.sim.verify.check`
-(:func:`exhaustive_parts` cuts the stream into parts that bound memory).
+on a harness of :data:`EXHAUSTIVE_LANES` PEs (:func:`exhaustive_parts` cuts the stream into
+parts that bound memory). The harness, the bench and the in-simulator test read every
+design fact from the manifest and drive the documented stream protocol only, so the runs
+hold for any PE internals behind the same ports.
 """
 
 from __future__ import annotations
@@ -24,7 +27,20 @@ from hwgen.errors import HwgenError
 from hwgen.golden.bitmod.config import SEL_BITS, WeightType
 from hwgen.sim.stimulus_bitmod import BitmodStimulus
 
-__all__ = ["exhaustive_pairs", "exhaustive_parts"]
+__all__ = ["EXHAUSTIVE_LANES", "EXHAUSTIVE_PART_GROUPS", "exhaustive_pairs", "exhaustive_parts"]
+
+EXHAUSTIVE_LANES = 16
+"""PEs per harness for the exhaustive runs. The clock loop's Python work (a few bus writes
+and handshake reads) is shared by the lanes, but Verilator 5 emits the model's code per
+instance, so the C++ to compile grows with the lane count (16 lanes: 5 MB, 256 lanes:
+83 MB, over 20 minutes of compiling on a busy machine). Measured (CPU seconds of the
+simulator process, INT8 stream): 16 lanes check 283k products per CPU second, so INT8's
+16.7M take about a minute of clock loop; more lanes would save less than their build
+costs. Every exhaustive count (a multiple of 2**15 groups of 16) divides evenly."""
+
+EXHAUSTIVE_PART_GROUPS = 1 << 18
+"""Groups per simulator run: 4.2M products at group size 16, a few hundred MB for the
+stimulus and the golden model's intermediates; INT8's 16.7M products take four runs."""
 
 
 def exhaustive_pairs(
@@ -56,7 +72,7 @@ def exhaustive_parts(
     wt: WeightType | str,
     *,
     lanes: int,
-    max_groups: int = 1 << 16,
+    max_groups: int = EXHAUSTIVE_PART_GROUPS,
     seed: int = 0,
 ) -> Iterator[BitmodStimulus]:
     """The exhaustive stream of ``wt`` as :class:`BitmodStimulus` parts for ``lanes`` PEs.

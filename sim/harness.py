@@ -23,7 +23,7 @@ scoreboard catches a broken datapath.
 
 from __future__ import annotations
 
-from amaranth.hdl import ClockSignal, Instance, Module, ResetSignal, Signal
+from amaranth.hdl import Cat, ClockSignal, Instance, Module, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -143,10 +143,9 @@ class LaneHarness(wiring.Component):
                     agree.append(sig == bus)
             m.submodules[f"lane{lane}"] = Instance(man.top, **kwargs)
         if _has_lane0_outputs(man):
-            ok = 1
-            for term in agree:
-                ok = term & ok
-            m.d.comb += self.lanes_agree.eq(ok)
+            # One reduction, not a chain of ``&``: a chain nests an operator per lane and
+            # hits Python's recursion limit in Amaranth's passes at a few hundred lanes.
+            m.d.comb += self.lanes_agree.eq(Cat(*agree).all() if agree else 1)
         return m
 
 

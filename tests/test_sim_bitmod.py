@@ -8,6 +8,7 @@ import pytest
 
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.emit import emit
+from hwgen.sim import harness
 from hwgen.sim.fault import Fault
 from hwgen.sim.verify import VerifyOptions, Waves, verify
 
@@ -52,10 +53,20 @@ def test_negative_control_corrupted_weight_bit(pe) -> None:
     assert all(" lane 1 " in m for m in r.first_mismatches)
 
 
-def test_icarus_smoke(pe) -> None:
+def test_icarus_smoke_and_cached_build_skips_the_harness(pe, monkeypatch) -> None:
     d = pe(dot=2, group_size=16, mode="narrow")
-    r = verify(d, VerifyOptions(sim="icarus", vectors=1 << 9, lanes=1, waves=Waves.NEVER))
+    opts = VerifyOptions(sim="icarus", vectors=1 << 9, lanes=1, waves=Waves.NEVER)
+    r = verify(d, opts)
     assert r.passed, r.summary()
+
+    # A cached build is found from the harness inputs: the harness (Amaranth + Yosys,
+    # tens of seconds at 256 lanes) is not generated again.
+    def fail(**kw: object) -> str:
+        raise AssertionError("harness regenerated for a cached build")
+
+    monkeypatch.setattr(harness, "harness_verilog", fail)
+    again = verify(d, opts)
+    assert again.passed and again.build_cached
 
 
 @pytest.mark.slow
