@@ -34,8 +34,9 @@ PYTEST := $(VPY) -m pytest -n 2
 
 help:
 	@echo "make setup      system packages, .venv, editable install, Yosys warm-up"
-	@echo "make test       fast test suite (not marked slow), 2 workers"
-	@echo "make test-slow  long random/exhaustive tests only"
+	@echo "make test       fast test suite (not marked slow or heavy), 2 workers"
+	@echo "make test-slow  long random/exhaustive tests (marked slow, not heavy)"
+	@echo "make test-heavy bench-size checks of an hour or more (marked heavy)"
 	@echo "make test-all   every test"
 	@echo "make demo       run 'hwgen demo'"
 	@echo "make lint       ruff check + ruff format --check"
@@ -93,12 +94,16 @@ $(STAMP_YOSYS): | $(STAMP_INSTALLED)
 	touch $@
 
 test: setup
-	$(PYTEST) -m 'not slow'
+	$(PYTEST) -m 'not slow and not heavy'
 
 # pytest exits 5 when nothing is marked slow yet; that is not a failure of this target.
 test-slow: setup
-	@rc=0; $(PYTEST) -m slow || rc=$$?; \
+	@rc=0; $(PYTEST) -m 'slow and not heavy' || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests are marked slow"; exit 0; fi; exit $$rc
+
+# Routed-timing sweeps of many MACs (nextpnr, three seeds per stage count): an hour or more.
+test-heavy: setup
+	$(PYTEST) -m heavy
 
 test-all: setup
 	$(PYTEST)

@@ -43,8 +43,18 @@ def stage_counts(cfg: MacConfig) -> range:
     return range(min(cfg.useful_stages + 1, top) + 1)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(DESIGNS))
+SLOW = ("int4", "fp4", "e4m3_fp32")
+"""Designs checked by ``make test-slow`` (one integer, one minifloat, one float-accumulator
+MAC: about 10 routed runs in all); the rest run with ``make test-heavy``."""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow if n in SLOW else pytest.mark.heavy)
+        for n in DESIGNS
+    ],
+)
 def test_routed_fmax_rises_until_useful_stages_then_stops(name, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HWGEN_CACHE_DIR", str(tmp_path / "cache"))
     base = MacConfig(**DESIGNS[name])

@@ -127,7 +127,7 @@ def test_workload_without_asic_cost_names_what_it_needs(tmp_path):
 BAD = [
     ("top-level", BASE + "\n[axis]\nx = 1\n",
      "s.toml:11: unknown key 'axis' at the top level; allowed: sweep, axes, fixed, points,"
-     " constraints, stages, workload, report"),
+     " constraints, stages, workload, subset, report"),
     ("axes key", BASE.replace("stages = [0, 1]", "stagez = [0, 1]"),
      "s.toml:6: unknown key 'stagez' in [axes]; allowed: family, formats, a_format, w_format,"
      " acc_bits, overflow, max_terms, multiplier, stages, out_format, array, rows, cols,"

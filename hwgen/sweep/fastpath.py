@@ -421,7 +421,7 @@ def _chunk_frame(
 ) -> pd.DataFrame:
     """The results rows of points ``sl`` (every target priced in one call each)."""
     from hwgen.costmodel.fast.model import estimate_many
-    from hwgen.costmodel.fast.params import PARAM_COLUMNS
+    from hwgen.costmodel.fast.params import ACTIVITY_COLUMNS, PARAM_COLUMNS
 
     bidx, gidx = pts.block[sl], pts.geo[sl]
     n = len(bidx)
@@ -453,6 +453,10 @@ def _chunk_frame(
     # Derived parameters: the block's row, geometry columns from the geometry table.
     pmat = np.array([[b.params[c] for c in PARAM_COLUMNS] for b in blocks], dtype=np.int64)
     frame = pd.DataFrame(pmat[bidx], columns=list(PARAM_COLUMNS))
+    # Operand activity depends on the formats only, never on the array shape.
+    amat = np.array([[b.params[c] for c in ACTIVITY_COLUMNS] for b in blocks], dtype=np.float64)
+    for j, c in enumerate(ACTIVITY_COLUMNS):
+        frame[c] = amat[bidx, j]
     if len(exp.geo_params.columns):
         gmat = exp.geo_params.to_numpy(dtype=np.int64)[g]
         for j, c in enumerate(exp.geo_params.columns):
