@@ -50,10 +50,7 @@ MAC: about 10 routed runs in all); the rest run with ``make test-heavy``."""
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.slow if n in SLOW else pytest.mark.heavy)
-        for n in DESIGNS
-    ],
+    [pytest.param(n, marks=pytest.mark.slow if n in SLOW else pytest.mark.heavy) for n in DESIGNS],
 )
 def test_routed_fmax_rises_until_useful_stages_then_stops(name, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HWGEN_CACHE_DIR", str(tmp_path / "cache"))

@@ -216,7 +216,11 @@ def test_run_yosys_reports_errors_in_one_line():
         run_yosys("read_verilog nope.v", inputs={})
 
 
-@pytest.mark.parametrize("target", [SynthTarget.ICE40, SynthTarget.XILINX])
+@pytest.mark.parametrize(
+    "target",
+    # Xilinx synthesis of the same MAC is also checked in test_costmodel_synth (default).
+    [SynthTarget.ICE40, pytest.param(SynthTarget.XILINX, marks=pytest.mark.slow)],
+)
 def test_int8_mac_synthesizes(target, int8_dir):
     res = synthesize(int8_dir, INT8_MAC.name, target)
     assert res.luts and res.luts > 0

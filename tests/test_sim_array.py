@@ -32,6 +32,7 @@ def test_random_gemm_tiles_with_backpressure(
     assert r.checks >= MACS + MACS // 8
 
 
+@pytest.mark.slow  # a build of its own; the random-GEMM test covers the array by default
 def test_wrapping_array_and_lanes_in_lockstep(array_design) -> None:
     d = array_design(
         3, 2, a_format="int8", w_format="int8", max_terms=32, acc_bits=14, overflow="wrap"

@@ -40,6 +40,7 @@ def test_every_datatype_selector_and_special_activation(pe) -> None:
     assert r.checks >= 1 << 11
 
 
+@pytest.mark.slow  # a second Verilator build (the faulty harness)
 def test_negative_control_corrupted_weight_bit(pe) -> None:
     d = pe(dot=2, group_size=16, mode="narrow")
     r = verify(

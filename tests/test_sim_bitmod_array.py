@@ -49,6 +49,7 @@ def test_phases_pass_with_backpressure_and_gaps(array) -> None:
     assert dict(r.phases)["gemm"] >= 1 << 11
 
 
+@pytest.mark.slow  # a second Verilator build (the faulty harness)
 def test_negative_control_corrupted_weight_bit(array) -> None:
     d = array(2, 2, **_SMALL)
     fault = Fault(lane=0, role="w", bit=2 * 8 + 1)  # column 1, lane 0, bit 1

@@ -48,11 +48,11 @@ CONFIGS = {
 }
 
 
-# The default suite keeps the E4M3 x E4M3 -> FP32 MAC on Verilator (its exhaustive 2**16
-# pairs take about a second after the build; its tie-flipped copy, the negative control of
-# the corner phase, is a second build and runs with the slow marker)
-# and FP16 x INT8 on Icarus; the others run with the slow marker.
-DEFAULT_KEYS = ("e4m3_fp32_fused",)
+# The default suite runs the E4M3 x E4M3 -> FP32 MAC's corners and random cycles on
+# Verilator (below) and FP16 x INT8 on Icarus; the full runs (exhaustive pairs, 8k random
+# cycles on 64 lanes) and the tie-flipped copy, the corner phase's negative control, run
+# with the slow marker.
+DEFAULT_KEYS: tuple[str, ...] = ()
 
 
 @pytest.mark.parametrize(
@@ -76,6 +76,19 @@ def test_float_accumulator_bit_exact(design, key: str) -> None:
     assert e is not None and e.count > 0
     assert 0.0 < e.mean_rel <= e.max_rel
     assert "acc error   max rel" in r.summary()
+
+
+def test_float_accumulator_corners_and_random(design) -> None:
+    """E4M3 x E4M3 -> FP32 on 8 lanes: every directed corner and 1k random cycles."""
+    kw = CONFIGS["e4m3_fp32_fused"]
+    opts = VerifyOptions(vectors=1 << 10, seed=3, lanes=8, waves=Waves.NEVER, exhaustive=False)
+    r = verify(design(**kw), opts)
+    assert r.passed, r.summary()
+    phases = dict(r.phases)
+    assert "exhaustive" not in phases and phases["random"] == 1 << 10
+    corners = float_corners(MacConfig(max_terms=SMALL_TERMS, **kw), lanes=8)
+    assert phases["corners"] == corners.stimulus.lanes * corners.stimulus.cycles > 0
+    assert r.acc_error is not None and r.acc_error.count > 0
 
 
 def test_negative_control_flipped_acc_bit_is_caught(design) -> None:
