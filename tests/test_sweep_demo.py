@@ -39,7 +39,8 @@ def test_demo_prices_on_the_asic_library_and_ice40_and_runs_the_workload():
     spec = load_spec(DEMO_SPEC)
     names = [i.name for i in spec.stages]
     assert names == [
-        "generate", "lint", "verify", "cost.asic", "cost.ice40", "accuracy", "workload"
+        "generate", "lint", "verify", "cost.asic", "cost.ice40", "accuracy", "gemm_accuracy",
+        "workload",
     ]  # fmt: skip
     assert spec.instance("verify").options.vectors > 0
     assert spec.gemm is not None and spec.gemm.preset == "bert-base"
