@@ -478,6 +478,9 @@ def run_sweep(
             if executor is not None:
                 executor.close()
                 executor = None
+            # Again at the end: workers of a killed earlier run outlive it by up to their
+            # watch interval and may die inside a write after the first clean-up.
+            Cache(out / "cache").remove_stale_temp()
             if opts.prune_cache:
                 _prune(out, outcomes)
             table = results_frame(points, outcomes, instances)
