@@ -455,8 +455,8 @@ def _chunk_frame(
     frame = pd.DataFrame(pmat[bidx], columns=list(PARAM_COLUMNS))
     # Operand activity depends on the formats only, never on the array shape.
     amat = np.array([[b.params[c] for c in ACTIVITY_COLUMNS] for b in blocks], dtype=np.float64)
-    for j, c in enumerate(ACTIVITY_COLUMNS):
-        frame[c] = amat[bidx, j]
+    for j, act in enumerate(ACTIVITY_COLUMNS):
+        frame[act] = amat[bidx, j]
     if len(exp.geo_params.columns):
         gmat = exp.geo_params.to_numpy(dtype=np.int64)[g]
         for j, c in enumerate(exp.geo_params.columns):
