@@ -8,6 +8,8 @@ turns a coefficient negative.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = ["nnls", "nnls_gram"]
@@ -40,29 +42,13 @@ def nnls(
     if tol is None:
         tol = 10 * np.finfo(np.float64).eps * np.abs(a).sum(axis=0).max(initial=0.0) * max(m, n)
     max_iter = 3 * n if max_iter is None else max_iter
-    x = np.zeros(n)
-    passive = np.zeros(n, dtype=bool)
-    grad = a.T @ (b - a @ x)
-    for _ in range(max_iter):
-        if passive.all() or not (grad[~passive] > tol).any():
-            break
-        j = int(np.argmax(np.where(passive, -np.inf, grad)))
-        passive[j] = True
-        while True:
-            z = np.zeros(n)
-            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
-            if (z[passive] > 0).all():
-                x = z
-                break
-            neg = passive & (z <= 0)
-            alpha = np.min(x[neg] / (x[neg] - z[neg]))
-            x = x + alpha * (z - x)
-            passive &= x > tol
-            x[~passive] = 0.0
-            if not passive.any():
-                break
-        grad = a.T @ (b - a @ x)
-    return x
+    return _active_set(
+        n,
+        solve=lambda idx: np.linalg.lstsq(a[:, idx], b, rcond=None)[0],
+        gradient=lambda x: a.T @ (b - a @ x),
+        tol=tol,
+        max_iter=max_iter,
+    )
 
 
 def nnls_gram(
@@ -89,9 +75,31 @@ def nnls_gram(
         z = None
     if z is not None and np.isfinite(z).all() and (z > 0).all():
         return z
+    return _active_set(
+        n,
+        solve=lambda idx: np.linalg.lstsq(g[np.ix_(idx, idx)], h[idx], rcond=None)[0],
+        gradient=lambda x: h - g @ x,
+        tol=tol,
+        max_iter=max_iter,
+    )
+
+
+def _active_set(
+    n: int,
+    *,
+    solve: Callable[[np.ndarray], np.ndarray],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    tol: float,
+    max_iter: int,
+) -> np.ndarray:
+    """The active-set iteration shared by :func:`nnls` and :func:`nnls_gram`.
+
+    ``solve(idx)`` is the unconstrained least-squares solution on the columns ``idx``
+    (ascending), ``gradient(x)`` is ``a.T @ (b - a @ x)`` in either form.
+    """
     x = np.zeros(n)
     passive = np.zeros(n, dtype=bool)
-    grad = h.copy()
+    grad = gradient(x)
     for _ in range(max_iter):
         if passive.all() or not (grad[~passive] > tol).any():
             break
@@ -100,7 +108,7 @@ def nnls_gram(
         while True:
             z = np.zeros(n)
             idx = np.flatnonzero(passive)
-            z[idx] = np.linalg.lstsq(g[np.ix_(idx, idx)], h[idx], rcond=None)[0]
+            z[idx] = solve(idx)
             if (z[idx] > 0).all():
                 x = z
                 break
@@ -111,5 +119,5 @@ def nnls_gram(
             x[~passive] = 0.0
             if not passive.any():
                 break
-        grad = h - g @ x
+        grad = gradient(x)
     return x
