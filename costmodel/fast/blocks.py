@@ -247,7 +247,7 @@ operand toggle rate for the multiplier / decoder / aligner, the nonzero-product 
 the accumulator)."""
 
 _ENERGY: dict[str, Term] = {
-    **_MAC_LOGIC,
+    "mac_const": _MAC_LOGIC["mac_const"],
     **_SWITCHED,
     "register_bits": _mac(
         lambda c: (
