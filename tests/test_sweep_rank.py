@@ -101,7 +101,8 @@ def test_rank_csv_and_text(specs: list[str]) -> None:
         ),
         ("128x0x768", "workload shape 128x0x768 has a zero dimension; M, K and N must be >= 1"),
         ("128x768", "workload shape '128x768' must be MxKxN (three integers), e.g. 128x768x768"),
-        ("bert-base:0", "workload length must be an integer >= 1, not '0'"),
+        ("bert-base:0", "workload length must be a positive integer, not '0'"),
+        ("minilm-l6:x", "workload length must be a positive integer, not 'x'"),
     ],
 )
 def test_rank_bad_workload(specs: list[str], workload: str, message: str) -> None:
@@ -120,6 +121,92 @@ def test_rank_activation_file_that_does_not_fit(specs: list[str], tmp_path: Path
         "hwgen: error: activation file a.npy has shape (4, 100); it must be A[M, K] with"
         " K = 512 (the weights' K)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--activations", "outliers"),
+            "activations must be a .npy/.npz file (FILE.npz:NAME for one of its arrays) or one"
+            " of gaussian, laplace, student-t, student-t-outliers, not 'outliers'",
+        ),
+        (
+            ("--act-scaling", "per-row"),
+            "activation scaling must be one of none, per-tensor, per-token, per-group, mx, not"
+            " 'per-row'",
+        ),
+        (("--array", "0x4"), "--array must be RxC with R, C >= 1 (e.g. 32x32), not '0x4'"),
+        (("--csv", "--json"), "--csv and --json exclude each other; choose one"),
+    ],
+)
+def test_rank_bad_options(specs: list[str], args: tuple[str, ...], message: str) -> None:
+    code, out, err = _run("rank", *specs[:2], "--model", "fitted", "--csv", *args)
+    assert (code, out) == (2, "")
+    assert err == f"hwgen: error: {message}\n"
+
+
+def test_rank_activations_from_an_npz_member_with_named_scaling(
+    specs: list[str], tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    npz = tmp_path / "acts.npz"
+    np.savez(npz, a=rng.standard_normal((4, 512)), b=np.ones((2, 2)))
+    code, out, err = _run("rank", *specs[:4], "--model", "fitted", "--activations", str(npz))
+    assert (code, out) == (2, "")
+    assert err == f"hwgen: error: activations file {str(npz)!r} holds 2 arrays (a, b); name one\n"
+    runs = {}
+    for scaling in ("per-token", "per-tensor"):
+        code, out, err = _run(
+            "rank", *specs[:4], "--model", "fitted", "--json",
+            "--activations", f"{npz}:a", "--act-scaling", scaling,
+        )  # fmt: skip
+        assert code == 0, err
+        runs[scaling] = {r["design"]: r for r in json.loads(out)["rows"]}
+    for scaling, rows in runs.items():
+        for r in rows.values():
+            assert f"/{scaling} x " in r["accuracy_source"]
+            assert r["accuracy_source"].endswith(
+                f"activations acts.npz[a] (4, 512), {scaling} scaling"
+            )
+    # The scaling is part of the arithmetic: the FP8 x INT4 MAC's error changes with it.
+    fp8 = {
+        sc: next(r for r in rows.values() if r["a_format"] == "fp8_e4m3")
+        for sc, rows in runs.items()
+    }
+    assert fp8["per-token"]["rel_mse"] != fp8["per-tensor"]["rel_mse"]
+
+
+def test_rank_goes_on_past_a_float_accumulator_overflow(tmp_path: Path) -> None:
+    """A design whose FP16 accumulator overflows is ranked last, with the reason stated."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "w.npy", rng.standard_normal((8, 128)))
+    np.save(tmp_path / "a.npy", rng.standard_normal((4, 128)))
+    for name, body in (
+        ("i8", SPECS["i8"]),
+        (
+            "f16acc",
+            'kind = "mac"\na_format = "fp8_e4m3"\nw_format = "fp8_e4m3"\nacc_format = "fp16"\n',
+        ),
+    ):
+        (tmp_path / f"{name}.toml").write_text("[design]\n" + body)
+    code, out, err = _run(
+        "rank", "--spec", str(tmp_path / "f16acc.toml"), "--spec", str(tmp_path / "i8.toml"),
+        "--model", "fitted", "--json",
+        "--weights", str(tmp_path / "w.npy"), "--activations", str(tmp_path / "a.npy"),
+    )  # fmt: skip
+    assert code == 0, err
+    reason = (
+        "weight 'w': float accumulator fp16 overflows: 32 of 32 outputs end as inf/NaN after"
+        " k = 0...127 (largest finite 65504 in code units); use a wider accumulator format"
+    )
+    bad = "mac_fp8_e4m3_x_fp8_e4m3_acc16_s0_accfp16_fused"
+    assert f"hwgen: warning: {bad}: {reason}; ranked without an error figure\n" in err
+    rows = json.loads(out)["rows"]
+    assert [r["design"] for r in rows] == ["mac_int8_x_int8_acc28_s0", bad]
+    assert rows[1]["rel_mse"] is None and rows[1]["sqnr_db"] is None
+    assert rows[1]["accuracy_source"].endswith(reason)
+    assert not rows[1]["pareto_area"] and rows[0]["rel_mse"] > 0
 
 
 def test_rank_fitted_without_a_fit(
@@ -181,6 +268,19 @@ def test_fast_model_only_sweep(tmp_path: Path) -> None:
     assert (df["fast_asic_area_um2"] > 0).all() and (df["fast_ice40_luts"] > 0).all()
     assert df["fast_asic_source"].str.contains(fit.fit_id).all()
     assert not (tmp_path / "out" / "designs").exists()  # nothing generated
+    # The summary states each fit's held-out error, as every fitted estimate does.
+    ice40 = load_fit("ice40")
+    summary = res.summary().splitlines()
+    assert (
+        f"fitted model, asic: source: {fit.label}; held-out area MAPE"
+        f" {fit.model_error()['area_mape_pct']} %, energy MAPE"
+        f" {fit.model_error()['energy_mape_pct']} %, Spearman {fit.model_error()['spearman']}"
+        f" ({fit.model_error()['held_out_points']} held-out designs)"
+    ) in summary
+    assert any(
+        line.startswith(f"fitted model, ice40: source: {ice40.label};") and "no energy fit" in line
+        for line in summary
+    )
     # the FP8 MAC costs more than the INT4 one at each stage count, as synthesis says
     area = df.set_index(["a_format", "stages"])["fast_asic_area_um2"]
     assert (area["fp8_e4m3"] > area["int4"]).all()

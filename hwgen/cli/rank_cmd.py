@@ -113,8 +113,15 @@ def _plain(v: Any) -> Any:
     "--activations",
     default="gaussian",
     show_default=True,
-    help="Activation file A[M,K] (.npy/.npz) or a distribution: gaussian | laplace | "
-    "student-t | outliers.",
+    help="Activation file A[M,K] (.npy, .npz, FILE.npz:ARRAY) or a distribution: gaussian |"
+    " laplace | student-t | student-t-outliers.",
+)
+@click.option(
+    "--act-scaling",
+    default="per-token",
+    show_default=True,
+    help="How activations are scaled before rounding: per-token | per-tensor | per-group |"
+    " mx | none.",
 )
 @click.option(
     "--workload",
@@ -127,7 +134,7 @@ def _plain(v: Any) -> Any:
     "--target",
     default="asic",
     show_default=True,
-    help="asic | generic | ice40 | xilinx (fitted) | ecp5 (synth only).",
+    help="asic | generic | ice40 | ecp5 | xilinx.",
 )
 @model_option("Costs from synthesis or from the fitted fast model.")
 @click.option(
@@ -157,6 +164,7 @@ def rank(
     specs: tuple[Path, ...],
     weights: Path | None,
     activations: str,
+    act_scaling: str,
     workload: str,
     target: str,
     model: str,
@@ -172,7 +180,7 @@ def rank(
     one, then the rest; within each by rel_mse, then size. Each cost has a source column.
     """
     from hwgen._validate import check_int
-    from hwgen.cli.cost_cmd import fidelity_line
+    from hwgen.costmodel.fast.fidelity import fidelity_line
     from hwgen.errors import HwgenError
     from hwgen.sweep.rank import ORDERING, RANK_COLUMNS, RankOptions, rank_designs
 
@@ -185,6 +193,7 @@ def rank(
         workload=workload,
         weights=weights,
         activations=activations,
+        act_scaling=act_scaling,
         group_size=group_size,
         array=_array(array),
         clock_mhz=clock_mhz,
@@ -201,9 +210,7 @@ def rank(
         click.echo(json.dumps(out, sort_keys=True))
         return
     if err is not None:
-        from types import SimpleNamespace
-
-        click.echo(fidelity_line(err, SimpleNamespace(flow=frame.attrs["model"])), err=True)
+        click.echo(fidelity_line(err, frame.attrs["model"]), err=True)
     if as_csv:
         click.echo(frame.reindex(columns=list(RANK_COLUMNS)).to_csv(index=False), nl=False)
         return

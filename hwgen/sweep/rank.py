@@ -21,7 +21,11 @@ Conventions (also in ``docs/rank.md``):
 - ``throughput_per_area`` = peak MACs per cycle x clock / area, in MAC/s per um2 (ASIC)
   or per LUT / transistor for the other targets (column ``throughput_per_area_unit``);
 - stored bits per element: weights ``w_bits + 16 / group_size`` (FP16 group scales; BitMoD
-  ``+ (8 + 2) / group_size``), activations and K/V cache ``a_bits``, outputs 16.
+  ``+ (8 + 2) / group_size``), activations and K/V cache ``a_bits``, outputs 16;
+- accuracy: activations scaled as ``RankOptions.act_scaling`` names (per-token absmax by
+  default), weights per group of ``group_size``; a design whose float accumulator
+  overflows on the operands is ranked without an error figure (a warning, the reason in
+  ``accuracy_source``) instead of stopping the ranking.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from hwgen.design.array import ArrayConfig
 from hwgen.design.base import DesignConfig
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
-from hwgen.errors import HwgenError
+from hwgen.errors import AccumulatorOverflowError, HwgenError, warn
 
 __all__ = ["ORDERING", "RANK_COLUMNS", "RankOptions", "parse_workload", "rank_designs"]
 
@@ -109,7 +113,12 @@ class RankOptions:
         Weight file (``.npy``/``.npz``/``.safetensors``) or ``None`` for a synthetic
         Student-t ``W[512, 128]``.
     activations:
-        Activation file (``.npy``/``.npz``, ``A[M, K]``) or a distribution name.
+        Activation file (``.npy``/``.npz``, ``A[M, K]``; ``FILE.npz:NAME`` names one array
+        of an ``.npz``) or a distribution name (:class:`hwgen.accuracy.ActDist`).
+    act_scaling:
+        How the activations are scaled before rounding to the activation format
+        (:class:`hwgen.accuracy.ActScaling` value: ``per-token`` absmax by default,
+        ``per-tensor``, ``per-group``, ``mx``, ``none``).
     group_size:
         Weight group size along K (MAC designs; BitMoD PEs use their own).
     array:
@@ -123,6 +132,7 @@ class RankOptions:
     workload: str = "bert-base"
     weights: Path | None = None
     activations: str = "gaussian"
+    act_scaling: str = "per-token"
     group_size: int = 128
     array: tuple[int, int] = (32, 32)
     clock_mhz: float | None = None
@@ -135,6 +145,13 @@ class RankOptions:
             raise HwgenError(f"model must be synth or fitted, not {self.model!r}")
         if self.target not in _SIZE:
             raise HwgenError(f"target must be one of {', '.join(_SIZE)}, not {self.target!r}")
+        from hwgen.accuracy import ActScaling
+
+        scalings = [v.value for v in ActScaling]
+        if self.act_scaling not in scalings:
+            raise HwgenError(
+                f"activation scaling must be one of {', '.join(scalings)}, not {self.act_scaling!r}"
+            )
         if self.clock_mhz is not None and not self.clock_mhz > 0:
             raise HwgenError(f"clock must be > 0 MHz, not {self.clock_mhz:g}")
         r, c = self.array
@@ -172,12 +189,7 @@ def parse_workload(text: str) -> Any:
                 )
             gemms.append(GemmShape(name=f"gemm{i}", m=mm, k=kk, n=nn))
         return Workload(name=text, gemms=tuple(gemms), source="command line")
-    name, _, length = text.partition(":")
-    if length:
-        if not length.isdigit() or int(length) < 1:
-            raise HwgenError(f"workload length must be an integer >= 1, not {length!r}")
-        return workload_preset(name, length=int(length))
-    return workload_preset(name)
+    return workload_preset(text)
 
 
 # ---------------------------------------------------------------------------- designs
@@ -207,12 +219,17 @@ def _bitmod_weights(pe: BitmodPEConfig) -> str:
 
 
 # ---------------------------------------------------------------------------- accuracy
-def _gemm_design(config: DesignConfig, group_size: int) -> Any:
+def _gemm_design(config: DesignConfig, opts: RankOptions) -> Any:
     """The arithmetic of the sweep's gemm_accuracy stage (a BitMoD PE: both modes)."""
     from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, gemm_design
+    from hwgen.sweep.stages.sources import ActivationSource
 
     w_format = _bitmod_weights(config) if isinstance(config, BitmodPEConfig) else None
-    return gemm_design(config, GemmAccuracyOptions(group_size=group_size), w_format)
+    gopts = GemmAccuracyOptions(
+        group_size=opts.group_size,
+        activations=ActivationSource(tokens=opts.tokens, scaling=opts.act_scaling),
+    )
+    return gemm_design(config, gopts, w_format)
 
 
 def _accuracy_inputs(opts: RankOptions) -> tuple[dict[str, np.ndarray], Any, str]:
@@ -235,21 +252,25 @@ def _accuracy_inputs(opts: RankOptions) -> tuple[dict[str, np.ndarray], Any, str
         acts: Any = SyntheticActivations(dist=ActDist(opts.activations), tokens=opts.tokens, seed=1)
         adesc = f"{opts.activations} activations, {opts.tokens} tokens, seed 1"
     else:
-        path = Path(opts.activations)
-        if path.suffix not in (".npy", ".npz"):
+        text, member = opts.activations, None
+        head, sep, tail = text.rpartition(":")
+        if sep and head.lower().endswith(".npz") and tail:
+            text, member = head, tail
+        path = Path(text)
+        if path.suffix.lower() not in (".npy", ".npz"):
             raise HwgenError(
-                f"activations must be a .npy/.npz file or one of {', '.join(act_values)},"
-                f" not {opts.activations!r}"
+                f"activations must be a .npy/.npz file (FILE.npz:NAME for one of its arrays)"
+                f" or one of {', '.join(act_values)}, not {opts.activations!r}"
             )
-        acts = load_activations(path)
+        acts = load_activations(path, name=member)
         k_need = sorted({w.shape[0] for w in weights.values()})
         if acts.ndim != 2 or acts.shape[1] not in k_need or len(k_need) != 1:
             raise HwgenError(
                 f"activation file {path.name} has shape {acts.shape}; it must be A[M, K] with"
                 f" K = {', '.join(map(str, k_need))} (the weights' K)"
             )
-        adesc = f"activations {path.name} {acts.shape}"
-    return weights, acts, f"{wdesc}; {adesc}"
+        adesc = f"activations {path.name}{f'[{member}]' if member else ''} {acts.shape}"
+    return weights, acts, f"{wdesc}; {adesc}, {opts.act_scaling} scaling"
 
 
 # ---------------------------------------------------------------------------- costs
@@ -398,7 +419,9 @@ def rank_designs(
     -------
     pandas.DataFrame
         :data:`RANK_COLUMNS`; ``attrs["model_error"]`` holds the fitted model's held-out
-        error when ``model="fitted"``.
+        error when ``model="fitted"``; ``attrs["notes"]`` one line per design whose float
+        accumulator overflowed on the operands (its ``rel_mse`` / ``sqnr_db`` empty, the
+        reason in ``accuracy_source``).
 
     Raises
     ------
@@ -425,11 +448,24 @@ def rank_designs(
             costs = [_synth_cost(c, d, opts, work) for c, d in designs]
     acc_cache: dict[str, Any] = {}
     rows = []
+    notes: list[str] = []
     for config, cost in zip(configs, costs, strict=True):
-        gd = _gemm_design(config, opts.group_size)
+        gd = _gemm_design(config, opts)
         if gd.label not in acc_cache:
-            acc_cache[gd.label] = evaluate_design(gd, weights, acts)
+            try:
+                acc_cache[gd.label] = evaluate_design(gd, weights, acts)
+            except AccumulatorOverflowError as exc:
+                # A finding about this design on these operands: it is ranked (last, no
+                # error figure) with the reason in accuracy_source, the others still are.
+                acc_cache[gd.label] = exc
         res = acc_cache[gd.label]
+        if isinstance(res, AccumulatorOverflowError):
+            notes.append(f"{config.name}: {res}")
+            rel_mse, sqnr, acc_src = None, None, f"hwgen.accuracy: {gd.label}; {res}"
+        else:
+            rel_mse = res.rel_mse
+            sqnr = None if math.isinf(res.sqnr_db) else res.sqnr_db
+            acc_src = f"hwgen.accuracy: {gd.label}; {acc_desc}"
         a_fmt, w_fmt = _formats(config)
         row: dict[str, Any] = {
             "design": config.name,
@@ -438,12 +474,12 @@ def rank_designs(
             "a_format": a_fmt,
             "w_format": w_fmt,
             **cost.values,
-            "rel_mse": res.rel_mse,
-            "sqnr_db": None if math.isinf(res.sqnr_db) else res.sqnr_db,
+            "rel_mse": rel_mse,
+            "sqnr_db": sqnr,
             "area_source": cost.sources.get(_SIZE[opts.target]),
             "energy_source": cost.sources.get("energy_pj_per_mac"),
             "fmax_source": cost.sources.get("fmax_mhz"),
-            "accuracy_source": f"hwgen.accuracy: {gd.label}; {acc_desc}",
+            "accuracy_source": acc_src,
         }
         row.update(_workload_row(config, cost, opts, wl))
         rows.append(row)
@@ -463,6 +499,9 @@ def rank_designs(
     ).drop(columns="_fronts")
     frame.insert(0, "rank", range(1, len(frame) + 1))
     frame = frame.reset_index(drop=True)
+    frame.attrs["notes"] = notes
+    for note in notes:
+        warn(f"{note}; ranked without an error figure")
     if model is not None:
         frame.attrs["model_error"] = model.model_error()
         frame.attrs["fit_id"] = model.fit_id
