@@ -284,3 +284,39 @@ def test_fast_model_only_sweep(tmp_path: Path) -> None:
     # the FP8 MAC costs more than the INT4 one at each stage count, as synthesis says
     area = df.set_index(["a_format", "stages"])["fast_asic_area_um2"]
     assert (area["fp8_e4m3"] > area["int4"]).all()
+
+
+def _uncovered() -> tuple[str, str] | None:
+    """A (target, spec key) whose design kind the shipped fit of that target does not cover."""
+    from hwgen.costmodel.fast.model import fitted_targets
+
+    kinds = {"arr": "array", "bm": "bitmod_pe"}
+    for target in fitted_targets():
+        covered = {k for m in load_fit(target).data["metrics"].values() for k in m["kinds"]}
+        for key, kind in kinds.items():
+            if kind not in covered:
+                return target, key
+    return None
+
+
+@pytest.mark.skipif(_uncovered() is None, reason="every shipped fit covers every design kind")
+def test_rank_warns_of_a_kind_the_fit_does_not_cover(tmp_path: Path) -> None:
+    found = _uncovered()
+    assert found is not None
+    target, key = found
+    (tmp_path / "d.toml").write_text("[design]\n" + SPECS[key])
+    (tmp_path / "i8.toml").write_text("[design]\n" + SPECS["i8"])
+    code, out, err = _run(
+        "rank", "--spec", str(tmp_path / "d.toml"), "--spec", str(tmp_path / "i8.toml"),
+        "--model", "fitted", "--target", target, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    kind = {"arr": "array", "bm": "bitmod_pe"}[key]
+    fit = load_fit(target)
+    assert (
+        f"hwgen: warning: the {target} fit {fit.fit_id} covers no {kind} design; their cost"
+        " columns stay empty (use --model synth)\n"
+    ) in err
+    rows = {r["kind"]: r for r in json.loads(out)["rows"]}
+    assert rows[kind]["luts"] is None and rows[kind]["area_source"] is None
+    assert rows["mac"]["rel_mse"] > 0 and rows[kind]["rel_mse"] > 0

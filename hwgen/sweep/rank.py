@@ -334,6 +334,12 @@ def _fitted_costs(configs: Sequence[DesignConfig], opts: RankOptions) -> tuple[l
                 vals["energy_pj_per_mac"] = float(v)
                 srcs["energy_pj_per_mac"] = label + " (its PE)"
         out.append(_Cost(vals, srcs))
+    uncovered = sorted({c.kind for c, cost in zip(configs, out, strict=True) if not cost.values})
+    for kind in uncovered:
+        warn(
+            f"the {opts.target} fit {model.fit_id} covers no {kind} design; their cost"
+            " columns stay empty (use --model synth)"
+        )
     return out, model
 
 
