@@ -60,10 +60,21 @@ def test_rank_fitted_json(specs: list[str]) -> None:
         assert r["area_source"].endswith(fit.fit_id)
         assert r["throughput_per_area_unit"] == "MAC/s/um2"
         assert r["workload"] == "bert-base:128" and r["workload_time_ms"] > 0
+        assert r["workload_cycles"] > 0 and r["workload_sram_energy_uj"] > 0
+        assert r["workload_dram_energy_uj"] > 0 and r["array_area_um2"] >= r["area_um2"]
         if r["kind"] == "bitmod_pe":
             assert r["energy_pj_per_mac"] is None and r["workload_energy_uj"] is None
+            assert r["workload_compute_energy_uj"] is None
         else:
             assert r["energy_pj_per_mac"] > 0 and r["workload_energy_uj"] > 0
+            parts = ("compute", "sram", "dram")
+            total = sum(r[f"workload_{p}_energy_uj"] for p in parts)
+            assert total == pytest.approx(r["workload_energy_uj"], rel=1e-12)
+        if r["kind"] == "array":
+            assert r["array"].endswith("[2x2]") and r["array_area_um2"] == r["area_um2"]
+        else:
+            assert r["array"].endswith("[32x32]")
+            assert r["array_area_um2"] == pytest.approx(1024 * r["area_um2"])
     # Ordering: fronts first (both, one, none), then rel_mse within a class.
     cls = [-(r["pareto_area"] + r["pareto_energy"]) for r in rows]
     assert cls == sorted(cls)

@@ -20,6 +20,9 @@ Conventions (also in ``docs/rank.md``):
   ``RankOptions.clock_mhz`` when given; FPGA targets without it have no time figures;
 - ``throughput_per_area`` = peak MACs per cycle x clock / area, in MAC/s per um2 (ASIC)
   or per LUT / transistor for the other targets (column ``throughput_per_area_unit``);
+- workload columns: time, utilisation, cycles, MACs per cycle, the energy per inference
+  and its compute / SRAM / DRAM parts (storage traffic with weight scales, stated even
+  without a PE energy figure), the array shape and, on ASIC, the array's area;
 - stored bits per element: weights ``w_bits + 16 / group_size`` (FP16 group scales; BitMoD
   ``+ (8 + 2) / group_size``), activations and K/V cache ``a_bits``, outputs 16;
 - accuracy: activations scaled as ``RankOptions.act_scaling`` names (per-token absmax by
@@ -75,6 +78,13 @@ RANK_COLUMNS: tuple[str, ...] = (
     "workload_energy_uj",
     "workload_time_ms",
     "workload_utilisation",
+    "workload_cycles",
+    "workload_macs_per_cycle",
+    "workload_compute_energy_uj",
+    "workload_sram_energy_uj",
+    "workload_dram_energy_uj",
+    "array",
+    "array_area_um2",
     "rel_mse",
     "sqnr_db",
     "pareto_area",
@@ -402,7 +412,16 @@ def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any)
     m = workload_metrics(wl, arr, prec, horowitz_memory())
     row["workload_time_ms"] = m.time_s * 1e3
     row["workload_utilisation"] = m.utilisation
+    row["workload_cycles"] = m.cycles
+    row["workload_macs_per_cycle"] = m.macs_per_cycle
+    # Storage traffic does not depend on the PE's energy: stated even without it.
+    row["workload_sram_energy_uj"] = m.sram_energy_pj * 1e-6
+    row["workload_dram_energy_uj"] = m.dram_energy_pj * 1e-6
+    row["array"] = m.array
+    if opts.target == "asic":
+        row["array_area_um2"] = m.area_um2
     if energy is not None:
+        row["workload_compute_energy_uj"] = m.compute_energy_pj * 1e-6
         row["workload_energy_uj"] = m.energy_pj * 1e-6
     return row
 
