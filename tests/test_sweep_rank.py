@@ -331,3 +331,28 @@ def test_rank_warns_of_a_kind_the_fit_does_not_cover(tmp_path: Path) -> None:
     rows = {r["kind"]: r for r in json.loads(out)["rows"]}
     assert rows[kind]["luts"] is None and rows[kind]["area_source"] is None
     assert rows["mac"]["rel_mse"] > 0 and rows[kind]["rel_mse"] > 0
+
+
+def test_rank_out_file_is_all_or_nothing(specs: list[str], tmp_path: Path) -> None:
+    code, csv_stdout, _ = _run("rank", *specs[:4], "--model", "fitted", "--csv")
+    assert code == 0
+    out = tmp_path / "sub" / "rank.csv"
+    code, stdout, err = _run("rank", *specs[:4], "--model", "fitted", "--csv", "--out", str(out))
+    assert (code, stdout) == (0, "") and err.endswith(f"wrote {out}\n")
+    assert out.read_text() == csv_stdout
+    # Bad input: exit 2, one line, and the file is neither created nor touched.
+    bad = tmp_path / "bad.csv"
+    code, stdout, err = _run(
+        "rank", *specs[:4], "--model", "fitted", "--csv", "--out", str(bad), "--workload", "nope"
+    )
+    assert (code, stdout) == (2, "") and not bad.exists()
+    assert err.startswith("hwgen: error: unknown workload preset 'nope'") and err.count("\n") == 1
+    code, _, err = _run("rank", *specs[:4], "--model", "fitted", "--out", str(tmp_path))
+    assert (
+        code == 2 and err == f"hwgen: error: --out {str(tmp_path)!r} is a directory, not a file\n"
+    )
+    under = out / "x.csv"
+    code, _, err = _run("rank", *specs[:4], "--model", "fitted", "--out", str(under))
+    assert code == 2
+    assert err == f"hwgen: error: cannot write {under}: {out} is a file, not a directory\n"
+    assert out.read_text() == csv_stdout

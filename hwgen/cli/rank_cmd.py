@@ -157,6 +157,13 @@ def _plain(v: Any) -> Any:
     show_default=True,
     help="Weight group size of MAC designs (scales and accuracy).",
 )
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the table (text, --csv or --json) to FILE, all or nothing, instead of stdout.",
+)
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with every column.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: rows and model error.")
 def rank(
@@ -171,6 +178,7 @@ def rank(
     array: str,
     clock_mhz: float | None,
     group_size: int,
+    out_file: Path | None,
     as_csv: bool,
     as_json: bool,
 ) -> None:
@@ -186,6 +194,8 @@ def rank(
 
     if as_csv and as_json:
         raise HwgenError("--csv and --json exclude each other; choose one")
+    if out_file is not None:
+        _probe(out_file)
     check_int("group_size", group_size, 1)
     opts = RankOptions(
         target=target,
@@ -207,16 +217,54 @@ def rank(
         if err is not None:
             out["model_error"] = err
             out["source"] = frame.attrs["model"]
-        click.echo(json.dumps(out, sort_keys=True))
+        _emit(json.dumps(out, sort_keys=True) + "\n", out_file)
         return
     if err is not None:
         click.echo(fidelity_line(err, frame.attrs["model"]), err=True)
     if as_csv:
-        click.echo(frame.reindex(columns=list(RANK_COLUMNS)).to_csv(index=False), nl=False)
+        _emit(frame.reindex(columns=list(RANK_COLUMNS)).to_csv(index=False), out_file)
         return
     from hwgen.cli.output import render_table
 
     cols = [c for c in _TEXT_COLUMNS if c in frame and frame[c].notna().any()]
     rows_txt = [[_cell(frame[c].iloc[i]) for c in cols] for i in range(len(frame))]
-    click.echo(render_table(cols, rows_txt), nl=False)
-    click.echo(f"workload {frame['workload'].iloc[0]}; sources per cost: --csv or --json")
+    text = render_table(cols, rows_txt)
+    tail = f"workload {frame['workload'].iloc[0]}; sources per cost: --csv or --json\n"
+    _emit(text + tail, out_file)
+
+
+def _probe(out_file: Path) -> None:
+    """Refuse an ``--out`` the OS will not let us write, before any work is done.
+
+    Nothing is created: a temporary file in the nearest existing ancestor shows whether
+    the file system takes writes there (read-only, no permission, ``/proc``, a path under
+    a regular file all fail here with the OS's reason).
+    """
+    import tempfile
+
+    from hwgen.errors import HwgenError, os_errors
+
+    if out_file.is_dir():
+        raise HwgenError(f"--out {str(out_file)!r} is a directory, not a file")
+    with os_errors("write", out_file):
+        anchor = out_file.absolute().parent
+        while not anchor.exists():
+            anchor = anchor.parent
+        if not anchor.is_dir():
+            # What the OS says when asked to create a file under a regular file.
+            raise NotADirectoryError(20, "Not a directory", str(out_file))
+        with tempfile.TemporaryFile(dir=anchor, prefix=".hwgen-probe-"):
+            pass
+
+
+def _emit(text: str, out_file: Path | None) -> None:
+    """``text`` on stdout, or into ``out_file`` whole (absent or complete, never partial)."""
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from hwgen.errors import os_errors
+    from hwgen.sweep.cache import atomic_write
+
+    with os_errors("write", out_file):
+        atomic_write(out_file, text)
+    click.echo(f"wrote {out_file}", err=True)
