@@ -148,6 +148,11 @@ def test_rank_activation_file_that_does_not_fit(specs: list[str], tmp_path: Path
             " 'per-row'",
         ),
         (("--array", "0x4"), "--array must be RxC with R, C >= 1 (e.g. 32x32), not '0x4'"),
+        (
+            ("--weights", "cauchy"),
+            "weight distribution must be one of gaussian, laplace, student-t (or give a weight"
+            " file), not 'cauchy'",
+        ),
         (("--csv", "--json"), "--csv and --json exclude each other; choose one"),
     ],
 )
@@ -356,3 +361,17 @@ def test_rank_out_file_is_all_or_nothing(specs: list[str], tmp_path: Path) -> No
     assert code == 2
     assert err == f"hwgen: error: cannot write {under}: {out} is a file, not a directory\n"
     assert out.read_text() == csv_stdout
+
+
+def test_rank_weights_from_a_named_distribution(specs: list[str]) -> None:
+    err_of = {}
+    for dist in ("gaussian", "student-t"):
+        code, out, err = _run("rank", *specs[:4], "--model", "fitted", "--json", "--weights", dist)
+        assert code == 0, err
+        rows = json.loads(out)["rows"]
+        assert all(f"synthetic {dist} W[512, 128] seed 0" in r["accuracy_source"] for r in rows)
+        err_of[dist] = {r["design"]: r["rel_mse"] for r in rows}
+    # Heavy tails cost a 4-bit weight format accuracy (absmax scales follow the outliers).
+    for name, rel in err_of["gaussian"].items():
+        if "x_int4" in name:
+            assert rel < err_of["student-t"][name]

@@ -74,6 +74,13 @@ def _array(text: str) -> tuple[int, int]:
     return int(m[1]), int(m[2])
 
 
+def _weights(text: str | None) -> Path | str | None:
+    """A name without a file suffix is a distribution (:class:`RankOptions` checks it)."""
+    if text is None or not Path(text).suffix:
+        return text
+    return Path(text)
+
+
 def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -105,9 +112,9 @@ def _plain(v: Any) -> Any:
 )
 @click.option(
     "--weights",
-    type=click.Path(path_type=Path),
     default=None,
-    help="Weight file (.npy/.npz/.safetensors) [synthetic Student-t W[512,128]].",
+    help="Weight file (.npy/.npz/.safetensors) or a distribution of synthetic W[512,128]:"
+    " gaussian | laplace | student-t  [student-t].",
 )
 @click.option(
     "--activations",
@@ -169,7 +176,7 @@ def _plain(v: Any) -> Any:
 def rank(
     design_dirs: tuple[Path, ...],
     specs: tuple[Path, ...],
-    weights: Path | None,
+    weights: str | None,
     activations: str,
     act_scaling: str,
     workload: str,
@@ -201,7 +208,7 @@ def rank(
         target=target,
         model=model,
         workload=workload,
-        weights=weights,
+        weights=_weights(weights),
         activations=activations,
         act_scaling=act_scaling,
         group_size=group_size,

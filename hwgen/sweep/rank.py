@@ -120,8 +120,9 @@ class RankOptions:
         A preset name (``bert-base``, ``llama2-7b-decode:2048`` ...) or shapes
         ``MxKxN[,MxKxN...]``.
     weights:
-        Weight file (``.npy``/``.npz``/``.safetensors``) or ``None`` for a synthetic
-        Student-t ``W[512, 128]``.
+        Weight file (``.npy``/``.npz``/``.safetensors``, a :class:`~pathlib.Path`), a
+        distribution name of synthetic weights (``gaussian``, ``laplace``, ``student-t``;
+        ``W[512, 128]``, seed 0) or ``None`` for synthetic Student-t.
     activations:
         Activation file (``.npy``/``.npz``, ``A[M, K]``; ``FILE.npz:NAME`` names one array
         of an ``.npz``) or a distribution name (:class:`hwgen.accuracy.ActDist`).
@@ -140,7 +141,7 @@ class RankOptions:
     target: str = "asic"
     model: str = "synth"
     workload: str = "bert-base"
-    weights: Path | None = None
+    weights: Path | str | None = None
     activations: str = "gaussian"
     act_scaling: str = "per-token"
     group_size: int = 128
@@ -161,6 +162,14 @@ class RankOptions:
         if self.act_scaling not in scalings:
             raise HwgenError(
                 f"activation scaling must be one of {', '.join(scalings)}, not {self.act_scaling!r}"
+            )
+        from hwgen.quant.synthetic import Dist
+
+        dists = [d.value for d in Dist]
+        if isinstance(self.weights, str) and self.weights not in dists:
+            raise HwgenError(
+                f"weight distribution must be one of {', '.join(dists)} (or give a weight"
+                f" file), not {self.weights!r}"
             )
         if self.clock_mhz is not None and not self.clock_mhz > 0:
             raise HwgenError(f"clock must be > 0 MHz, not {self.clock_mhz:g}")
@@ -251,12 +260,13 @@ def _accuracy_inputs(opts: RankOptions) -> tuple[dict[str, np.ndarray], Any, str
         weight_matrices,
     )
 
-    if opts.weights is not None:
+    if isinstance(opts.weights, Path):
         weights = weight_matrices(opts.weights)
-        wdesc = f"weights {Path(opts.weights).name}"
+        wdesc = f"weights {opts.weights.name}"
     else:
-        weights = {"w_512x128": synthetic_weights("student-t", 512, 128, seed=0)}
-        wdesc = "synthetic student-t W[512, 128] seed 0"
+        dist = opts.weights or "student-t"
+        weights = {"w_512x128": synthetic_weights(dist, 512, 128, seed=0)}
+        wdesc = f"synthetic {dist} W[512, 128] seed 0"
     act_values = [d.value for d in ActDist]
     if opts.activations in act_values:
         acts: Any = SyntheticActivations(dist=ActDist(opts.activations), tokens=opts.tokens, seed=1)
