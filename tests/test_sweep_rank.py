@@ -297,6 +297,9 @@ def test_fast_model_only_sweep(tmp_path: Path) -> None:
         line.startswith(f"fitted model, ice40: source: {ice40.label};") and "no energy fit" in line
         for line in summary
     )
+    # ... and so does the report.
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert f"<p>fitted model, asic: source: {fit.label}; held-out area MAPE" in report
     # the FP8 MAC costs more than the INT4 one at each stage count, as synthesis says
     area = df.set_index(["a_format", "stages"])["fast_asic_area_um2"]
     assert (area["fp8_e4m3"] > area["int4"]).all()

@@ -259,9 +259,7 @@ def render_report(
     if spec.gemm is not None:
         ran = any(inst.stage.name == "workload" for inst in spec.stages)
         what = "workload stage" if ran else "recorded; the workload stage is not in [stages] run"
-        parts.append(
-            f"<p class='muted'>GEMM workload ({what}): {e(str(spec.gemm.to_dict()))}</p>"
-        )
+        parts.append(f"<p class='muted'>GEMM workload ({what}): {e(str(spec.gemm.to_dict()))}</p>")
     parts.append("<h2>Tool versions</h2>")
     vdf = pd.DataFrame({"tool": list(versions), "version": list(versions.values())})
     parts.append(_table(vdf, table_id="versions"))
