@@ -378,3 +378,42 @@ def test_rank_weights_from_a_named_distribution(specs: list[str]) -> None:
     for name, rel in err_of["gaussian"].items():
         if "x_int4" in name:
             assert rel < err_of["student-t"][name]
+
+
+def test_rank_bitmod_points_of_a_sweep_spec_keep_their_weight_format(tmp_path: Path) -> None:
+    """One BitMoD PE serving three weight formats: three rows, each scored on its format."""
+    spec = tmp_path / "bm.toml"
+    spec.write_text(
+        '[sweep]\nname = "bm"\n\n[axes]\n'
+        'formats = ["fp16:bitmod_fp4", "fp16:bitmod_fp3", "fp16:int6"]\n\n'
+        '[fixed]\nfamily = "bitmod_pe"\n\n[stages]\nrun = ["fast_cost"]\n'
+    )
+    code, out, err = _run("rank", "--spec", str(spec), "--model", "fitted", "--json")
+    assert code == 0, err
+    rows = {r["w_format"]: r for r in json.loads(out)["rows"]}
+    assert sorted(rows) == ["bitmod_fp3", "bitmod_fp4", "int6"]
+    assert len({r["design"] for r in rows.values()}) == 1  # one PE config
+    for w, r in rows.items():
+        assert f" x {w}/" in r["accuracy_source"]
+    # More weight bits, less error; INT6 takes 3 cycles per weight, FP4 / FP3 2.
+    assert rows["int6"]["rel_mse"] < rows["bitmod_fp4"]["rel_mse"] < rows["bitmod_fp3"]["rel_mse"]
+    assert rows["int6"]["workload_time_ms"] > rows["bitmod_fp4"]["workload_time_ms"]
+
+
+def test_rank_refuses_a_weight_format_the_pe_does_not_serve() -> None:
+    from hwgen.design.bitmod import BitmodPEConfig
+    from hwgen.sweep.rank import RankOptions, rank_designs
+
+    pe = BitmodPEConfig(act_format="fp16", dot=4, group_size=64, weight_types=("int8", "int4"))
+    with pytest.raises(HwgenError) as e:
+        rank_designs([(pe, None, "bitmod_fp4")], RankOptions(model="fitted"))
+    assert str(e.value) == (
+        "bitmod_pe_fp16_d4_g64_exact_int8_int4 serves the weight formats int8, int4, not"
+        " 'bitmod_fp4'"
+    )
+    mac = MacConfig(a_format="int8", w_format="int8")
+    with pytest.raises(HwgenError) as e:
+        rank_designs([(mac, None, "int4")], RankOptions(model="fitted"))
+    assert str(e.value) == (
+        "a weight format is given for BitMoD PEs only, not for mac mac_int8_x_int8_acc28_s0"
+    )

@@ -35,18 +35,20 @@ _TEXT_COLUMNS = (
 )
 
 
-def _load_designs(dirs: tuple[Path, ...], specs: tuple[Path, ...]) -> list[tuple[Any, Path | None]]:
+def _load_designs(
+    dirs: tuple[Path, ...], specs: tuple[Path, ...]
+) -> list[tuple[Any, Path | None, str | None]]:
     import tomllib
 
     from hwgen.design.spec import load_design
     from hwgen.errors import HwgenError, os_errors
 
-    out: list[tuple[Any, Path | None]] = []
+    out: list[tuple[Any, Path | None, str | None]] = []
     for d in dirs:
         from hwgen.costmodel.cost import _load_manifest
 
         man = _load_manifest(d.resolve())
-        out.append((man.design(), d.resolve()))
+        out.append((man.design(), d.resolve(), None))
     for s in specs:
         with os_errors("read", s):
             text = s.read_bytes()
@@ -55,13 +57,16 @@ def _load_designs(dirs: tuple[Path, ...], specs: tuple[Path, ...]) -> list[tuple
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise HwgenError(f"{s}: not a TOML file ({' '.join(str(e).split())})") from None
         if "design" in doc:
-            out.append((load_design(s), None))
+            out.append((load_design(s), None, None))
             continue
         from hwgen.sweep.points import expand
         from hwgen.sweep.spec import load_spec
 
         points, _skipped = expand(load_spec(s))
-        out.extend((p.build(), None) for p in points)
+        # A BitMoD point names the weight format its PE serves (one PE, several formats).
+        out.extend(
+            (p.build(), None, p.operands[1] if "a_format" not in p.config else None) for p in points
+        )
     return out
 
 

@@ -218,9 +218,9 @@ def _family(config: DesignConfig) -> str:
     return design_family(config)
 
 
-def _formats(config: DesignConfig) -> tuple[str, str]:
+def _formats(config: DesignConfig, w_format: str | None = None) -> tuple[str, str]:
     if isinstance(config, BitmodPEConfig):
-        return config.act_format, _bitmod_weights(config)
+        return config.act_format, w_format or _bitmod_weights(config)
     mac = config.mac if isinstance(config, ArrayConfig) else config
     assert isinstance(mac, MacConfig)
     return mac.a_format, mac.w_format
@@ -238,12 +238,13 @@ def _bitmod_weights(pe: BitmodPEConfig) -> str:
 
 
 # ---------------------------------------------------------------------------- accuracy
-def _gemm_design(config: DesignConfig, opts: RankOptions) -> Any:
+def _gemm_design(config: DesignConfig, opts: RankOptions, w_format: str | None = None) -> Any:
     """The arithmetic of the sweep's gemm_accuracy stage (a BitMoD PE: both modes)."""
     from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, gemm_design
     from hwgen.sweep.stages.sources import ActivationSource
 
-    w_format = _bitmod_weights(config) if isinstance(config, BitmodPEConfig) else None
+    if isinstance(config, BitmodPEConfig):
+        w_format = w_format or _bitmod_weights(config)
     gopts = GemmAccuracyOptions(
         group_size=opts.group_size,
         activations=ActivationSource(tokens=opts.tokens, scaling=opts.act_scaling),
@@ -364,7 +365,9 @@ def _fitted_costs(configs: Sequence[DesignConfig], opts: RankOptions) -> tuple[l
 
 
 # ---------------------------------------------------------------------------- workload
-def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any) -> dict[str, Any]:
+def _workload_row(
+    config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any, w_format: str | None
+) -> dict[str, Any]:
     from hwgen.costmodel.workload import (
         ArraySpec,
         Cited,
@@ -378,7 +381,7 @@ def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any)
     size_field = _SIZE[opts.target]
     size = cost.values.get(size_field)
     clock = opts.clock_mhz if opts.clock_mhz is not None else cost.values.get("fmax_mhz")
-    a_fmt, w_fmt = _formats(config)
+    a_fmt, w_fmt = _formats(config, w_format)
     from hwgen.formats import get_format
 
     a_bits = get_format(a_fmt).bits
@@ -437,16 +440,42 @@ def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any)
 
 
 # ---------------------------------------------------------------------------- ranking
+def _served(config: DesignConfig, w_format: str | None) -> str | None:
+    """The weight format a BitMoD PE is ranked on (``None`` for MACs and arrays)."""
+    if w_format is None:
+        return None
+    from hwgen.sweep.families import BITMOD_WEIGHTS
+
+    if not isinstance(config, BitmodPEConfig):
+        raise HwgenError(
+            f"a weight format is given for BitMoD PEs only, not for {config.kind} {config.name}"
+        )
+    served = {"bitmod_fp4": "fp4", "bitmod_fp3": "fp3"}.get(w_format, w_format)
+    if w_format not in BITMOD_WEIGHTS or served not in {w.value for w in config.weight_types}:
+        have = [w for w in BITMOD_WEIGHTS if {"bitmod_fp4": "fp4", "bitmod_fp3": "fp3"}.get(w, w)
+                in {t.value for t in config.weight_types}]  # fmt: skip
+        raise HwgenError(
+            f"{config.name} serves the weight formats {', '.join(have)}, not {w_format!r}"
+        )
+    return w_format
+
+
 def rank_designs(
-    designs: Sequence[tuple[DesignConfig, Path | None]], options: RankOptions | None = None
+    designs: Sequence[
+        tuple[DesignConfig, Path | None] | tuple[DesignConfig, Path | None, str | None]
+    ],
+    options: RankOptions | None = None,
 ) -> pd.DataFrame:
     """Rank designs, best first (module docstring: ordering and conventions).
 
     Parameters
     ----------
     designs:
-        ``(config, design directory or None)``; a directory is priced as generated, a
-        ``None`` one is generated into a scratch directory when synthesis needs it.
+        ``(config, design directory or None)``, or ``(config, directory, w_format)`` for a
+        BitMoD PE ranked on one weight format it serves (``bitmod_fp4``, ``bitmod_fp3``,
+        ``int8`` ...; default: its FP4 mixture, else FP3, else its widest INT). A
+        directory is priced as generated, a ``None`` one is generated into a scratch
+        directory when synthesis needs it.
     options:
         :class:`RankOptions`.
 
@@ -473,19 +502,20 @@ def rank_designs(
         raise HwgenError("no designs to rank: give design directories or --spec FILE")
     wl = parse_workload(opts.workload)
     weights, acts, acc_desc = _accuracy_inputs(opts)
-    configs = [c for c, _ in designs]
+    configs = [d[0] for d in designs]
+    served = [_served(d[0], d[2] if len(d) > 2 else None) for d in designs]
     model = None
     with scratch_dir("rank") as scratch:
         work = opts.work_dir or Path(scratch)
         if opts.model == "fitted":
             costs, model = _fitted_costs(configs, opts)
         else:
-            costs = [_synth_cost(c, d, opts, work) for c, d in designs]
+            costs = [_synth_cost(d[0], d[1], opts, work) for d in designs]
     acc_cache: dict[str, Any] = {}
     rows = []
     notes: list[str] = []
-    for config, cost in zip(configs, costs, strict=True):
-        gd = _gemm_design(config, opts)
+    for config, cost, w_served in zip(configs, costs, served, strict=True):
+        gd = _gemm_design(config, opts, w_served)
         if gd.label not in acc_cache:
             try:
                 acc_cache[gd.label] = evaluate_design(gd, weights, acts)
@@ -501,7 +531,7 @@ def rank_designs(
             rel_mse = res.rel_mse
             sqnr = None if math.isinf(res.sqnr_db) else res.sqnr_db
             acc_src = f"hwgen.accuracy: {gd.label}; {acc_desc}"
-        a_fmt, w_fmt = _formats(config)
+        a_fmt, w_fmt = _formats(config, w_served)
         row: dict[str, Any] = {
             "design": config.name,
             "kind": config.kind,
@@ -516,7 +546,7 @@ def rank_designs(
             "fmax_source": cost.sources.get("fmax_mhz"),
             "accuracy_source": acc_src,
         }
-        row.update(_workload_row(config, cost, opts, wl))
+        row.update(_workload_row(config, cost, opts, wl, w_served))
         rows.append(row)
     frame = pd.DataFrame(rows).reindex(columns=[c for c in RANK_COLUMNS if c != "rank"])
     err = frame["rel_mse"].to_numpy(dtype=np.float64)
