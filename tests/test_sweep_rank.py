@@ -61,6 +61,9 @@ def test_rank_fitted_json(specs: list[str]) -> None:
         assert r["throughput_per_area_unit"] == "MAC/s/um2"
         assert r["workload"] == "bert-base:128" and r["workload_time_ms"] > 0
         assert r["workload_cycles"] > 0 and r["workload_sram_energy_uj"] > 0
+        assert r["workload_source"].startswith("hwgen.costmodel.workload (BitMoD tiling")
+        assert "SRAM 1.5625 pJ/bit: Horowitz" in r["workload_source"]
+        assert "DRAM 20.3125 pJ/bit: Horowitz" in r["workload_source"]
         assert r["workload_dram_energy_uj"] > 0 and r["array_area_um2"] >= r["area_um2"]
         if r["kind"] == "bitmod_pe":
             assert r["energy_pj_per_mac"] is None and r["workload_energy_uj"] is None

@@ -93,6 +93,7 @@ RANK_COLUMNS: tuple[str, ...] = (
     "energy_source",
     "fmax_source",
     "accuracy_source",
+    "workload_source",
 )
 """Columns of the ranking, in order (cost columns a target cannot give stay empty)."""
 
@@ -422,7 +423,15 @@ def _workload_row(
     )
     arr = ArraySpec(rows=rows, cols=cols, pe=pe, clock_hz=Cited(clock * 1e6, "Hz", "design fmax"))
     prec = Precision(weight_bits=w_bits, act_bits=a_bits, out_bits=OUT_BITS, kv_bits=a_bits)
-    m = workload_metrics(wl, arr, prec, horowitz_memory())
+    mem = horowitz_memory()
+    m = workload_metrics(wl, arr, prec, mem)
+    prov = dict(m.provenance)
+    row["workload_source"] = (
+        f"hwgen.costmodel.workload (BitMoD tiling, output stationary); workload:"
+        f" {prov.get('workload', wl.source)}; SRAM {mem.sram_pj_per_bit.value:g} pJ/bit:"
+        f" {prov['sram_pj_per_bit']}; DRAM {mem.dram_pj_per_bit.value:g} pJ/bit:"
+        f" {prov['dram_pj_per_bit']}"
+    )
     row["workload_time_ms"] = m.time_s * 1e3
     row["workload_utilisation"] = m.utilisation
     row["workload_cycles"] = m.cycles
