@@ -10,7 +10,7 @@ Ordering (best first): designs on both fronts, then on one front, then dominated
 within each class by ``rel_mse`` (lower first), then by the target's size metric, then by
 name. Missing values sort last.
 
-Conventions (also in ``docs/rank.md``):
+Conventions (also in ``docs/fastmodel.md``, "`hwgen rank`"):
 
 - a single MAC or BitMoD PE runs the workload as an ``R x C`` array of copies
   (``RankOptions.array``, default 32 x 32); an array design uses its own shape;
@@ -449,6 +449,10 @@ def _workload_row(
 
 
 # ---------------------------------------------------------------------------- ranking
+_MIXTURE_TYPE = {"bitmod_fp4": "fp4", "bitmod_fp3": "fp3"}
+"""The PE datatype behind each BitMoD mixture format (the integer formats are their own)."""
+
+
 def _served(config: DesignConfig, w_format: str | None) -> str | None:
     """The weight format a BitMoD PE is ranked on (``None`` for MACs and arrays)."""
     if w_format is None:
@@ -459,10 +463,9 @@ def _served(config: DesignConfig, w_format: str | None) -> str | None:
         raise HwgenError(
             f"a weight format is given for BitMoD PEs only, not for {config.kind} {config.name}"
         )
-    served = {"bitmod_fp4": "fp4", "bitmod_fp3": "fp3"}.get(w_format, w_format)
-    if w_format not in BITMOD_WEIGHTS or served not in {w.value for w in config.weight_types}:
-        have = [w for w in BITMOD_WEIGHTS if {"bitmod_fp4": "fp4", "bitmod_fp3": "fp3"}.get(w, w)
-                in {t.value for t in config.weight_types}]  # fmt: skip
+    types = {t.value for t in config.weight_types}
+    have = [w for w in BITMOD_WEIGHTS if _MIXTURE_TYPE.get(w, w) in types]
+    if w_format not in have:
         raise HwgenError(
             f"{config.name} serves the weight formats {', '.join(have)}, not {w_format!r}"
         )
