@@ -17,6 +17,7 @@ Three tables, all measured in this run:
 Run::
 
     python bench/bench_asic.py [--quick]     # --quick: tables 1 and 2 without energy
+    python bench/bench_asic.py --table 3     # only the named table(s); repeatable
 """
 
 from __future__ import annotations
@@ -142,14 +143,24 @@ def data(root: Path) -> None:
 def main() -> None:
     """Print the tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="tables 1 and 2 without energy")
+    ap.add_argument(
+        "--table",
+        type=int,
+        choices=(1, 2, 3),
+        action="append",
+        help="run only this table (repeatable); default: all three",
+    )
     args = ap.parse_args()
+    tables = set(args.table or (1, 2, 3))
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-asic-") as tmp:
         root = Path(tmp)
         os.environ["HWGEN_CACHE_DIR"] = str(root / "cache")
-        libraries(root, energy=not args.quick)
-        anchors(root)
-        if not args.quick:
+        if 1 in tables:
+            libraries(root, energy=not args.quick)
+        if 2 in tables:
+            anchors(root)
+        if 3 in tables and not args.quick:
             data(root)
     sys.stdout.flush()
 

@@ -41,6 +41,14 @@ class ToolNotFoundError(HwgenError):
     """An external tool (simulator, synthesizer) that is not installed."""
 
 
+class AccumulatorOverflowError(HwgenError):
+    """A design's float accumulator overflows to inf/NaN on the given operands.
+
+    Not a malformed request but a property of the design on that data: a ranking of many
+    designs reports it for the one design and goes on.
+    """
+
+
 def _blocking_file(path: Path) -> Path | None:
     """The nearest existing ancestor of ``path`` when it is not a directory."""
     for parent in (path, *path.parents):

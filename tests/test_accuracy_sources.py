@@ -114,6 +114,16 @@ def test_bad_activation_files(tmp_path: Path) -> None:
         load_activations(tmp_path / "two.npz", name="z")
 
 
+def test_empty_activation_file_is_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "empty.npy", np.zeros((0, 512)))
+    with pytest.raises(HwgenError) as e:
+        load_activations(tmp_path / "empty.npy")
+    assert str(e.value) == (
+        f"activations in {str(tmp_path / 'empty.npy')!r} are empty (shape (0, 512)); every"
+        " dimension must be >= 1"
+    )
+
+
 # ----------------------------------------------------------------------- weights
 def test_weight_matrices_transpose_stored_linear_layers(tmp_path: Path) -> None:
     fc = np.arange(12, dtype=np.float32).reshape(3, 4)  # (out, in)

@@ -60,10 +60,24 @@ def test_rank_fitted_json(specs: list[str]) -> None:
         assert r["area_source"].endswith(fit.fit_id)
         assert r["throughput_per_area_unit"] == "MAC/s/um2"
         assert r["workload"] == "bert-base:128" and r["workload_time_ms"] > 0
+        assert r["workload_cycles"] > 0 and r["workload_sram_energy_uj"] > 0
+        assert r["workload_source"].startswith("hwgen.costmodel.workload (BitMoD tiling")
+        assert "SRAM 1.5625 pJ/bit: Horowitz" in r["workload_source"]
+        assert "DRAM 20.3125 pJ/bit: Horowitz" in r["workload_source"]
+        assert r["workload_dram_energy_uj"] > 0 and r["array_area_um2"] >= r["area_um2"]
         if r["kind"] == "bitmod_pe":
             assert r["energy_pj_per_mac"] is None and r["workload_energy_uj"] is None
+            assert r["workload_compute_energy_uj"] is None
         else:
             assert r["energy_pj_per_mac"] > 0 and r["workload_energy_uj"] > 0
+            parts = ("compute", "sram", "dram")
+            total = sum(r[f"workload_{p}_energy_uj"] for p in parts)
+            assert total == pytest.approx(r["workload_energy_uj"], rel=1e-12)
+        if r["kind"] == "array":
+            assert r["array"].endswith("[2x2]") and r["array_area_um2"] == r["area_um2"]
+        else:
+            assert r["array"].endswith("[32x32]")
+            assert r["array_area_um2"] == pytest.approx(1024 * r["area_um2"])
     # Ordering: fronts first (both, one, none), then rel_mse within a class.
     cls = [-(r["pareto_area"] + r["pareto_energy"]) for r in rows]
     assert cls == sorted(cls)
@@ -101,7 +115,8 @@ def test_rank_csv_and_text(specs: list[str]) -> None:
         ),
         ("128x0x768", "workload shape 128x0x768 has a zero dimension; M, K and N must be >= 1"),
         ("128x768", "workload shape '128x768' must be MxKxN (three integers), e.g. 128x768x768"),
-        ("bert-base:0", "workload length must be an integer >= 1, not '0'"),
+        ("bert-base:0", "workload length must be a positive integer, not '0'"),
+        ("minilm-l6:x", "workload length must be a positive integer, not 'x'"),
     ],
 )
 def test_rank_bad_workload(specs: list[str], workload: str, message: str) -> None:
@@ -120,6 +135,97 @@ def test_rank_activation_file_that_does_not_fit(specs: list[str], tmp_path: Path
         "hwgen: error: activation file a.npy has shape (4, 100); it must be A[M, K] with"
         " K = 512 (the weights' K)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--activations", "outliers"),
+            "activations must be a .npy/.npz file (FILE.npz:NAME for one of its arrays) or one"
+            " of gaussian, laplace, student-t, student-t-outliers, not 'outliers'",
+        ),
+        (
+            ("--act-scaling", "per-row"),
+            "activation scaling must be one of none, per-tensor, per-token, per-group, mx, not"
+            " 'per-row'",
+        ),
+        (("--array", "0x4"), "--array must be RxC with R, C >= 1 (e.g. 32x32), not '0x4'"),
+        (
+            ("--weights", "cauchy"),
+            "weight distribution must be one of gaussian, laplace, student-t (or give a weight"
+            " file), not 'cauchy'",
+        ),
+        (("--csv", "--json"), "--csv and --json exclude each other; choose one"),
+    ],
+)
+def test_rank_bad_options(specs: list[str], args: tuple[str, ...], message: str) -> None:
+    code, out, err = _run("rank", *specs[:2], "--model", "fitted", "--csv", *args)
+    assert (code, out) == (2, "")
+    assert err == f"hwgen: error: {message}\n"
+
+
+def test_rank_activations_from_an_npz_member_with_named_scaling(
+    specs: list[str], tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    npz = tmp_path / "acts.npz"
+    np.savez(npz, a=rng.standard_normal((4, 512)), b=np.ones((2, 2)))
+    code, out, err = _run("rank", *specs[:4], "--model", "fitted", "--activations", str(npz))
+    assert (code, out) == (2, "")
+    assert err == f"hwgen: error: activations file {str(npz)!r} holds 2 arrays (a, b); name one\n"
+    runs = {}
+    for scaling in ("per-token", "per-tensor"):
+        code, out, err = _run(
+            "rank", *specs[:4], "--model", "fitted", "--json",
+            "--activations", f"{npz}:a", "--act-scaling", scaling,
+        )  # fmt: skip
+        assert code == 0, err
+        runs[scaling] = {r["design"]: r for r in json.loads(out)["rows"]}
+    for scaling, rows in runs.items():
+        for r in rows.values():
+            assert f"/{scaling} x " in r["accuracy_source"]
+            assert r["accuracy_source"].endswith(
+                f"activations acts.npz[a] (4, 512), {scaling} scaling"
+            )
+    # The scaling is part of the arithmetic: the FP8 x INT4 MAC's error changes with it.
+    fp8 = {
+        sc: next(r for r in rows.values() if r["a_format"] == "fp8_e4m3")
+        for sc, rows in runs.items()
+    }
+    assert fp8["per-token"]["rel_mse"] != fp8["per-tensor"]["rel_mse"]
+
+
+def test_rank_goes_on_past_a_float_accumulator_overflow(tmp_path: Path) -> None:
+    """A design whose FP16 accumulator overflows is ranked last, with the reason stated."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "w.npy", rng.standard_normal((8, 128)))
+    np.save(tmp_path / "a.npy", rng.standard_normal((4, 128)))
+    for name, body in (
+        ("i8", SPECS["i8"]),
+        (
+            "f16acc",
+            'kind = "mac"\na_format = "fp8_e4m3"\nw_format = "fp8_e4m3"\nacc_format = "fp16"\n',
+        ),
+    ):
+        (tmp_path / f"{name}.toml").write_text("[design]\n" + body)
+    code, out, err = _run(
+        "rank", "--spec", str(tmp_path / "f16acc.toml"), "--spec", str(tmp_path / "i8.toml"),
+        "--model", "fitted", "--json",
+        "--weights", str(tmp_path / "w.npy"), "--activations", str(tmp_path / "a.npy"),
+    )  # fmt: skip
+    assert code == 0, err
+    reason = (
+        "weight 'w': float accumulator fp16 overflows: 32 of 32 outputs end as inf/NaN after"
+        " k = 0...127 (largest finite 65504 in code units); use a wider accumulator format"
+    )
+    bad = "mac_fp8_e4m3_x_fp8_e4m3_acc16_s0_accfp16_fused"
+    assert f"hwgen: warning: {bad}: {reason}; ranked without an error figure\n" in err
+    rows = json.loads(out)["rows"]
+    assert [r["design"] for r in rows] == ["mac_int8_x_int8_acc28_s0", bad]
+    assert rows[1]["rel_mse"] is None and rows[1]["sqnr_db"] is None
+    assert rows[1]["accuracy_source"].endswith(reason)
+    assert not rows[1]["pareto_area"] and rows[0]["rel_mse"] > 0
 
 
 def test_rank_fitted_without_a_fit(
@@ -181,6 +287,136 @@ def test_fast_model_only_sweep(tmp_path: Path) -> None:
     assert (df["fast_asic_area_um2"] > 0).all() and (df["fast_ice40_luts"] > 0).all()
     assert df["fast_asic_source"].str.contains(fit.fit_id).all()
     assert not (tmp_path / "out" / "designs").exists()  # nothing generated
+    # The summary states each fit's held-out error, as every fitted estimate does.
+    ice40 = load_fit("ice40")
+    summary = res.summary().splitlines()
+    assert (
+        f"fitted model, asic: source: {fit.label}; held-out area MAPE"
+        f" {fit.model_error()['area_mape_pct']} %, energy MAPE"
+        f" {fit.model_error()['energy_mape_pct']} %, Spearman {fit.model_error()['spearman']}"
+        f" ({fit.model_error()['held_out_points']} held-out designs)"
+    ) in summary
+    assert any(
+        line.startswith(f"fitted model, ice40: source: {ice40.label};") and "no energy fit" in line
+        for line in summary
+    )
+    # ... and so does the report.
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert f"<p>fitted model, asic: source: {fit.label}; held-out area MAPE" in report
     # the FP8 MAC costs more than the INT4 one at each stage count, as synthesis says
     area = df.set_index(["a_format", "stages"])["fast_asic_area_um2"]
     assert (area["fp8_e4m3"] > area["int4"]).all()
+
+
+def _uncovered() -> tuple[str, str] | None:
+    """A (target, spec key) whose design kind the shipped fit of that target does not cover."""
+    from hwgen.costmodel.fast.model import fitted_targets
+
+    kinds = {"arr": "array", "bm": "bitmod_pe"}
+    for target in fitted_targets():
+        covered = {k for m in load_fit(target).data["metrics"].values() for k in m["kinds"]}
+        for key, kind in kinds.items():
+            if kind not in covered:
+                return target, key
+    return None
+
+
+@pytest.mark.skipif(_uncovered() is None, reason="every shipped fit covers every design kind")
+def test_rank_warns_of_a_kind_the_fit_does_not_cover(tmp_path: Path) -> None:
+    found = _uncovered()
+    assert found is not None
+    target, key = found
+    (tmp_path / "d.toml").write_text("[design]\n" + SPECS[key])
+    (tmp_path / "i8.toml").write_text("[design]\n" + SPECS["i8"])
+    code, out, err = _run(
+        "rank", "--spec", str(tmp_path / "d.toml"), "--spec", str(tmp_path / "i8.toml"),
+        "--model", "fitted", "--target", target, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    kind = {"arr": "array", "bm": "bitmod_pe"}[key]
+    fit = load_fit(target)
+    assert (
+        f"hwgen: warning: the {target} fit {fit.fit_id} covers no {kind} design; their cost"
+        " columns stay empty (use --model synth)\n"
+    ) in err
+    rows = {r["kind"]: r for r in json.loads(out)["rows"]}
+    assert rows[kind]["luts"] is None and rows[kind]["area_source"] is None
+    assert rows["mac"]["rel_mse"] > 0 and rows[kind]["rel_mse"] > 0
+
+
+def test_rank_out_file_is_all_or_nothing(specs: list[str], tmp_path: Path) -> None:
+    code, csv_stdout, _ = _run("rank", *specs[:4], "--model", "fitted", "--csv")
+    assert code == 0
+    out = tmp_path / "sub" / "rank.csv"
+    code, stdout, err = _run("rank", *specs[:4], "--model", "fitted", "--csv", "--out", str(out))
+    assert (code, stdout) == (0, "") and err.endswith(f"wrote {out}\n")
+    assert out.read_text() == csv_stdout
+    # Bad input: exit 2, one line, and the file is neither created nor touched.
+    bad = tmp_path / "bad.csv"
+    code, stdout, err = _run(
+        "rank", *specs[:4], "--model", "fitted", "--csv", "--out", str(bad), "--workload", "nope"
+    )
+    assert (code, stdout) == (2, "") and not bad.exists()
+    assert err.startswith("hwgen: error: unknown workload preset 'nope'") and err.count("\n") == 1
+    code, _, err = _run("rank", *specs[:4], "--model", "fitted", "--out", str(tmp_path))
+    assert (
+        code == 2 and err == f"hwgen: error: --out {str(tmp_path)!r} is a directory, not a file\n"
+    )
+    under = out / "x.csv"
+    code, _, err = _run("rank", *specs[:4], "--model", "fitted", "--out", str(under))
+    assert code == 2
+    assert err == f"hwgen: error: cannot write {under}: {out} is a file, not a directory\n"
+    assert out.read_text() == csv_stdout
+
+
+def test_rank_weights_from_a_named_distribution(specs: list[str]) -> None:
+    err_of = {}
+    for dist in ("gaussian", "student-t"):
+        code, out, err = _run("rank", *specs[:4], "--model", "fitted", "--json", "--weights", dist)
+        assert code == 0, err
+        rows = json.loads(out)["rows"]
+        assert all(f"synthetic {dist} W[512, 128] seed 0" in r["accuracy_source"] for r in rows)
+        err_of[dist] = {r["design"]: r["rel_mse"] for r in rows}
+    # Heavy tails cost a 4-bit weight format accuracy (absmax scales follow the outliers).
+    for name, rel in err_of["gaussian"].items():
+        if "x_int4" in name:
+            assert rel < err_of["student-t"][name]
+
+
+def test_rank_bitmod_points_of_a_sweep_spec_keep_their_weight_format(tmp_path: Path) -> None:
+    """One BitMoD PE serving three weight formats: three rows, each scored on its format."""
+    spec = tmp_path / "bm.toml"
+    spec.write_text(
+        '[sweep]\nname = "bm"\n\n[axes]\n'
+        'formats = ["fp16:bitmod_fp4", "fp16:bitmod_fp3", "fp16:int6"]\n\n'
+        '[fixed]\nfamily = "bitmod_pe"\n\n[stages]\nrun = ["fast_cost"]\n'
+    )
+    code, out, err = _run("rank", "--spec", str(spec), "--model", "fitted", "--json")
+    assert code == 0, err
+    rows = {r["w_format"]: r for r in json.loads(out)["rows"]}
+    assert sorted(rows) == ["bitmod_fp3", "bitmod_fp4", "int6"]
+    assert len({r["design"] for r in rows.values()}) == 1  # one PE config
+    for w, r in rows.items():
+        assert f" x {w}/" in r["accuracy_source"]
+    # More weight bits, less error; INT6 takes 3 cycles per weight, FP4 / FP3 2.
+    assert rows["int6"]["rel_mse"] < rows["bitmod_fp4"]["rel_mse"] < rows["bitmod_fp3"]["rel_mse"]
+    assert rows["int6"]["workload_time_ms"] > rows["bitmod_fp4"]["workload_time_ms"]
+
+
+def test_rank_refuses_a_weight_format_the_pe_does_not_serve() -> None:
+    from hwgen.design.bitmod import BitmodPEConfig
+    from hwgen.sweep.rank import RankOptions, rank_designs
+
+    pe = BitmodPEConfig(act_format="fp16", dot=4, group_size=64, weight_types=("int8", "int4"))
+    with pytest.raises(HwgenError) as e:
+        rank_designs([(pe, None, "bitmod_fp4")], RankOptions(model="fitted"))
+    assert str(e.value) == (
+        "bitmod_pe_fp16_d4_g64_exact_int8_int4 serves the weight formats int8, int4, not"
+        " 'bitmod_fp4'"
+    )
+    mac = MacConfig(a_format="int8", w_format="int8")
+    with pytest.raises(HwgenError) as e:
+        rank_designs([(mac, None, "int4")], RankOptions(model="fitted"))
+    assert str(e.value) == (
+        "a weight format is given for BitMoD PEs only, not for mac mac_int8_x_int8_acc28_s0"
+    )

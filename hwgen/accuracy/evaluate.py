@@ -19,7 +19,7 @@ from hwgen.accuracy.bitmod import BitmodNarrowGemm
 from hwgen.accuracy.config import GemmDesign
 from hwgen.accuracy.gemm import AccuracyResult, gemm_error, sqnr_db
 from hwgen.accuracy.sources import SyntheticActivations
-from hwgen.errors import HwgenError
+from hwgen.errors import AccumulatorOverflowError, HwgenError
 
 __all__ = ["DesignAccuracy", "TensorAccuracy", "evaluate_design"]
 
@@ -114,6 +114,8 @@ def evaluate_design(
             a = fixed
         try:
             res = gemm_error(a, w, design)
+        except AccumulatorOverflowError as exc:  # a finding about the design, kept apart
+            raise AccumulatorOverflowError(f"weight {name!r}: {exc}") from None
         except HwgenError as exc:
             raise HwgenError(f"weight {name!r}: {exc}") from None
         rows.append(TensorAccuracy(name, a.shape[0], w.shape[0], w.shape[1], res))

@@ -44,7 +44,7 @@ from functools import lru_cache
 import numpy as np
 
 from hwgen.accuracy.accumulators import Accumulator, Segment
-from hwgen.errors import HwgenError
+from hwgen.errors import AccumulatorOverflowError, HwgenError
 from hwgen.formats import Format, SpecialPolicy, get_format
 from hwgen.golden import Multiplier
 from hwgen.golden.float_acc import (
@@ -245,7 +245,7 @@ class FloatAccumulator(Accumulator):
             values = self._golden(segment, a_fmt, w_fmt, tabulate)
         bad = ~np.isfinite(values)
         if bad.any():
-            raise HwgenError(
+            raise AccumulatorOverflowError(
                 f"float accumulator {spec.format} overflows: {int(bad.sum())} of {bad.size}"
                 f" outputs end as inf/NaN after k = {segment.k_start}..."
                 f"{segment.k_start + segment.length - 1} (largest finite"

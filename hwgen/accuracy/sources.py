@@ -147,7 +147,7 @@ def load_activations(path: str | Path, *, name: str | None = None) -> np.ndarray
     ------
     HwgenError
         Missing or unreadable file, wrong extension, a missing or ambiguous name, a
-        non-floating or 1-D array, NaN/inf values.
+        non-floating, 1-D or empty array, NaN/inf values.
     """
     p = Path(path)
     if p.suffix.lower() not in _ACT_SUFFIXES:
@@ -173,6 +173,10 @@ def load_activations(path: str | Path, *, name: str | None = None) -> np.ndarray
         raise HwgenError(
             f"activations in {str(p)!r} must have >= 2 dimensions (tokens x K), not shape"
             f" {arr.shape}"
+        )
+    if 0 in arr.shape:
+        raise HwgenError(
+            f"activations in {str(p)!r} are empty (shape {arr.shape}); every dimension must be >= 1"
         )
     a = arr.reshape(-1, arr.shape[-1]).astype(np.float64)
     bad = int(np.count_nonzero(~np.isfinite(a)))

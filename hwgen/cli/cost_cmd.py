@@ -183,7 +183,9 @@ def _fitted(
         return
     click.echo(f"design   {report.top} ({report.target}, fitted model)")
     _echo_values(report.values(), skip=("model_error",))
-    click.echo(fidelity_line(report.model_error or {}, next(iter(report.sources.values()))))
+    from hwgen.costmodel.fast.fidelity import fidelity_line
+
+    click.echo(fidelity_line(report.model_error or {}, next(iter(report.sources.values())).flow))
 
 
 def _echo_values(
@@ -202,12 +204,3 @@ def _echo_values(
         src = sources.get(k) if sources is not None else None
         tool = f"  [{src.tool}]" if src is not None else ""
         click.echo(f"{k:<28} {text} {unit}".rstrip() + tool)
-
-
-def fidelity_line(err: Mapping[str, Any], src: Any) -> str:
-    """One line stating the fitted model's held-out error (printed with every estimate)."""
-    return (
-        f"source: {src.flow}; held-out area MAPE {err.get('area_mape_pct')} %, energy MAPE"
-        f" {err.get('energy_mape_pct')} %, Spearman {err.get('spearman')}"
-        f" ({err.get('held_out_points')} held-out designs)"
-    )

@@ -10,7 +10,7 @@ Ordering (best first): designs on both fronts, then on one front, then dominated
 within each class by ``rel_mse`` (lower first), then by the target's size metric, then by
 name. Missing values sort last.
 
-Conventions (also in ``docs/rank.md``):
+Conventions (also in ``docs/fastmodel.md``, "`hwgen rank`"):
 
 - a single MAC or BitMoD PE runs the workload as an ``R x C`` array of copies
   (``RankOptions.array``, default 32 x 32); an array design uses its own shape;
@@ -20,8 +20,15 @@ Conventions (also in ``docs/rank.md``):
   ``RankOptions.clock_mhz`` when given; FPGA targets without it have no time figures;
 - ``throughput_per_area`` = peak MACs per cycle x clock / area, in MAC/s per um2 (ASIC)
   or per LUT / transistor for the other targets (column ``throughput_per_area_unit``);
+- workload columns: time, utilisation, cycles, MACs per cycle, the energy per inference
+  and its compute / SRAM / DRAM parts (storage traffic with weight scales, stated even
+  without a PE energy figure), the array shape and, on ASIC, the array's area;
 - stored bits per element: weights ``w_bits + 16 / group_size`` (FP16 group scales; BitMoD
-  ``+ (8 + 2) / group_size``), activations and K/V cache ``a_bits``, outputs 16.
+  ``+ (8 + 2) / group_size``), activations and K/V cache ``a_bits``, outputs 16;
+- accuracy: activations scaled as ``RankOptions.act_scaling`` names (per-token absmax by
+  default), weights per group of ``group_size``; a design whose float accumulator
+  overflows on the operands is ranked without an error figure (a warning, the reason in
+  ``accuracy_source``) instead of stopping the ranking.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from hwgen.design.array import ArrayConfig
 from hwgen.design.base import DesignConfig
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.mac import MacConfig
-from hwgen.errors import HwgenError
+from hwgen.errors import AccumulatorOverflowError, HwgenError, warn
 
 __all__ = ["ORDERING", "RANK_COLUMNS", "RankOptions", "parse_workload", "rank_designs"]
 
@@ -71,6 +78,13 @@ RANK_COLUMNS: tuple[str, ...] = (
     "workload_energy_uj",
     "workload_time_ms",
     "workload_utilisation",
+    "workload_cycles",
+    "workload_macs_per_cycle",
+    "workload_compute_energy_uj",
+    "workload_sram_energy_uj",
+    "workload_dram_energy_uj",
+    "array",
+    "array_area_um2",
     "rel_mse",
     "sqnr_db",
     "pareto_area",
@@ -79,6 +93,7 @@ RANK_COLUMNS: tuple[str, ...] = (
     "energy_source",
     "fmax_source",
     "accuracy_source",
+    "workload_source",
 )
 """Columns of the ranking, in order (cost columns a target cannot give stay empty)."""
 
@@ -106,10 +121,16 @@ class RankOptions:
         A preset name (``bert-base``, ``llama2-7b-decode:2048`` ...) or shapes
         ``MxKxN[,MxKxN...]``.
     weights:
-        Weight file (``.npy``/``.npz``/``.safetensors``) or ``None`` for a synthetic
-        Student-t ``W[512, 128]``.
+        Weight file (``.npy``/``.npz``/``.safetensors``, a :class:`~pathlib.Path`), a
+        distribution name of synthetic weights (``gaussian``, ``laplace``, ``student-t``;
+        ``W[512, 128]``, seed 0) or ``None`` for synthetic Student-t.
     activations:
-        Activation file (``.npy``/``.npz``, ``A[M, K]``) or a distribution name.
+        Activation file (``.npy``/``.npz``, ``A[M, K]``; ``FILE.npz:NAME`` names one array
+        of an ``.npz``) or a distribution name (:class:`hwgen.accuracy.ActDist`).
+    act_scaling:
+        How the activations are scaled before rounding to the activation format
+        (:class:`hwgen.accuracy.ActScaling` value: ``per-token`` absmax by default,
+        ``per-tensor``, ``per-group``, ``mx``, ``none``).
     group_size:
         Weight group size along K (MAC designs; BitMoD PEs use their own).
     array:
@@ -121,8 +142,9 @@ class RankOptions:
     target: str = "asic"
     model: str = "synth"
     workload: str = "bert-base"
-    weights: Path | None = None
+    weights: Path | str | None = None
     activations: str = "gaussian"
+    act_scaling: str = "per-token"
     group_size: int = 128
     array: tuple[int, int] = (32, 32)
     clock_mhz: float | None = None
@@ -135,6 +157,21 @@ class RankOptions:
             raise HwgenError(f"model must be synth or fitted, not {self.model!r}")
         if self.target not in _SIZE:
             raise HwgenError(f"target must be one of {', '.join(_SIZE)}, not {self.target!r}")
+        from hwgen.accuracy import ActScaling
+
+        scalings = [v.value for v in ActScaling]
+        if self.act_scaling not in scalings:
+            raise HwgenError(
+                f"activation scaling must be one of {', '.join(scalings)}, not {self.act_scaling!r}"
+            )
+        from hwgen.quant.synthetic import Dist
+
+        dists = [d.value for d in Dist]
+        if isinstance(self.weights, str) and self.weights not in dists:
+            raise HwgenError(
+                f"weight distribution must be one of {', '.join(dists)} (or give a weight"
+                f" file), not {self.weights!r}"
+            )
         if self.clock_mhz is not None and not self.clock_mhz > 0:
             raise HwgenError(f"clock must be > 0 MHz, not {self.clock_mhz:g}")
         r, c = self.array
@@ -172,12 +209,7 @@ def parse_workload(text: str) -> Any:
                 )
             gemms.append(GemmShape(name=f"gemm{i}", m=mm, k=kk, n=nn))
         return Workload(name=text, gemms=tuple(gemms), source="command line")
-    name, _, length = text.partition(":")
-    if length:
-        if not length.isdigit() or int(length) < 1:
-            raise HwgenError(f"workload length must be an integer >= 1, not {length!r}")
-        return workload_preset(name, length=int(length))
-    return workload_preset(name)
+    return workload_preset(text)
 
 
 # ---------------------------------------------------------------------------- designs
@@ -187,9 +219,9 @@ def _family(config: DesignConfig) -> str:
     return design_family(config)
 
 
-def _formats(config: DesignConfig) -> tuple[str, str]:
+def _formats(config: DesignConfig, w_format: str | None = None) -> tuple[str, str]:
     if isinstance(config, BitmodPEConfig):
-        return config.act_format, _bitmod_weights(config)
+        return config.act_format, w_format or _bitmod_weights(config)
     mac = config.mac if isinstance(config, ArrayConfig) else config
     assert isinstance(mac, MacConfig)
     return mac.a_format, mac.w_format
@@ -207,12 +239,18 @@ def _bitmod_weights(pe: BitmodPEConfig) -> str:
 
 
 # ---------------------------------------------------------------------------- accuracy
-def _gemm_design(config: DesignConfig, group_size: int) -> Any:
+def _gemm_design(config: DesignConfig, opts: RankOptions, w_format: str | None = None) -> Any:
     """The arithmetic of the sweep's gemm_accuracy stage (a BitMoD PE: both modes)."""
     from hwgen.sweep.stages.gemm_accuracy import GemmAccuracyOptions, gemm_design
+    from hwgen.sweep.stages.sources import ActivationSource
 
-    w_format = _bitmod_weights(config) if isinstance(config, BitmodPEConfig) else None
-    return gemm_design(config, GemmAccuracyOptions(group_size=group_size), w_format)
+    if isinstance(config, BitmodPEConfig):
+        w_format = w_format or _bitmod_weights(config)
+    gopts = GemmAccuracyOptions(
+        group_size=opts.group_size,
+        activations=ActivationSource(tokens=opts.tokens, scaling=opts.act_scaling),
+    )
+    return gemm_design(config, gopts, w_format)
 
 
 def _accuracy_inputs(opts: RankOptions) -> tuple[dict[str, np.ndarray], Any, str]:
@@ -224,32 +262,37 @@ def _accuracy_inputs(opts: RankOptions) -> tuple[dict[str, np.ndarray], Any, str
         weight_matrices,
     )
 
-    if opts.weights is not None:
+    if isinstance(opts.weights, Path):
         weights = weight_matrices(opts.weights)
-        wdesc = f"weights {Path(opts.weights).name}"
+        wdesc = f"weights {opts.weights.name}"
     else:
-        weights = {"w_512x128": synthetic_weights("student-t", 512, 128, seed=0)}
-        wdesc = "synthetic student-t W[512, 128] seed 0"
+        dist = opts.weights or "student-t"
+        weights = {"w_512x128": synthetic_weights(dist, 512, 128, seed=0)}
+        wdesc = f"synthetic {dist} W[512, 128] seed 0"
     act_values = [d.value for d in ActDist]
     if opts.activations in act_values:
         acts: Any = SyntheticActivations(dist=ActDist(opts.activations), tokens=opts.tokens, seed=1)
         adesc = f"{opts.activations} activations, {opts.tokens} tokens, seed 1"
     else:
-        path = Path(opts.activations)
-        if path.suffix not in (".npy", ".npz"):
+        text, member = opts.activations, None
+        head, sep, tail = text.rpartition(":")
+        if sep and head.lower().endswith(".npz") and tail:
+            text, member = head, tail
+        path = Path(text)
+        if path.suffix.lower() not in (".npy", ".npz"):
             raise HwgenError(
-                f"activations must be a .npy/.npz file or one of {', '.join(act_values)},"
-                f" not {opts.activations!r}"
+                f"activations must be a .npy/.npz file (FILE.npz:NAME for one of its arrays)"
+                f" or one of {', '.join(act_values)}, not {opts.activations!r}"
             )
-        acts = load_activations(path)
+        acts = load_activations(path, name=member)
         k_need = sorted({w.shape[0] for w in weights.values()})
         if acts.ndim != 2 or acts.shape[1] not in k_need or len(k_need) != 1:
             raise HwgenError(
                 f"activation file {path.name} has shape {acts.shape}; it must be A[M, K] with"
                 f" K = {', '.join(map(str, k_need))} (the weights' K)"
             )
-        adesc = f"activations {path.name} {acts.shape}"
-    return weights, acts, f"{wdesc}; {adesc}"
+        adesc = f"activations {path.name}{f'[{member}]' if member else ''} {acts.shape}"
+    return weights, acts, f"{wdesc}; {adesc}, {opts.act_scaling} scaling"
 
 
 # ---------------------------------------------------------------------------- costs
@@ -313,11 +356,19 @@ def _fitted_costs(configs: Sequence[DesignConfig], opts: RankOptions) -> tuple[l
                 vals["energy_pj_per_mac"] = float(v)
                 srcs["energy_pj_per_mac"] = label + " (its PE)"
         out.append(_Cost(vals, srcs))
+    uncovered = sorted({c.kind for c, cost in zip(configs, out, strict=True) if not cost.values})
+    for kind in uncovered:
+        warn(
+            f"the {opts.target} fit {model.fit_id} covers no {kind} design; their cost"
+            " columns stay empty (use --model synth)"
+        )
     return out, model
 
 
 # ---------------------------------------------------------------------------- workload
-def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any) -> dict[str, Any]:
+def _workload_row(
+    config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any, w_format: str | None
+) -> dict[str, Any]:
     from hwgen.costmodel.workload import (
         ArraySpec,
         Cited,
@@ -331,7 +382,7 @@ def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any)
     size_field = _SIZE[opts.target]
     size = cost.values.get(size_field)
     clock = opts.clock_mhz if opts.clock_mhz is not None else cost.values.get("fmax_mhz")
-    a_fmt, w_fmt = _formats(config)
+    a_fmt, w_fmt = _formats(config, w_format)
     from hwgen.formats import get_format
 
     a_bits = get_format(a_fmt).bits
@@ -372,25 +423,71 @@ def _workload_row(config: DesignConfig, cost: _Cost, opts: RankOptions, wl: Any)
     )
     arr = ArraySpec(rows=rows, cols=cols, pe=pe, clock_hz=Cited(clock * 1e6, "Hz", "design fmax"))
     prec = Precision(weight_bits=w_bits, act_bits=a_bits, out_bits=OUT_BITS, kv_bits=a_bits)
-    m = workload_metrics(wl, arr, prec, horowitz_memory())
+    mem = horowitz_memory()
+    m = workload_metrics(wl, arr, prec, mem)
+    prov = dict(m.provenance)
+    row["workload_source"] = (
+        f"hwgen.costmodel.workload (BitMoD tiling, output stationary); workload:"
+        f" {prov.get('workload', wl.source)}; SRAM {mem.sram_pj_per_bit.value:g} pJ/bit:"
+        f" {prov['sram_pj_per_bit']}; DRAM {mem.dram_pj_per_bit.value:g} pJ/bit:"
+        f" {prov['dram_pj_per_bit']}"
+    )
     row["workload_time_ms"] = m.time_s * 1e3
     row["workload_utilisation"] = m.utilisation
+    row["workload_cycles"] = m.cycles
+    row["workload_macs_per_cycle"] = m.macs_per_cycle
+    # Storage traffic does not depend on the PE's energy: stated even without it.
+    row["workload_sram_energy_uj"] = m.sram_energy_pj * 1e-6
+    row["workload_dram_energy_uj"] = m.dram_energy_pj * 1e-6
+    row["array"] = m.array
+    if opts.target == "asic":
+        row["array_area_um2"] = m.area_um2
     if energy is not None:
+        row["workload_compute_energy_uj"] = m.compute_energy_pj * 1e-6
         row["workload_energy_uj"] = m.energy_pj * 1e-6
     return row
 
 
 # ---------------------------------------------------------------------------- ranking
+_MIXTURE_TYPE = {"bitmod_fp4": "fp4", "bitmod_fp3": "fp3"}
+"""The PE datatype behind each BitMoD mixture format (the integer formats are their own)."""
+
+
+def _served(config: DesignConfig, w_format: str | None) -> str | None:
+    """The weight format a BitMoD PE is ranked on (``None`` for MACs and arrays)."""
+    if w_format is None:
+        return None
+    from hwgen.sweep.families import BITMOD_WEIGHTS
+
+    if not isinstance(config, BitmodPEConfig):
+        raise HwgenError(
+            f"a weight format is given for BitMoD PEs only, not for {config.kind} {config.name}"
+        )
+    types = {t.value for t in config.weight_types}
+    have = [w for w in BITMOD_WEIGHTS if _MIXTURE_TYPE.get(w, w) in types]
+    if w_format not in have:
+        raise HwgenError(
+            f"{config.name} serves the weight formats {', '.join(have)}, not {w_format!r}"
+        )
+    return w_format
+
+
 def rank_designs(
-    designs: Sequence[tuple[DesignConfig, Path | None]], options: RankOptions | None = None
+    designs: Sequence[
+        tuple[DesignConfig, Path | None] | tuple[DesignConfig, Path | None, str | None]
+    ],
+    options: RankOptions | None = None,
 ) -> pd.DataFrame:
     """Rank designs, best first (module docstring: ordering and conventions).
 
     Parameters
     ----------
     designs:
-        ``(config, design directory or None)``; a directory is priced as generated, a
-        ``None`` one is generated into a scratch directory when synthesis needs it.
+        ``(config, design directory or None)``, or ``(config, directory, w_format)`` for a
+        BitMoD PE ranked on one weight format it serves (``bitmod_fp4``, ``bitmod_fp3``,
+        ``int8`` ...; default: its FP4 mixture, else FP3, else its widest INT). A
+        directory is priced as generated, a ``None`` one is generated into a scratch
+        directory when synthesis needs it.
     options:
         :class:`RankOptions`.
 
@@ -398,7 +495,9 @@ def rank_designs(
     -------
     pandas.DataFrame
         :data:`RANK_COLUMNS`; ``attrs["model_error"]`` holds the fitted model's held-out
-        error when ``model="fitted"``.
+        error when ``model="fitted"``; ``attrs["notes"]`` one line per design whose float
+        accumulator overflowed on the operands (its ``rel_mse`` / ``sqnr_db`` empty, the
+        reason in ``accuracy_source``).
 
     Raises
     ------
@@ -415,22 +514,36 @@ def rank_designs(
         raise HwgenError("no designs to rank: give design directories or --spec FILE")
     wl = parse_workload(opts.workload)
     weights, acts, acc_desc = _accuracy_inputs(opts)
-    configs = [c for c, _ in designs]
+    configs = [d[0] for d in designs]
+    served = [_served(d[0], d[2] if len(d) > 2 else None) for d in designs]
     model = None
     with scratch_dir("rank") as scratch:
         work = opts.work_dir or Path(scratch)
         if opts.model == "fitted":
             costs, model = _fitted_costs(configs, opts)
         else:
-            costs = [_synth_cost(c, d, opts, work) for c, d in designs]
+            costs = [_synth_cost(d[0], d[1], opts, work) for d in designs]
     acc_cache: dict[str, Any] = {}
     rows = []
-    for config, cost in zip(configs, costs, strict=True):
-        gd = _gemm_design(config, opts.group_size)
+    notes: list[str] = []
+    for config, cost, w_served in zip(configs, costs, served, strict=True):
+        gd = _gemm_design(config, opts, w_served)
         if gd.label not in acc_cache:
-            acc_cache[gd.label] = evaluate_design(gd, weights, acts)
+            try:
+                acc_cache[gd.label] = evaluate_design(gd, weights, acts)
+            except AccumulatorOverflowError as exc:
+                # A finding about this design on these operands: it is ranked (last, no
+                # error figure) with the reason in accuracy_source, the others still are.
+                acc_cache[gd.label] = exc
         res = acc_cache[gd.label]
-        a_fmt, w_fmt = _formats(config)
+        if isinstance(res, AccumulatorOverflowError):
+            notes.append(f"{config.name}: {res}")
+            rel_mse, sqnr, acc_src = None, None, f"hwgen.accuracy: {gd.label}; {res}"
+        else:
+            rel_mse = res.rel_mse
+            sqnr = None if math.isinf(res.sqnr_db) else res.sqnr_db
+            acc_src = f"hwgen.accuracy: {gd.label}; {acc_desc}"
+        a_fmt, w_fmt = _formats(config, w_served)
         row: dict[str, Any] = {
             "design": config.name,
             "kind": config.kind,
@@ -438,14 +551,14 @@ def rank_designs(
             "a_format": a_fmt,
             "w_format": w_fmt,
             **cost.values,
-            "rel_mse": res.rel_mse,
-            "sqnr_db": None if math.isinf(res.sqnr_db) else res.sqnr_db,
+            "rel_mse": rel_mse,
+            "sqnr_db": sqnr,
             "area_source": cost.sources.get(_SIZE[opts.target]),
             "energy_source": cost.sources.get("energy_pj_per_mac"),
             "fmax_source": cost.sources.get("fmax_mhz"),
-            "accuracy_source": f"hwgen.accuracy: {gd.label}; {acc_desc}",
+            "accuracy_source": acc_src,
         }
-        row.update(_workload_row(config, cost, opts, wl))
+        row.update(_workload_row(config, cost, opts, wl, w_served))
         rows.append(row)
     frame = pd.DataFrame(rows).reindex(columns=[c for c in RANK_COLUMNS if c != "rank"])
     err = frame["rel_mse"].to_numpy(dtype=np.float64)
@@ -463,6 +576,9 @@ def rank_designs(
     ).drop(columns="_fronts")
     frame.insert(0, "rank", range(1, len(frame) + 1))
     frame = frame.reset_index(drop=True)
+    frame.attrs["notes"] = notes
+    for note in notes:
+        warn(f"{note}; ranked without an error figure")
     if model is not None:
         frame.attrs["model_error"] = model.model_error()
         frame.attrs["fit_id"] = model.fit_id

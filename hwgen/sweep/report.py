@@ -252,11 +252,14 @@ def render_report(
             + "</li>"
         )
     parts.append("</ul>")
+    from hwgen.sweep.summary import fidelity_lines
+
+    for line in fidelity_lines(df):
+        parts.append(f"<p>{e(line)}</p>")
     if spec.gemm is not None:
-        parts.append(
-            "<p class='muted'>GEMM workload (recorded; workload metrics are not computed yet):"
-            f" {e(str(spec.gemm.to_dict()))}</p>"
-        )
+        ran = any(inst.stage.name == "workload" for inst in spec.stages)
+        what = "workload stage" if ran else "recorded; the workload stage is not in [stages] run"
+        parts.append(f"<p class='muted'>GEMM workload ({what}): {e(str(spec.gemm.to_dict()))}</p>")
     parts.append("<h2>Tool versions</h2>")
     vdf = pd.DataFrame({"tool": list(versions), "version": list(versions.values())})
     parts.append(_table(vdf, table_id="versions"))

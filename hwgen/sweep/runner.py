@@ -208,7 +208,7 @@ class SweepResult:
 
     def summary(self) -> str:
         """The terminal summary: counts, the best designs, where the outputs are."""
-        from hwgen.sweep.summary import summary_text
+        from hwgen.sweep.summary import fidelity_lines, summary_text
 
         s = self.stats
         ran = ", ".join(f"{k} {v}" for k, v in s.computed.items() if v) or "nothing"
@@ -227,6 +227,7 @@ class SweepResult:
                     f"  ... {len(fails) - 5} more in results.csv (--retry-failed reruns them)"
                 )
         lines += summary_text(self.table, self.fronts, self.spec.report.sqnr_budgets_db)
+        lines += fidelity_lines(self.table)
         lines.append(f"outputs in {self.out_dir}:")
         for key in ("results_csv", "results_parquet", "report"):
             if key in self.paths:

@@ -3,19 +3,24 @@
 For every (family, design class) group (``mac int``, ``array minifloat``, ...) it names
 the cheapest and the most accurate eligible design by the area front's columns, and for
 every error budget of ``[report] sqnr_budgets_db`` the cheapest design whose error is
-within it (SQNR >= budget, i.e. rel. MSE <= 10^(-budget/10)).
+within it (SQNR >= budget, i.e. rel. MSE <= 10^(-budget/10)). Costs from the fitted fast
+model (``fast_<target>_*`` columns) come with the fit's held-out error, one line per target
+(:func:`fidelity_lines`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import pandas as pd
 
 from hwgen.sweep.pareto import Front, eligible
 
-__all__ = ["best_rows", "budget_rows", "summary_text"]
+__all__ = ["best_rows", "budget_rows", "fidelity_lines", "summary_text"]
+
+_FAST_SOURCE = re.compile(r"fast_([a-z0-9]+)_source")
 
 
 def _fmt(value: float) -> str:
@@ -111,4 +116,44 @@ def summary_text(
             lines.append(f"  {r['budget']:>9}  {r['design']} ({r['cost']}, {r['error']})")
         else:
             lines.append(f"  {r['budget']:>9}  none within budget")
+    return lines
+
+
+def fidelity_lines(df: pd.DataFrame) -> list[str]:
+    """One line per fitted-model target of the table: the fit and its held-out error.
+
+    The fit is the one named in the ``fast_<target>_source`` column; its full error
+    (:meth:`~hwgen.costmodel.fast.model.FittedModel.model_error`) when the installed fit
+    file is that fit, else the size MAPE and Spearman stored in the table.
+    """
+    from hwgen.costmodel.fast.fidelity import fidelity_line
+    from hwgen.costmodel.fast.model import load_fit
+    from hwgen.errors import HwgenError
+
+    lines = []
+    for col in df.columns:
+        m = _FAST_SOURCE.fullmatch(str(col))
+        if m is None:
+            continue
+        labels = df[col].dropna()
+        if labels.empty:
+            continue
+        target, label = m[1], str(labels.iloc[0])
+        try:
+            fit = load_fit(target)
+        except HwgenError:
+            fit = None
+        if fit is not None and label.endswith(fit.fit_id):
+            err = fit.model_error()
+        else:
+
+            def first(name: str) -> object:
+                v = df.get(name)
+                return None if v is None or v.dropna().empty else v.dropna().iloc[0]
+
+            err = {
+                "area_mape_pct": first(f"fast_{target}_model_area_mape_pct"),
+                "spearman": first(f"fast_{target}_model_spearman"),
+            }
+        lines.append(f"fitted model, {target}: {fidelity_line(err, label)}")
     return lines
