@@ -30,7 +30,9 @@ which is what the MAPE goal asks for, with :func:`hwgen.costmodel.fast.nnls.nnls
 
 A design whose synthesis exceeds the per-design timeout is left out and recorded in the
 file's ``skipped`` list; ``--reuse FILE`` takes the measured values of an earlier fit file
-of the same target and tool versions instead of synthesizing those designs again.
+of the same target and tool versions instead of synthesizing those designs again, and
+:func:`refit` (``--refit FILE``) fits a file's own stored measurements again with this
+version's formulas, measuring nothing.
 """
 
 from __future__ import annotations
