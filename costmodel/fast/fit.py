@@ -30,7 +30,9 @@ which is what the MAPE goal asks for, with :func:`hwgen.costmodel.fast.nnls.nnls
 
 A design whose synthesis exceeds the per-design timeout is left out and recorded in the
 file's ``skipped`` list; ``--reuse FILE`` takes the measured values of an earlier fit file
-of the same target and tool versions instead of synthesizing those designs again.
+of the same target and tool versions instead of synthesizing those designs again, and
+:func:`refit` (``--refit FILE``) fits a file's own stored measurements again with this
+version's formulas, measuring nothing.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ __all__ = [
     "fidelity",
     "fit_target",
     "fits_dir",
+    "refit",
     "run_fit",
     "select_terms",
 ]
@@ -104,14 +107,14 @@ FIT_METRICS: dict[Target, tuple[FitMetric, ...]] = {
         FitMetric("critical_path_ns", "delay"),
         FitMetric("energy_pj_per_mac", "energy", kinds=("mac",)),
     ),
-    Target.GENERIC: (FitMetric("transistors", "area"),),
+    Target.GENERIC: (FitMetric("transistors", "logic"),),
     Target.ICE40: (
-        FitMetric("luts", "area"),
+        FitMetric("luts", "lut4"),
         FitMetric("ffs", "ff"),
         FitMetric("preroute_critical_path_ns", "delay"),
     ),
-    Target.ECP5: (FitMetric("luts", "area"), FitMetric("ffs", "ff")),
-    Target.XILINX: (FitMetric("luts", "area"), FitMetric("ffs", "ff")),
+    Target.ECP5: (FitMetric("luts", "lut4"), FitMetric("ffs", "ff")),
+    Target.XILINX: (FitMetric("luts", "logic"), FitMetric("ffs", "ff")),
 }
 """What is fitted per target."""
 
@@ -676,6 +679,50 @@ def run_fit(
             _write_json(path, data)
             written.append(path)
     return written
+
+
+def refit(target: Target | str, source: Path, *, out: Path | None = None) -> Path:
+    """Fit a fit file's own stored measurements again with this version's formulas.
+
+    Nothing is measured: the designs, their measured values, the held-out split (the same
+    designs give the same split), the left-out list, the tool versions and the measuring
+    command are the file's; the term selection, coefficients and fidelity are recomputed.
+    So a file measured with an earlier flow version (which ``reuse`` refuses to mix with
+    new measurements) can follow a change of the block formulas. The result is what the
+    stored command computes from the stored measurements with this version.
+
+    Parameters
+    ----------
+    target:
+        The file's target.
+    source:
+        The fit file to refit (its ``fit_id`` is checked).
+    out:
+        Output file; default ``fits_dir() / "<target>.json"``.
+
+    Raises
+    ------
+    HwgenError
+        Not a fit file of ``target``, an edited file, or too few training points.
+    """
+    from hwgen.costmodel.fast.model import load_fit
+    from hwgen.design.families import config_from_dict
+
+    tgt = Target(target)
+    data = load_fit(tgt, source).data
+    configs = [config_from_dict(p["kind"], p["config"]) for p in data["points"]]
+    again = fit_target(
+        tgt,
+        configs,
+        [p["measured"] for p in data["points"]],
+        fraction=data["held_out_fraction"],
+        command=data["command"],
+        tool_versions=data["tool_versions"],
+        skipped=data["skipped"],
+    )
+    path = out if out is not None else fits_dir() / f"{tgt.value}.json"
+    _write_json(path, again)
+    return path
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

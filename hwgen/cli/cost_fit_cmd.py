@@ -46,6 +46,14 @@ __all__ = ["cost_fit"]
     help="Take the measured values of the designs in this fit file (one --target, same tool"
     " versions) instead of measuring them again.",
 )
+@click.option(
+    "--refit",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Fit this fit file's stored measurements again with the current formulas (one"
+    " --target; nothing is measured; its designs, split, tool versions and command are"
+    " kept).",
+)
 def cost_fit(
     targets: tuple[str, ...],
     points: int | None,
@@ -53,6 +61,7 @@ def cost_fit(
     jobs: int,
     timeout_s: float | None,
     reuse: Path | None,
+    refit: Path | None,
 ) -> None:
     """Synthesize a design sample, fit the block coefficients, write the fit file(s).
 
@@ -68,15 +77,18 @@ def cost_fit(
 
     check_int("jobs", jobs, 1, 64)
     chosen = list(targets) or [t.value for t in FIT_METRICS]
-    paths = run_fit(
-        chosen,
-        points=DEFAULT_POINTS if points is None else points,
-        out=out,
-        jobs=jobs,
-        progress=lambda line: click.echo(line, err=True),
-        timeout_s=DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s,
-        reuse=reuse,
-    )
+    if refit is not None:
+        paths = [_refit(chosen, refit, out, points=points, timeout_s=timeout_s, reuse=reuse)]
+    else:
+        paths = run_fit(
+            chosen,
+            points=DEFAULT_POINTS if points is None else points,
+            out=out,
+            jobs=jobs,
+            progress=lambda line: click.echo(line, err=True),
+            timeout_s=DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s,
+            reuse=reuse,
+        )
     for path in paths:
         data = load_fit(chosen[paths.index(path)], path).data
         click.echo(f"wrote {path} (fit {data['fit_id']})")
@@ -90,3 +102,32 @@ def cost_fit(
             )
         for sk in data.get("skipped", []):
             click.echo(f"  left out {sk['design']}: {sk['reason']}")
+
+
+def _refit(
+    targets: list[str],
+    source: Path,
+    out: Path | None,
+    *,
+    points: int | None,
+    timeout_s: float | None,
+    reuse: Path | None,
+) -> Path:
+    """``--refit``: one target, and none of the options that choose what to measure."""
+    from hwgen.costmodel.cost import Target
+    from hwgen.costmodel.fast.fit import FIT_METRICS, refit
+    from hwgen.errors import HwgenError
+
+    if len(targets) != 1:
+        raise HwgenError(f"--refit FILE needs exactly one --target, not {len(targets)}")
+    for name, value in (("--points", points), ("--timeout", timeout_s), ("--reuse", reuse)):
+        if value is not None:
+            raise HwgenError(f"--refit FILE takes the file's designs; {name} does not apply")
+    names = ", ".join(t.value for t in FIT_METRICS)
+    try:
+        tgt = Target(targets[0])
+    except ValueError:
+        raise HwgenError(f"fit target must be one of {names}, not {targets[0]!r}") from None
+    if tgt not in FIT_METRICS:
+        raise HwgenError(f"fit target must be one of {names}, not {targets[0]!r}")
+    return refit(tgt, source, out=out)
