@@ -103,7 +103,7 @@ class FitMetric:
 
 FIT_METRICS: dict[Target, tuple[FitMetric, ...]] = {
     Target.ASIC: (
-        FitMetric("area_um2", "area"),
+        FitMetric("area_um2", "logic"),
         FitMetric("critical_path_ns", "delay"),
         FitMetric("energy_pj_per_mac", "energy", kinds=("mac",)),
     ),
