@@ -102,6 +102,14 @@ def test_activation_formats_mixed_types(act: str, mode: str) -> None:
     assert run_pe(cfg, groups).results == _gold(cfg, groups)
 
 
+def test_capped_narrow_accumulator_of_the_narrowest_datapath() -> None:
+    # fp8_e4m3 at dot 1: the default accumulator is capped at 14 bits (config docstring).
+    cfg = BitmodPEConfig(act_format="fp8_e4m3", mode="narrow", dot=1, group_size=8)
+    assert cfg.acc_man_bits == 14
+    groups = _random_groups(cfg, np.random.default_rng(9), 12)
+    assert run_pe(cfg, groups).results == _gold(cfg, groups)
+
+
 @pytest.mark.parametrize("mode", list(PEMode))
 def test_scale_extremes_and_activation_specials(mode: PEMode) -> None:
     cfg = BitmodPEConfig(mode=mode, group_size=16)
