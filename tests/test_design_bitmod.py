@@ -100,10 +100,11 @@ def test_toml_spec() -> None:
 @pytest.mark.parametrize(
     "kw",
     [
-        {"dot": 2, "group_size": 16, "mode": "narrow"},
+        # fp8_e4m3 narrow at dot 8: partial sums wider than needed left unread sign bits.
+        {"dot": 8, "group_size": 32, "mode": "narrow", "act_format": "fp8_e4m3"},
         {"dot": 4, "group_size": 32, "mode": "exact", "act_format": "int8"},
     ],
-    ids=["narrow", "exact_int8"],
+    ids=["narrow_fp8_d8", "exact_int8"],
 )
 def test_verilog_lint_clean_and_deterministic(kw: dict[str, object], tmp_path) -> None:
     from hwgen.tools.lint import verilator_lint

@@ -64,8 +64,12 @@ def _sum(
     while len(values) > 1:
         nxt = []
         for j in range(0, len(values) - 1, 2):
-            s = Signal(signed(width), name=f"{name}_{level}_{j // 2}")
             a, b = values[j], values[j + 1]
+            # Each level as wide as its sum needs (at most ``width``): wider partial sums
+            # are sign copies that some configs leave unread (Verilator UNUSEDSIGNAL,
+            # fp8_e4m3 narrow at dot 8).
+            need = 1 + max(v.shape().width + (not v.shape().signed) for v in (a, b))
+            s = Signal(signed(min(width, need)), name=f"{name}_{level}_{j // 2}")
             if left:
                 c = left.pop(0)
                 # The doubled carry's LSB is never read (Verilator's unused pattern).
