@@ -74,8 +74,9 @@ def main() -> None:
     else:
         for dist in ("gaussian", "laplace", "student_t3"):
             sources.append((dist, _weights(dist, rng, args.n, args.k)))
+    shapes = sorted({f"{w.shape[0]} x {w.shape[1]}" for _, w in sources})
     print(
-        f"M={args.m} N={args.n} K={args.k} G={g}; narrow widths: lanes {narrow.lane_bits},"
+        f"M={args.m} (N x K) {', '.join(shapes)} G={g}; narrow widths: lanes {narrow.lane_bits},"
         f" tree {narrow.tree_bits}, acc mantissa {narrow.acc_bits},"
         f" dequant {narrow.out_man_bits}"
     )
@@ -97,7 +98,7 @@ def main() -> None:
             y16 = y_e.astype(np.float16).astype(np.float64)
             r_n, r_r, r_16 = _rel(y_n, y_e), _rel(y_r, y_e), _rel(y16, y_e)
             print(
-                f"{name[:12]:<12} {wtype:<11} {r_n:10.3e} {r_r:10.3e} {r_16:10.3e}"
+                f"{name[-12:]:<12} {wtype:<11} {r_n:10.3e} {r_r:10.3e} {r_16:10.3e}"
                 f" {r_n / r_16:7.2f} {r_r / r_16:8.2f} {np.abs(y_n - y_e).max() / rms:10.3e}"
                 f" {np.mean(y_n - y_e) / rms:10.3e} {np.mean(y_r - y_e) / rms:10.3e}"
                 f" {_rel(y_e, y_float):10.3e}"

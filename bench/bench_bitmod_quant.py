@@ -15,8 +15,13 @@ x6, and a weight file: no real model file ships with hwgen or is available offli
 is written to a temporary directory and read back through :func:`hwgen.quant.load_tensors`.
 ``rel_mse`` is the mean over tensors of ``||W - Q(W)||^2 / ||W||^2``; SQNR = -10 log10.
 
-Run: ``python bench/bench_bitmod_quant.py [--small]`` (``--small``: small tensors, for the
-test suite).
+``--weights FILE`` adds a column for a real weight file (``.safetensors`` / ``.npy`` /
+``.npz``): its 2-d tensors whose last dimension is a multiple of the group size, e.g. the
+LSTM matrices of Silero VAD (``pip download --no-deps silero-vad``, MIT licence; the wheel
+holds ``silero_vad/data/silero_vad_16k.safetensors``).
+
+Run: ``python bench/bench_bitmod_quant.py [--small] [--weights FILE]`` (``--small``: small
+tensors, for the test suite).
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ def error_table(tensors: dict[str, np.ndarray]) -> dict[str, float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--small", action="store_true", help="small tensors (test suite)")
+    p.add_argument("--weights", help="a real weight file: its 2-d tensors with K % 128 == 0")
     args = p.parse_args()
     t0 = time.perf_counter()
     shapes = ((64, 256), (128, 256)) if args.small else ((256, 1024), (1024, 256), (512, 512))
@@ -108,6 +114,16 @@ def main() -> None:
         f = Path(tmp) / "generated_layers.safetensors"
         write_weight_file(f, file_shapes)
         sets["file (generated)"] = load_tensors(f)
+    if args.weights:
+        real = {
+            k: np.asarray(t, dtype=np.float64)
+            for k, t in load_tensors(args.weights).items()
+            if t.ndim == 2 and t.shape[1] % GROUP == 0
+        }
+        if not real:
+            raise SystemExit(f"{args.weights}: no 2-d tensor with K % {GROUP} == 0")
+        print(f"{Path(args.weights).name}: {', '.join(f'{k} {v.shape}' for k, v in real.items())}")
+        sets["file " + Path(args.weights).stem[:13]] = real
     tables = {name: error_table(t) for name, t in sets.items()}
     cols = list(tables)
     print(f"group size {GROUP}; rel_mse (SQNR dB); ratio = rel_mse / bitmod's of the same bits")

@@ -194,7 +194,9 @@ def bitmod_stimulus(
     Directed phase ``datatypes``: every served datatype with every selector (each lane's
     group cycles through every weight code of the type, the ``-0`` special code included),
     scales 0, 1, 255 and random. Phase ``activations``: subnormal, max-exponent, inf and
-    NaN activations against every datatype. Phase ``random``: random datatypes (mixed from
+    NaN activations against every datatype, and per datatype a group of the largest
+    results (largest / most negative activations x the largest-magnitude weight code x
+    scale 255). Phase ``random``: random datatypes (mixed from
     group to group), selectors, scales and codes (specials 1 in 64). ``stress`` adds
     ``out_ready`` back-pressure (a random pattern, 1 in 3 low).
     """
@@ -245,6 +247,17 @@ def bitmod_stimulus(
                 _weights(rng, wt, (lanes, gs)),
                 ac,
             )
+    # The largest results: every activation the format's largest (even lanes) or most
+    # negative (odd lanes) finite value, every weight the type's largest-magnitude code
+    # (INT: the most negative, FP: -12 / -4), scale 255 -- out_man's full width.
+    vals = np.where(cfg.act.finite_mask, cfg.act.values(), 0.0)
+    big, small = int(np.argmax(vals)), int(np.argmin(vals))
+    for wt in types:
+        half = 1 << (wt.bits - 1)
+        code = (half | (half - 1)) if wt.is_float else half
+        ac = np.where((np.arange(lanes) % 2 == 0)[:, None], big, small) * np.ones(gs, np.int64)
+        add(wt, np.zeros(lanes, np.int64), np.full(lanes, (1 << SCALE_BITS) - 1),
+            np.full((lanes, gs), code), ac)  # fmt: skip
     n_act = len(dtype) - n_directed
     specials_all = np.concatenate([classes["inf"], classes["nan"]])
     for _ in range(random_groups):

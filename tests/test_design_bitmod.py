@@ -100,10 +100,11 @@ def test_toml_spec() -> None:
 @pytest.mark.parametrize(
     "kw",
     [
-        {"dot": 2, "group_size": 16, "mode": "narrow"},
+        # fp8_e4m3 narrow at dot 8: partial sums wider than needed left unread sign bits.
+        {"dot": 8, "group_size": 32, "mode": "narrow", "act_format": "fp8_e4m3"},
         {"dot": 4, "group_size": 32, "mode": "exact", "act_format": "int8"},
     ],
-    ids=["narrow", "exact_int8"],
+    ids=["narrow_fp8_d8", "exact_int8"],
 )
 def test_verilog_lint_clean_and_deterministic(kw: dict[str, object], tmp_path) -> None:
     from hwgen.tools.lint import verilator_lint
@@ -114,3 +115,68 @@ def test_verilog_lint_clean_and_deterministic(kw: dict[str, object], tmp_path) -
     for f in ("manifest.json", f"{cfg.name}.v", "files.f"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
     assert verilator_lint([tmp_path / "a" / f"{cfg.name}.v"], cfg.name).warnings == []
+
+
+_TOO_SMALL = "is too small to hide the 8-cycle dequantization: needs >= "
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bitmod-pe", "--act-format", "fp32"],
+         "Invalid value for '--act-format': 'fp32' is not one of 'fp16', 'bf16', 'fp8_e4m3',"
+         " 'int8'. (see `hwgen generate bitmod-pe --help`)"),
+        (["bitmod-pe", "--act-format", "fp8_e5m2"],
+         "Invalid value for '--act-format': 'fp8_e5m2' is not one of 'fp16', 'bf16', 'fp8_e4m3',"
+         " 'int8'. (see `hwgen generate bitmod-pe --help`)"),
+        (["bitmod-pe", "--dot", "3"], "dot must be one of 1, 2, 4, 8, 16, not 3"),
+        (["bitmod-pe", "--dot", "32", "--group-size", "128"],
+         "dot must be one of 1, 2, 4, 8, 16, not 32"),
+        (["bitmod-pe", "--dot", "8", "--group-size", "20"],
+         "group_size 20 is not a multiple of dot=8"),
+        (["bitmod-pe", "--group-size", "12"],
+         f"group_size 12 {_TOO_SMALL}16 (dot=4, fastest datatype 2 cycles per weight)"),
+        (["bitmod-pe", "--dot", "16", "--group-size", "32"],
+         f"group_size 32 {_TOO_SMALL}64 (dot=16, fastest datatype 2 cycles per weight)"),
+        (["bitmod-pe", "--group-size", "8192"], "group_size must be <= 4096, not 8192"),
+        (["bitmod-pe", "--mode", "fast"],
+         "Invalid value for '--mode': 'fast' is not one of 'exact', 'narrow'."
+         " (see `hwgen generate bitmod-pe --help`)"),
+        (["bitmod-array", "--rows", "2", "--cols", "2", "--act-format", "int4"],
+         "Invalid value for '--act-format': 'int4' is not one of 'fp16', 'bf16', 'fp8_e4m3',"
+         " 'int8'. (see `hwgen generate bitmod-array --help`)"),
+        (["bitmod-array", "--rows", "2", "--cols", "2", "--dot", "5"],
+         "dot must be one of 1, 2, 4, 8, 16, not 5"),
+        (["bitmod-array", "--rows", "2", "--cols", "2", "--group-size", "6", "--dot", "4"],
+         "group_size 6 is not a multiple of dot=4"),
+        (["bitmod-array", "--rows", "2", "--cols", "2", "--group-size", "8"],
+         f"group_size 8 {_TOO_SMALL}16 (dot=4, fastest datatype 2 cycles per weight)"),
+    ],
+)  # fmt: skip
+def test_cli_bad_input_exact_messages(tmp_path, monkeypatch, args: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = invoke_cli(["generate", *args, "--out", "d"])
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"hwgen: error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("special_values = [40, -10, 16, -16]",
+         "special_values[0] 40 is not representable: magnitude must be < 32 with at most two"
+         " one-bits (e.g. 3, 6, 10, 16, 24)"),
+        ("special_values = [10, -10, 16]",
+         "special_values must be 4 integers (one per selector), not (10, -10, 16)"),
+        ('act_format = "fp32"', "act_format must be one of fp16, bf16, fp8_e4m3, int8, not 'fp32'"),
+        ("group_size = 12",
+         f"group_size 12 {_TOO_SMALL}16 (dot=4, fastest datatype 2 cycles per weight)"),
+    ],
+)  # fmt: skip
+def test_spec_bad_input_exact_messages(tmp_path, monkeypatch, body: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.toml").write_text(f'[design]\nkind = "bitmod_pe"\n{body}\n')
+    r = invoke_cli(["generate", "--spec", "s.toml", "--out", "d"])
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == f"hwgen: error: s.toml: [design] {message}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["s.toml"]

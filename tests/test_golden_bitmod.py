@@ -68,6 +68,19 @@ def test_config_rejects(kwargs: dict, message: str) -> None:
     assert str(err.value) == message
 
 
+def test_narrow_defaults_fit_the_narrowest_datapath() -> None:
+    # fp8_e4m3 at dot 1: a cycle sum holds 14 bits, so BitMoD's 15 is capped, not refused.
+    cfg = BitmodPEConfig(act_format="fp8_e4m3", mode="narrow", dot=1, group_size=8)
+    assert cfg.tree_bits + cfg.sigma_max == 14
+    assert (cfg.acc_man_bits, cfg.dequant_man_bits) == (14, 21)
+    assert BitmodPEConfig.from_dict(cfg.to_dict()) == cfg
+    default = BitmodPEConfig(mode="narrow")
+    assert (default.acc_man_bits, default.dequant_man_bits) == (15, 21)
+    with pytest.raises(HwgenError) as err:
+        BitmodPEConfig(act_format="fp8_e4m3", mode="narrow", dot=1, group_size=8, acc_man_bits=15)
+    assert str(err.value) == "acc_man_bits must be in 4..14, not 15"
+
+
 def test_config_facts() -> None:
     cfg = BitmodPEConfig(mode="narrow")
     # BitMoD's widths for FP16 activations and dot 4 (bitmod.md); the significance goes

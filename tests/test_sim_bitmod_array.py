@@ -6,6 +6,7 @@ verify phases, a negative control and a user-supplied stream share it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,11 @@ from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.design.bitmod_array import BitmodArrayConfig
 from hwgen.emit import emit
 from hwgen.errors import HwgenError
+from hwgen.formats import get_format
 from hwgen.golden.bitmod.array import ArrayGroups
 from hwgen.sim.fault import Fault
 from hwgen.sim.stimulus_bitmod_array import BitmodArrayStimulus
-from hwgen.sim.verify import VerifyOptions, Waves, check, verify
+from hwgen.sim.verify import VerifyOptions, Waves, verify
 
 pytestmark = pytest.mark.sim
 
@@ -59,27 +61,35 @@ def test_negative_control_corrupted_weight_bit(array) -> None:
     assert all(" col 1" in m for m in r.first_mismatches)  # only column 1 is wrong
 
 
-def test_user_stream_checked_and_bad_values_rejected(array) -> None:
+def test_quantized_sram_image_through_verify_stimulus_and_bad_values(array, tmp_path) -> None:
+    # A user's path: float weights -> quantize_bitmod -> SRAM image bytes -> unpack ->
+    # GEMM tiles -> .npz -> `hwgen verify DIR --stimulus FILE` on the RTL.
+    from helpers import invoke_cli
+
+    from hwgen.golden.bitmod import pack, quantize_weights, unpack
+    from hwgen.golden.bitmod.array import tile_gemm
+
     d = array(2, 2, **_SMALL)
     rng = np.random.default_rng(5)
-    groups = ArrayGroups(
-        a=rng.integers(0, 0x7C00, size=(3, 2, 16)),
-        w=rng.integers(0, 8, size=(3, 2, 16)),  # in range of every datatype
-        dtype=np.array([[2, 4], [0, 5], [1, 1]]),
-        sel=rng.integers(0, 4, size=(3, 2)),
-        scale=np.array([[0, 255], [1, 7], [128, 3]]),
-    )
+    packed = unpack(pack(quantize_weights(rng.standard_t(3, size=(3, 32)), "bitmod_fp4",
+                                          group_size=16)))  # fmt: skip
+    groups = tile_gemm(get_format("fp16").encode(rng.standard_normal((3, 32))), packed,
+                       rows=2, cols=2)  # fmt: skip
+    assert groups.dtype.shape == (2 * 2 * 2, 2)  # 2 row tiles x 2 channel tiles x 2 groups
+    f = tmp_path / "stream.npz"
+    np.savez(f, **groups.__dict__, specials=np.asarray(packed.specials))
+    r = invoke_cli(["verify", str(d), "--stimulus", str(f), "--json"])
+    assert r.exit_code == 0, r.stdout + r.stderr
+    report = json.loads(r.stdout)
+    assert report["passed"] and report["checks"] == 8 * 2 * 2 * 16
     ones = np.ones(1, dtype=np.int64)
-    stim = BitmodArrayStimulus(
-        groups=groups, specials=(10, -10, 16, -16), out_ready=ones, valid=ones
-    )
-    r = check(d, stim, VerifyOptions(waves=Waves.NEVER))
-    assert r.passed and r.checks == 3 * 2 * 2 * 16, r.summary()
-    bad_sel = ArrayGroups(**{**groups.__dict__, "sel": np.array([[0, 4], [0, 0], [0, 0]])})
+    sel, scale = groups.sel.copy(), groups.scale.copy()
+    sel[3, 1], scale[5, 0] = 4, 300
+    bad_sel = ArrayGroups(**{**groups.__dict__, "sel": sel})
     with pytest.raises(HwgenError, match=r"^selector 4 is out of range \(allowed 0\.\.3\)$"):
         BitmodArrayStimulus(groups=bad_sel, specials=(10, -10, 16, -16), out_ready=ones, valid=ones)
-    bad_sc = ArrayGroups(**{**groups.__dict__, "scale": np.array([[0, 256], [0, 0], [0, 0]])})
-    with pytest.raises(HwgenError, match=r"^scale 256 is out of range \(allowed 0\.\.255\)$"):
+    bad_sc = ArrayGroups(**{**groups.__dict__, "scale": scale})
+    with pytest.raises(HwgenError, match=r"^scale 300 is out of range \(allowed 0\.\.255\)$"):
         BitmodArrayStimulus(groups=bad_sc, specials=(10, -10, 16, -16), out_ready=ones, valid=ones)
 
 

@@ -65,6 +65,17 @@ def _pe_stream(**over: np.ndarray) -> dict[str, np.ndarray]:
         ("pe", {"sel": [[5], [0]]}, "selector 5 is out of range (allowed 0..3)"),
         ("pe", {"scale": [[256], [0]]}, "scale 256 is out of range (allowed 0..255)"),
         ("pe", {"scale": [[1.5], [0]]}, "scale values must be integers, not dtype float64"),
+        ("pe", {"scale": [[-3], [0]]}, "scale -3 is out of range (allowed 0..255)"),
+        ("pe", {"sel": [[-1], [0]]}, "selector -1 is out of range (allowed 0..3)"),
+        ("pe", {"dtype": [2, 8]}, "datatype code 8 is out of range (allowed 0..7)"),
+        ("pe", {"specials": [40, 1, 2, 3]},
+         "specials[0] 40 is not representable: magnitude must be < 32 with at most two one-bits"
+         " (e.g. 3, 6, 10, 16, 24)"),
+        ("pe", {"out_ready": [0, 0]}, "the out_ready pattern must contain a 1"),
+        ("array", {"specials": [1, 2, 3]},
+         "specials must be 4 integers (one per selector), not (1, 2, 3)"),
+        ("array", {"a": np.full((2, 1, 8), 1 << 16)},
+         "activation code 65536 is out of range (allowed 0..65535)"),
     ],
 )  # fmt: skip
 def test_bad_values_are_one_line_exit_2(

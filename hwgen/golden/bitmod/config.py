@@ -305,7 +305,8 @@ class BitmodPEParams:
         Reset contents of the 4-entry special-value register, code units, selector order
         (default: ``bitmod_fp4``'s ``(10, -10, 16, -16)``); see :func:`check_special_value`.
     lane_extra_bits, acc_man_bits, dequant_man_bits
-        Narrow mode only (``None`` = BitMoD's 3, 15, 21): fraction bits kept below the
+        Narrow mode only (``None`` = BitMoD's 3, 15, 21; 15 and 21 capped at the largest
+        allowed width where the datapath is narrower): fraction bits kept below the
         activation significand in each lane, accumulator mantissa width (two's complement),
         dequantization mantissa width (``acc_man_bits <= dequant_man_bits <=
         acc_man_bits + 8``).
@@ -385,13 +386,24 @@ class BitmodPEParams:
                 if getattr(self, n) is not None:
                     raise HwgenError(f"{n} applies to mode 'narrow' only; leave it unset")
             return
-        for n in names:
-            if getattr(self, n) is None:
-                object.__setattr__(self, n, NARROW_DEFAULTS[n])
+        unset = {n for n in names if getattr(self, n) is None}
+        for n in unset:
+            object.__setattr__(self, n, NARROW_DEFAULTS[n])
         _check_int("lane_extra_bits", self.lane_extra_bits, 0, 8)
         # Wider than a cycle sum shifted by the largest significance holds no more bits.
-        _check_int("acc_man_bits", self.acc_man_bits, 4, self.tree_bits + self.sigma_max)
+        acc_max = self.tree_bits + self.sigma_max
+        if "acc_man_bits" in unset:
+            # BitMoD's 15 where it fits; a narrower datapath (fp8_e4m3, dot 1: 14) holds
+            # every bit at its own maximum, so an unset width never refuses the config.
+            object.__setattr__(self, "acc_man_bits", min(int(self.acc_man_bits), acc_max))  # type: ignore[arg-type]
+        _check_int("acc_man_bits", self.acc_man_bits, 4, acc_max)
         acc = int(self.acc_man_bits)  # type: ignore[arg-type]
+        if "dequant_man_bits" in unset:
+            object.__setattr__(
+                self,
+                "dequant_man_bits",
+                min(int(self.dequant_man_bits), acc + SCALE_BITS),  # type: ignore[arg-type]
+            )
         _check_int("dequant_man_bits", self.dequant_man_bits, acc, acc + SCALE_BITS)
         object.__setattr__(
             self, "acc_rounding", _enum_value("acc_rounding", AccRounding, self.acc_rounding)

@@ -21,7 +21,13 @@ from amaranth.lib import wiring
 
 from hwgen.design.bitmod import BitmodPEConfig
 from hwgen.errors import HwgenError
-from hwgen.golden.bitmod.config import GROUP_FLAG_BITS, SCALE_BITS, AccRounding, PEMode
+from hwgen.golden.bitmod.config import (
+    GROUP_FLAG_BITS,
+    SCALE_BITS,
+    WEIGHT_CODE_BITS,
+    AccRounding,
+    PEMode,
+)
 from hwgen.rtl.bitmod.encoder import STEP_BITS, SV_BITS, TermEncoder, special_to_field
 from hwgen.rtl.common.decoder import Decoder
 from hwgen.rtl.common.util import shift_left, signature_of
@@ -64,8 +70,12 @@ def _sum(
     while len(values) > 1:
         nxt = []
         for j in range(0, len(values) - 1, 2):
-            s = Signal(signed(width), name=f"{name}_{level}_{j // 2}")
             a, b = values[j], values[j + 1]
+            # Each level as wide as its sum needs (at most ``width``): wider partial sums
+            # are sign copies that some configs leave unread (Verilator UNUSEDSIGNAL,
+            # fp8_e4m3 narrow at dot 8).
+            need = 1 + max(v.shape().width + (not v.shape().signed) for v in (a, b))
+            s = Signal(signed(min(width, need)), name=f"{name}_{level}_{j // 2}")
             if left:
                 c = left.pop(0)
                 # The doubled carry's LSB is never read (Verilator's unused pattern).
@@ -145,10 +155,27 @@ class BitmodPE(wiring.Component):
                         m.d.sync += svs[k].eq(self.sv_data)
 
         m.submodules.enc = enc = TermEncoder(config=cfg)
+        # A PE serving a subset of the datatypes keeps every documented port, but reads
+        # no selector / special-value write without an FP type and no code bit above its
+        # widest type: those inputs go to a kept wire named *unused*, Verilator's
+        # convention (-Wall clean; Yosys drops nothing else, so the netlist is the same).
+        has_fp = any(wt.is_float for wt in cfg.weight_types)
+        unread: list[Value] = []
+        if not has_fp:
+            unread += [self.meta_sel, self.sv_we, self.sv_addr, self.sv_data]
+        code_bits = max(wt.bits for wt in cfg.weight_types)
+        if code_bits < WEIGHT_CODE_BITS:
+            unread += [
+                self.w[i * WEIGHT_CODE_BITS + code_bits : (i + 1) * WEIGHT_CODE_BITS]
+                for i in range(cfg.dot)
+            ]
+        if unread:
+            sink = Signal(len(Cat(*unread)), name="inputs_unused", attrs={"keep": 1})
+            m.d.comb += sink.eq(Cat(*unread))
         m.d.comb += [
             enc.codes.eq(self.w),
             enc.wtype.eq(m_dtype),
-            enc.sel.eq(m_sel),
+            enc.sel.eq(m_sel if has_fp else 0),
             enc.specials.eq(Cat(*svs)),
             enc.step.eq(step),
         ]
@@ -172,7 +199,7 @@ class BitmodPE(wiring.Component):
             m.d.sync += [
                 m_loaded.eq(1),
                 m_dtype.eq(self.meta_dtype),
-                m_sel.eq(self.meta_sel),
+                *([m_sel.eq(self.meta_sel)] if has_fp else []),
                 m_scale.eq(self.meta_scale),
             ]
 
