@@ -308,24 +308,25 @@ def test_fast_model_only_sweep(tmp_path: Path) -> None:
     assert (area["fp8_e4m3"] > area["int4"]).all()
 
 
-def _uncovered() -> tuple[str, str] | None:
-    """A (target, spec key) whose design kind the shipped fit of that target does not cover."""
-    from hwgen.costmodel.fast.model import fitted_targets
+@pytest.mark.parametrize("key", ["arr", "bm"])
+def test_rank_warns_of_a_kind_the_fit_does_not_cover(
+    key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fit whose metrics cover MACs only (a copy of the shipped Xilinx fit, its kinds
+    cut to ``mac`` and its fit id recomputed) leaves an array / BitMoD row's costs empty
+    and says so, instead of pricing it from terms the fit never saw."""
+    from hwgen.costmodel.fast import model as model_mod
+    from hwgen.costmodel.fast.fit import fit_id_of, fits_dir
 
-    kinds = {"arr": "array", "bm": "bitmod_pe"}
-    for target in fitted_targets():
-        covered = {k for m in load_fit(target).data["metrics"].values() for k in m["kinds"]}
-        for key, kind in kinds.items():
-            if kind not in covered:
-                return target, key
-    return None
-
-
-@pytest.mark.skipif(_uncovered() is None, reason="every shipped fit covers every design kind")
-def test_rank_warns_of_a_kind_the_fit_does_not_cover(tmp_path: Path) -> None:
-    found = _uncovered()
-    assert found is not None
-    target, key = found
+    target = "xilinx"
+    data = json.loads((fits_dir() / f"{target}.json").read_text())
+    for m in data["metrics"].values():
+        m["kinds"] = ["mac"]
+    body = {k: v for k, v in data.items() if k != "fit_id"}
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / f"{target}.json").write_text(json.dumps({"fit_id": fit_id_of(body), **body}))
+    monkeypatch.setattr(model_mod, "fits_dir", lambda: fits)
     (tmp_path / "d.toml").write_text("[design]\n" + SPECS[key])
     (tmp_path / "i8.toml").write_text("[design]\n" + SPECS["i8"])
     code, out, err = _run(
@@ -334,14 +335,15 @@ def test_rank_warns_of_a_kind_the_fit_does_not_cover(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, err
     kind = {"arr": "array", "bm": "bitmod_pe"}[key]
-    fit = load_fit(target)
+    fit = model_mod.load_fit(target)
+    assert fit.fit_id == fit_id_of(body)
     assert (
         f"hwgen: warning: the {target} fit {fit.fit_id} covers no {kind} design; their cost"
         " columns stay empty (use --model synth)\n"
     ) in err
     rows = {r["kind"]: r for r in json.loads(out)["rows"]}
     assert rows[kind]["luts"] is None and rows[kind]["area_source"] is None
-    assert rows["mac"]["rel_mse"] > 0 and rows[kind]["rel_mse"] > 0
+    assert rows["mac"]["luts"] > 0 and rows["mac"]["rel_mse"] > 0 and rows[kind]["rel_mse"] > 0
 
 
 def test_rank_out_file_is_all_or_nothing(specs: list[str], tmp_path: Path) -> None:
