@@ -352,20 +352,22 @@ class BitmodPE(wiring.Component):
 
         # ---------------------------------------------------------------- dequantizer
         out_free = Signal()
-        dq_cnt = Signal(range(SCALE_BITS))
+        dq_busy = Signal()
         dq_free = Signal()
         load = Signal()
         m.d.comb += [
             out_free.eq(~self.out_valid | self.out_ready),
-            dq_free.eq((dq_cnt == 0) & out_free),
+            dq_free.eq(~dq_busy & out_free),
             advance.eq(~(st_valid & st_last & ~dq_free)),
             load.eq(st_valid & st_last & advance),
         ]
-        with macc.If(st_valid & advance & ~st_last):
+        # (The group's last cycle may write too: the next group's first cycle ignores
+        # the accumulator, and a stall holds `advance` low.)
+        with macc.If(st_valid & advance):
             macc.d.sync += [acc_a.eq(new_a), acc_flags.eq(new_flags)]
             if acc_e is not None:
                 macc.d.sync += acc_e.eq(new_e)
-        self._dequant(mdq, load, dq_cnt, out_free, new_a, new_e, new_flags, st_scale)
+        self._dequant(mdq, load, dq_busy, out_free, new_a, new_e, new_flags, st_scale)
         return m
 
     def _accumulator(
@@ -486,7 +488,7 @@ class BitmodPE(wiring.Component):
         self,
         m: Module,
         load: Value,
-        cnt: Signal,
+        busy: Signal,
         out_free: Value,
         a_in: Value,
         e_in: Value | None,
@@ -503,7 +505,9 @@ class BitmodPE(wiring.Component):
         exact = cfg.mode is PEMode.EXACT
         ow = cfg.out_man_bits
         dq_a = Signal(signed(cfg.acc_bits), name="dq_a")
-        dq_s = Signal(SCALE_BITS - 1, name="dq_scale")
+        # The scale bits still to use plus a marker bit behind them (no step counter): the
+        # steps run while anything but the marker is left, i.e. 7 after the load.
+        dq_s = Signal(SCALE_BITS, name="dq_scale")
         dq_p = Signal(signed(ow), name="dq_p")
         dq_flags = Signal(FLAG_BITS, name="dq_flags")
         dq_e = None if exact else Signal(cfg.out_exp_bits, name="dq_exp")
@@ -544,11 +548,14 @@ class BitmodPE(wiring.Component):
         if dq_e is not None:
             m.d.comb += self.out_exp.eq(dq_e)
         step = Signal(name="dq_step")
-        m.d.comb += step.eq(cnt != 0)
+        rest = dq_s[:-1] if exact else dq_s[1:]
+        m.d.comb += [step.eq(rest.any()), busy.eq(step)]
         with m.If(step):
-            m.d.sync += [cnt.eq(cnt - 1), dq_p.eq(nxt)]
+            m.d.sync += dq_p.eq(nxt)
             m.d.sync += dq_s.eq(dq_s << 1 if exact else dq_s >> 1)
-        with m.If(step & (cnt == 1)):
+        # The last step: only the marker is left after it.
+        last = (rest == 1) if not exact else (rest == 1 << (SCALE_BITS - 2))
+        with m.If(step & last):
             m.d.sync += self.out_valid.eq(1)
         with m.If(self.out_valid & self.out_ready):
             m.d.sync += self.out_valid.eq(0)
@@ -557,11 +564,11 @@ class BitmodPE(wiring.Component):
             inf = flags_in[1] | flags_in[2]
             nan = flags_in[0] | (flags_in[1] & flags_in[2]) | ((scale_in == 0) & inf)
             m.d.sync += [
-                cnt.eq(SCALE_BITS - 1),
                 dq_a.eq(a_in),
-                dq_s.eq(scale_in[:-1] if exact else scale_in[1:]),
+                dq_s.eq(Cat(Const(1, 1), scale_in[:-1]) if exact else Cat(scale_in[1:], Const(1, 1))),
                 dq_p.eq(first),
                 dq_flags.eq(Cat(nan, flags_in[1:])),
             ]
             if dq_e is not None and e_in is not None:
-                m.d.sync += dq_e.eq(e_in + cfg.dequant_drop_bits)
+                # out_exp = ea (the dropped bits are in out_lsb_exp: no adder).
+                m.d.sync += dq_e.eq(e_in)
