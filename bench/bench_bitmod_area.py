@@ -43,7 +43,14 @@ from pathlib import Path
 
 from amaranth.back import rtlil
 
-from hwgen.costmodel.asic import LIB_FILE, library_text, synthesize_asic
+from hwgen.costmodel.asic import (
+    CONSTR_FILE,
+    LIB_FILE,
+    abc_constraints,
+    asic_commands,
+    library_text,
+    synthesize_asic,
+)
 from hwgen.costmodel.liberty import embedded_library
 from hwgen.costmodel.synth import SynthTarget, synthesize
 from hwgen.design.bitmod import BitmodPEConfig
@@ -81,9 +88,11 @@ def hierarchy_areas(cfg: BitmodPEConfig) -> dict[str, dict[str, float]]:
     """Per-submodule generic transistors, flip-flops and ASIC um2 (hierarchy kept).
 
     Synthesizes Amaranth's RTLIL directly (the emitted Verilog is flattened) with the
-    generic flow and with the embedded-library ASIC flow (same commands as
-    :func:`costmodel.asic.asic_commands`, without ``-flatten``); each submodule's own
-    cells, the top's without its children. Keys: ``tr``, ``ffs``, ``um2``, ``seq_um2``.
+    generic flow and with the embedded-library ASIC flow (the commands of
+    :func:`costmodel.asic.asic_commands`, the same ABC mapping with its constraint file and
+    delay target as the flattened rows and the baseline MACs, only without ``-flatten``);
+    each submodule's own cells, the top's without its children. Keys: ``tr``, ``ffs``,
+    ``um2``, ``seq_um2``.
     """
     top = cfg.name
     il = rtlil.convert(cfg.create(), name=top, emit_src=False)
@@ -101,15 +110,17 @@ def hierarchy_areas(cfg: BitmodPEConfig) -> dict[str, dict[str, float]]:
         outputs=("st.json",),
         label=f"hierarchical synthesis of {top}",
     )
+    flow = asic_commands(top, lib)
+    flat = f"synth -flatten -top {top}"
+    if flow[0] != flat:  # the flow's first command is the one this function replaces
+        raise AssertionError(f"unexpected ASIC flow start {flow[0]!r}")
     asic = run_yosys(
         [
             *common,
-            f"dfflibmap -liberty {LIB_FILE}",
-            f"abc -liberty {LIB_FILE} -dont_use *lpflow*",
-            "opt_clean",
+            *flow[1:],
             f"tee -q -o st.json stat -json -liberty {LIB_FILE}",
         ],
-        inputs={"pe.il": il, LIB_FILE: library_text(lib)},
+        inputs={"pe.il": il, LIB_FILE: library_text(lib), CONSTR_FILE: abc_constraints(lib)},
         outputs=("st.json",),
         label=f"hierarchical ASIC synthesis of {top}",
     )

@@ -5,7 +5,7 @@ Datapath per cycle (arithmetic: :mod:`hwgen.golden.bitmod.pe`, ports and timing:
 
     operand regs (w, a, group meta) --TermEncoder(step)--> terms
     activation Decoder --> |sig|, exp, specials
-    exponent match (x = exp + t_exp, max tree, deltas) --> lane shift --> adder tree
+    exponent match (x = exp + t_exp, MSB-first max scan, deltas) --> lane shift --> adder tree
     --[cycle-sum register]--> group accumulator (exact fixed point | narrow float)
     --(group's last cycle)--> bit-serial dequantizer (8 cycles) --> output register
 
