@@ -563,9 +563,12 @@ class BitmodPE(wiring.Component):
             # +inf and -inf both seen, or an infinity times scale 0: NaN.
             inf = flags_in[1] | flags_in[2]
             nan = flags_in[0] | (flags_in[1] & flags_in[2]) | ((scale_in == 0) & inf)
+            # The load step uses one scale bit; the marker goes behind the other 7.
+            one = Const(1, 1)
+            marked = Cat(one, scale_in[:-1]) if exact else Cat(scale_in[1:], one)
             m.d.sync += [
                 dq_a.eq(a_in),
-                dq_s.eq(Cat(Const(1, 1), scale_in[:-1]) if exact else Cat(scale_in[1:], Const(1, 1))),
+                dq_s.eq(marked),
                 dq_p.eq(first),
                 dq_flags.eq(Cat(nan, flags_in[1:])),
             ]
