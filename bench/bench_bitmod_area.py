@@ -27,8 +27,10 @@ datatype (``dot / cycles``).
 BitMoD (HPCA 2025, 28 nm, ``shared/reference/bitmod.md``): PE 1221.6 um2 / FP16 MAC
 1733.5 um2 without registers = 0.70; with registers 1793.7 / 1968.7 = 0.91.
 
-Run: ``python bench/bench_bitmod_area.py [--quick] [--narrow-only]`` (``--quick``: no
-Xilinx flow; ``--narrow-only``: the narrow PE and the FP16 x FP16 MAC only).
+Run: ``python bench/bench_bitmod_area.py [--quick] [--narrow-only] [--xilinx-timeout S]``
+(``--quick``: no Xilinx flow; ``--narrow-only``: the narrow PE and the FP16 x FP16 MAC
+only; ``--xilinx-timeout``: seconds per ``synth_xilinx`` run, default 3600, since the
+FP16 MAC's Xilinx synthesis took over 900 s on a loaded machine).
 """
 
 from __future__ import annotations
@@ -41,7 +43,14 @@ from pathlib import Path
 
 from amaranth.back import rtlil
 
-from hwgen.costmodel.asic import LIB_FILE, library_text, synthesize_asic
+from hwgen.costmodel.asic import (
+    CONSTR_FILE,
+    LIB_FILE,
+    abc_constraints,
+    asic_commands,
+    library_text,
+    synthesize_asic,
+)
 from hwgen.costmodel.liberty import embedded_library
 from hwgen.costmodel.synth import SynthTarget, synthesize
 from hwgen.design.bitmod import BitmodPEConfig
@@ -79,9 +88,11 @@ def hierarchy_areas(cfg: BitmodPEConfig) -> dict[str, dict[str, float]]:
     """Per-submodule generic transistors, flip-flops and ASIC um2 (hierarchy kept).
 
     Synthesizes Amaranth's RTLIL directly (the emitted Verilog is flattened) with the
-    generic flow and with the embedded-library ASIC flow (same commands as
-    :func:`costmodel.asic.asic_commands`, without ``-flatten``); each submodule's own
-    cells, the top's without its children. Keys: ``tr``, ``ffs``, ``um2``, ``seq_um2``.
+    generic flow and with the embedded-library ASIC flow (the commands of
+    :func:`costmodel.asic.asic_commands`, the same ABC mapping with its constraint file and
+    delay target as the flattened rows and the baseline MACs, only without ``-flatten``);
+    each submodule's own cells, the top's without its children. Keys: ``tr``, ``ffs``,
+    ``um2``, ``seq_um2``.
     """
     top = cfg.name
     il = rtlil.convert(cfg.create(), name=top, emit_src=False)
@@ -99,15 +110,17 @@ def hierarchy_areas(cfg: BitmodPEConfig) -> dict[str, dict[str, float]]:
         outputs=("st.json",),
         label=f"hierarchical synthesis of {top}",
     )
+    flow = asic_commands(top, lib)
+    flat = f"synth -flatten -top {top}"
+    if flow[0] != flat:  # the flow's first command is the one this function replaces
+        raise AssertionError(f"unexpected ASIC flow start {flow[0]!r}")
     asic = run_yosys(
         [
             *common,
-            f"dfflibmap -liberty {LIB_FILE}",
-            f"abc -liberty {LIB_FILE} -dont_use *lpflow*",
-            "opt_clean",
+            *flow[1:],
             f"tee -q -o st.json stat -json -liberty {LIB_FILE}",
         ],
-        inputs={"pe.il": il, LIB_FILE: library_text(lib)},
+        inputs={"pe.il": il, LIB_FILE: library_text(lib), CONSTR_FILE: abc_constraints(lib)},
         outputs=("st.json",),
         label=f"hierarchical ASIC synthesis of {top}",
     )
@@ -128,13 +141,23 @@ def hierarchy_areas(cfg: BitmodPEConfig) -> dict[str, dict[str, float]]:
     return out
 
 
-def _measure(cfg: object, tmp: Path, quick: bool) -> dict[str, float | None]:
+#: Default seconds per Xilinx synthesis (the generic and ASIC flows keep Yosys' default).
+XILINX_TIMEOUT_S = 3600.0
+
+
+def _measure(
+    cfg: object, tmp: Path, quick: bool, xilinx_timeout_s: float = XILINX_TIMEOUT_S
+) -> dict[str, float | None]:
     top = cfg.name  # type: ignore[attr-defined]
     path = tmp / f"{top}.v"
     path.write_text(to_verilog(cfg.create(), top=top))  # type: ignore[attr-defined]
     gen = synthesize([path], top, SynthTarget.GENERIC)
     asic = synthesize_asic(design_sources([path]), top, embedded_library())
-    luts = None if quick else synthesize([path], top, SynthTarget.XILINX).luts
+    luts = (
+        None
+        if quick
+        else synthesize([path], top, SynthTarget.XILINX, timeout_s=xilinx_timeout_s).luts
+    )
     return {
         "cells": gen.num_cells,
         "tr": gen.transistors,
@@ -158,14 +181,23 @@ def main() -> None:
         action="store_true",
         help="only the narrow PE and the FP16 x FP16 MAC (with the breakdown)",
     )
+    p.add_argument(
+        "--xilinx-timeout",
+        type=float,
+        default=XILINX_TIMEOUT_S,
+        metavar="S",
+        help=f"seconds per synth_xilinx run (default {XILINX_TIMEOUT_S:.0f})",
+    )
     args = p.parse_args()
+    if not args.xilinx_timeout > 0:
+        p.error(f"--xilinx-timeout must be > 0, not {args.xilinx_timeout}")
     t0 = time.perf_counter()
     rows: dict[str, dict[str, float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-bitmod-") as tmp:
         for label, cfg in _designs():
             if args.narrow_only and label not in ("bitmod_pe narrow", BASE):
                 continue
-            rows[label] = _measure(cfg, Path(tmp), args.quick)
+            rows[label] = _measure(cfg, Path(tmp), args.quick, args.xilinx_timeout)
     narrow = BitmodPEConfig(mode="narrow")
     hier = hierarchy_areas(narrow)
     enc = hier[f"{narrow.name}.enc"]

@@ -624,14 +624,20 @@ class BitmodPEParams:
         """Width of ``out_exp`` (0 in exact mode: the output is plain fixed point)."""
         if self.mode is PEMode.EXACT:
             return 0
-        return max(1, (self.acc_exp_max + self.dequant_drop_bits).bit_length())
+        # out_exp is the accumulator exponent itself (the dropped bits are in out_lsb_exp).
+        return max(1, self.acc_exp_max.bit_length())
 
     @property
     def out_lsb_exp(self) -> int:
-        """Group result value = ``out_man * 2**(out_exp + out_lsb_exp)`` (code units)."""
+        """Group result value = ``out_man * 2**(out_exp + out_lsb_exp)`` (code units).
+
+        Narrow: ``act.lsb_exp - lane_frac_bits + dequant_drop_bits`` (-25 for fp16): the
+        lane fraction bits, and the dequantizer's dropped bits (so ``out_exp`` is the
+        accumulator exponent as it stands, with no adder).
+        """
         if self.mode is PEMode.EXACT:
             return self.act.lsb_exp
-        return self.act.lsb_exp - self.lane_frac_bits
+        return self.act.lsb_exp - self.lane_frac_bits + self.dequant_drop_bits
 
     @property
     def name(self) -> str:

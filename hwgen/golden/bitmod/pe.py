@@ -33,7 +33,7 @@ steps each. Per cycle (lane ``i`` = one weight term times one activation):
    exact ``out = acc * s``; narrow ``out = (A * s) >> drop`` with
    ``drop = acc_man_bits + 8 - dequant_man_bits`` (*dequantization truncation*, floor; the
    LSB-first shift-add drops one bit per cycle, which composes to this single floor) and
-   ``out_exp = ea + drop``.
+   ``out_exp = ea`` (the dropped bits' weight is in ``cfg.out_lsb_exp``).
 
 Group value = ``out_man * 2**(out_exp + cfg.out_lsb_exp)`` in code units (weight code
 units times activation value units); the per-output-channel float scale is applied
@@ -353,7 +353,7 @@ def _dequantize(
         man = acc.astype(object) * sc.astype(object) if out_wide else acc * sc
         return man, np.zeros(acc.shape, dtype=np.int64), flags
     drop = cfg.dequant_drop_bits
-    return (acc * sc) >> drop, ea + drop, flags
+    return (acc * sc) >> drop, ea, flags
 
 
 def group_results(

@@ -182,4 +182,5 @@ def scalar_group(
     if cfg.mode is PEMode.EXACT:
         return acc * scale, 0, int(flags)
     drop = cfg.acc_bits + SCALE_BITS - cfg.out_man_bits
-    return (a_man * scale) >> drop, a_exp + drop, int(flags)
+    # out_exp is the accumulator exponent; the drop is in cfg.out_lsb_exp.
+    return (a_man * scale) >> drop, a_exp, int(flags)

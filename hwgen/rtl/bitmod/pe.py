@@ -5,7 +5,7 @@ Datapath per cycle (arithmetic: :mod:`hwgen.golden.bitmod.pe`, ports and timing:
 
     operand regs (w, a, group meta) --TermEncoder(step)--> terms
     activation Decoder --> |sig|, exp, specials
-    exponent match (x = exp + t_exp, max tree, deltas) --> lane shift --> adder tree
+    exponent match (x = exp + t_exp, MSB-first max scan, deltas) --> lane shift --> adder tree
     --[cycle-sum register]--> group accumulator (exact fixed point | narrow float)
     --(group's last cycle)--> bit-serial dequantizer (8 cycles) --> output register
 
@@ -38,21 +38,72 @@ __all__ = ["FLAG_BITS", "BitmodPE"]
 FLAG_BITS = GROUP_FLAG_BITS
 
 
-def _max(m: Module, values: list[Value], width: int, name: str) -> Value:
-    """Balanced max tree of unsigned values."""
-    level = 0
-    while len(values) > 1:
-        nxt = []
-        for j in range(0, len(values) - 1, 2):
-            s = Signal(width, name=f"{name}_{level}_{j // 2}")
-            a, b = values[j], values[j + 1]
-            m.d.comb += s.eq(Mux(a > b, a, b))
-            nxt.append(s)
-        if len(values) % 2:
-            nxt.append(values[-1])
-        values = nxt
-        level += 1
-    return values[0]
+def _max_scan(m: Module, values: list[Value], width: int, name: str) -> Value:
+    """Maximum of unsigned values by an MSB-first scan (no comparators, no multiplexers).
+
+    Bit ``b`` of the maximum is the OR of bit ``b`` over the values still in the running
+    (equal to the maximum in every higher bit); a value with a 0 where the maximum has a
+    1 drops out. AND-OR gates only, where a comparator tree needs ``n - 1`` comparators
+    and ``n - 1`` ``width``-bit multiplexers.
+    """
+    cand = [Const(1, 1)] * len(values)
+    bits = []
+    for b in reversed(range(width)):
+        hit = Signal(name=f"{name}_{b}")
+        any_: Value = Const(0, 1)
+        for c, v in zip(cand, values, strict=True):
+            any_ = any_ | (c & v[b])
+        m.d.comb += hit.eq(any_)
+        bits.append(hit)
+        if b:
+            nxt = []
+            for j, (c, v) in enumerate(zip(cand, values, strict=True)):
+                k = Signal(name=f"{name}_{b}_in_{j}")
+                m.d.comb += k.eq(c & (v[b] | ~hit))
+                nxt.append(k)
+            cand = nxt
+    out = Signal(width, name=name)
+    m.d.comb += out.eq(Cat(*reversed(bits)))
+    return out
+
+
+def _shr_digits(
+    m: Module,
+    value: Value,
+    amount: Value,
+    kill: Value,
+    width: int,
+    name: str,
+    *,
+    arithmetic: bool = False,
+) -> Value:
+    """Logical right shift of ``value`` (``width`` bits) by ``amount``, radix 4; 0 if ``kill``.
+
+    Each 2-bit digit of the amount is decoded to one-hot once and every output bit is an
+    AND-OR of four inputs (two AND-OR-INVERT gates and a NAND), cheaper than the two
+    multiplexer stages of a binary shifter; shifted-in bits are zero (``arithmetic``:
+    copies of the sign, the top bit). ``kill`` clears the first digit's one-hot code,
+    which empties the result for the cost of the decoder's enable input.
+    """
+    cur = Signal(width, name=f"{name}_in")
+    m.d.comb += cur.eq(value)
+    for j in range(0, len(amount), 2):
+        digit = amount[j : j + 2]
+        step = 1 << j
+        n = 1 << len(digit)
+        hot = Signal(n, name=f"{name}_hot_{j}")
+        m.d.comb += hot.eq(Mux(kill, 0, Const(1, n) << digit) if j == 0 else Const(1, n) << digit)
+        nxt = Signal(width, name=f"{name}_d{j}")
+        for i in range(width):
+            terms: Value = Const(0, 1)
+            for k in range(n):
+                if i + k * step < width:
+                    terms = terms | (hot[k] & cur[i + k * step])
+                elif arithmetic:
+                    terms = terms | (hot[k] & cur[width - 1])
+            m.d.comb += nxt[i].eq(terms)
+        cur = nxt
+    return cur
 
 
 def _sum(
@@ -207,6 +258,7 @@ class BitmodPE(wiring.Component):
         xw = cfg.x_bits
         xs = []
         prods = []
+        lives: list[Value] = []
         nan = Const(0, 1)
         pinf = Const(0, 1)
         ninf = Const(0, 1)
@@ -217,15 +269,24 @@ class BitmodPE(wiring.Component):
             m.d.comb += dec.code.eq(self.a[i * ab : (i + 1) * ab])
             mag = Signal(cfg.act_sig_bits, name=f"mag_{i}")
             mul.d.comb += mag.eq(dec.mag[: cfg.act_sig_bits])
-            # Term multiply: a term mantissa is one bit, the product is |sig| or 0.
+            # Term multiply: a term mantissa is one bit, the product is |sig| or 0. In
+            # narrow mode the lane is emptied by its shifter instead (the delta saturates
+            # when the product is zero), so no AND gates: `p` is |sig| and `live` says
+            # whether the product is non-zero.
+            live = Signal(name=f"live_{i}")
+            mx.d.comb += live.eq(enc.t_man[i] & mag.any())
             p = Signal(cfg.act_sig_bits, name=f"p_{i}")
-            mul.d.comb += p.eq(mag & enc.t_man[i].replicate(cfg.act_sig_bits))
+            if exact:
+                mul.d.comb += p.eq(mag & enc.t_man[i].replicate(cfg.act_sig_bits))
+            else:
+                mul.d.comb += p.eq(mag)
+            lives.append(live)
             x = Signal(xw, name=f"x_{i}")
             t_exp = enc.t_exp[2 * i : 2 * i + 2]
             # An integer activation has no exponent field (a zero-width signal would
             # reach the Verilog as an empty wire): x is the term exponent alone.
             xe = dec.exp + t_exp if dec.exp_width and len(dec.exp) else t_exp
-            mx.d.comb += x.eq(Mux(p.any(), xe, 0))
+            mx.d.comb += x.eq(Mux(live, xe, 0))
             # The activation's sign (a zero or special activation has p = 0: any sign).
             prods.append((p, dec.neg if dec.specials else dec.sig < 0, enc.t_sign[i]))
             xs.append(x)
@@ -249,7 +310,7 @@ class BitmodPE(wiring.Component):
                 )
                 negs.append((q, aneg ^ tsign))
         else:
-            xmax = _max(mx, xs, xw, "xmax")
+            xmax = _max_scan(mx, xs, xw, "xmax")
             f = cfg.lane_frac_bits
             # A shift by >= lw empties the lane: the delta saturates to a shifter of
             # bit_length(lw) stages (4 for fp16's 14-bit lanes, not the 6 of a delta).
@@ -257,13 +318,17 @@ class BitmodPE(wiring.Component):
             for i, (p, aneg, tsign) in enumerate(prods):
                 delta = Signal(xw, name=f"delta_{i}")
                 mx.d.comb += delta.eq(xmax - xs[i])
-                dsat = Signal(min(sat, xw), name=f"delta_sat_{i}")
-                if sat < xw:
-                    mx.d.comb += dsat.eq(Mux(delta[sat:].any(), (1 << sat) - 1, delta[:sat]))
-                else:
-                    mx.d.comb += dsat.eq(delta)
+                # A zero product empties its lane too, by the same kill input.
+                dsat = Signal(sat, name=f"delta_sat_{i}")
+                kill = Signal(name=f"lane_kill_{i}")
+                mx.d.comb += [
+                    dsat.eq(delta[:sat]),
+                    kill.eq(~lives[i] | delta[sat:].any() if sat < xw else ~lives[i]),
+                ]
                 q = Signal(lw, name=f"q_{i}")
-                mul.d.comb += q.eq(Cat(Const(0, f), p) >> dsat if f else p >> dsat)
+                mul.d.comb += q.eq(
+                    _shr_digits(mul, Cat(Const(0, f), p) if f else p, dsat, kill, lw, f"q_{i}_sh")
+                )
                 negs.append((q, aneg ^ tsign))
         # The product sign: -q = ~q + 1; the ones' complements go into the tree and the
         # +1s into its adders' carry-ins. (Negating before the shift, as an
@@ -274,16 +339,13 @@ class BitmodPE(wiring.Component):
             mul.d.comb += lane.eq(Cat(q ^ neg.replicate(lw), neg))
             lanes.append(lane)
         # The +1s: one carry-in per tree adder, the rest (one for dot 4) added at the end.
-        tree_sum, rest = _sum(mul, lanes, [n for _, n in negs], cfg.tree_bits, "tree")
         tree = Signal(signed(cfg.tree_bits), name="tree")
-        if rest:
-            ones = Signal(range(len(rest) + 1), name="neg_count")
-            count: Value = rest[0]
-            for n in rest[1:]:
-                count = count + n
-            mul.d.comb += [ones.eq(count), tree.eq(tree_sum + ones)]
-        else:
-            mul.d.comb += tree.eq(tree_sum)
+        total: Value = lanes[0]
+        for ln in lanes[1:]:
+            total = total + ln
+        for _, n in negs:
+            total = total + n
+        mul.d.comb += tree.eq(total)
 
         # ---------------------------------------------------------------- cycle-sum register
         st_valid = Signal()
@@ -317,20 +379,22 @@ class BitmodPE(wiring.Component):
 
         # ---------------------------------------------------------------- dequantizer
         out_free = Signal()
-        dq_cnt = Signal(range(SCALE_BITS))
+        dq_busy = Signal()
         dq_free = Signal()
         load = Signal()
         m.d.comb += [
             out_free.eq(~self.out_valid | self.out_ready),
-            dq_free.eq((dq_cnt == 0) & out_free),
+            dq_free.eq(~dq_busy & out_free),
             advance.eq(~(st_valid & st_last & ~dq_free)),
             load.eq(st_valid & st_last & advance),
         ]
-        with macc.If(st_valid & advance & ~st_last):
+        # (The group's last cycle may write too: the next group's first cycle ignores
+        # the accumulator, and a stall holds `advance` low.)
+        with macc.If(st_valid & advance):
             macc.d.sync += [acc_a.eq(new_a), acc_flags.eq(new_flags)]
             if acc_e is not None:
                 macc.d.sync += acc_e.eq(new_e)
-        self._dequant(mdq, load, dq_cnt, out_free, new_a, new_e, new_flags, st_scale)
+        self._dequant(mdq, load, dq_busy, out_free, new_a, new_e, new_flags, st_scale)
         return m
 
     def _accumulator(
@@ -367,16 +431,20 @@ class BitmodPE(wiring.Component):
         sh_bits = cw.bit_length()
         # One alignment shifter: the operand with the lower LSB exponent (the term when
         # dd >= 0 or the accumulator is empty, else the accumulator) stays, the other is
-        # shifted right by |dd|.
+        # shifted right by |dd|. For dd < 0 the shifted operand is the term: it is
+        # pre-shifted by one (a wire shift; arithmetic shifts compose exactly) and then
+        # shifted by ~dd = -dd - 1, so |dd| needs no negator, only XORs with dd's sign.
+        neg_d = Signal(name="acc_d_neg")
+        m.d.comb += neg_d.eq(dd[-1])
         t_big = Signal(name="acc_t_big")
-        m.d.comb += t_big.eq(empty | (dd >= 0))
-        mag_d = Signal(dw, name="acc_magd")
-        m.d.comb += mag_d.eq(Mux(dd >= 0, dd, -dd))
+        m.d.comb += t_big.eq(empty | ~neg_d)
+        mag_d = Signal(dw - 1, name="acc_magd")
+        m.d.comb += mag_d.eq(dd[:-1] ^ neg_d.replicate(dw - 1))
         # Saturated to the shifter's range (a shift of >= cw gives the sign anyway): an OR
         # of the high bits, not a comparison with cw.
         amt = Signal(sh_bits, name="acc_amt")
-        if dw > sh_bits:
-            m.d.comb += amt.eq(Mux(mag_d[sh_bits:].any(), (1 << sh_bits) - 1, mag_d[:sh_bits]))
+        if dw - 1 > sh_bits:
+            m.d.comb += amt.eq(mag_d[:sh_bits] | mag_d[sh_bits:].any().replicate(sh_bits))
         else:
             m.d.comb += amt.eq(mag_d)
         a_l = Signal(signed(cw), name="acc_al")
@@ -385,11 +453,13 @@ class BitmodPE(wiring.Component):
         small = Signal(signed(cw), name="acc_small")
         m.d.comb += [
             big.eq(Mux(t_big, t, a_l)),
-            small.eq(Mux(t_big, Mux(empty, 0, a_l), t)),
+            small.eq(Mux(t_big, Mux(empty, 0, a_l), t >> 1)),
         ]
         a_w = Signal(signed(cw), name="acc_aligned")
         t_w = big
-        m.d.comb += a_w.eq(small >> amt)
+        m.d.comb += a_w.eq(
+            _shr_digits(m, small, amt, Const(0, 1), cw, "acc_align", arithmetic=True)
+        )
         r = Signal(signed(cw + 1), name="acc_r")
         m.d.comb += r.eq(a_w + t_w)
         # Leading-one detection over the bits above the mantissa only: k is the number of
@@ -437,7 +507,7 @@ class BitmodPE(wiring.Component):
         # The window LSB: et, or ea - L when the accumulator dominates (the shift amounts
         # above are clamped, this is not).
         ew = Signal(ebits, name="acc_ew")
-        m.d.comb += ew.eq(Mux(~empty & (dd < 0), ea - lshift if lshift else ea, x))
+        m.d.comb += ew.eq(Mux(~empty & neg_d, ea - lshift if lshift else ea, x))
         m.d.comb += new_e.eq(ew + k if over is None else ew + k + over)
         return a, ea, new_a, new_e
 
@@ -445,7 +515,7 @@ class BitmodPE(wiring.Component):
         self,
         m: Module,
         load: Value,
-        cnt: Signal,
+        busy: Signal,
         out_free: Value,
         a_in: Value,
         e_in: Value | None,
@@ -462,12 +532,15 @@ class BitmodPE(wiring.Component):
         exact = cfg.mode is PEMode.EXACT
         ow = cfg.out_man_bits
         dq_a = Signal(signed(cfg.acc_bits), name="dq_a")
-        dq_s = Signal(SCALE_BITS - 1, name="dq_scale")
+        # The scale bits still to use plus a marker bit behind them (no step counter): the
+        # steps run while anything but the marker is left, i.e. 7 after the load.
+        dq_s = Signal(SCALE_BITS, name="dq_scale")
         dq_p = Signal(signed(ow), name="dq_p")
         dq_flags = Signal(FLAG_BITS, name="dq_flags")
         dq_e = None if exact else Signal(cfg.out_exp_bits, name="dq_exp")
 
         def shift_add(p: Value, bit: Value, a: Value) -> Value:
+            """The next P; narrow with ``ow > acc``: ``p`` is the old P without its LSB."""
             if exact:
                 # MSB first: P = 2 P + bit * A (exact: ow = acc + 8 bits).
                 return (p << 1) + Mux(bit, a, 0)
@@ -477,27 +550,39 @@ class BitmodPE(wiring.Component):
             # With up >= 1 the addend's LSB is 0, so the sum's LSB is P's and no carry
             # leaves it: the shifted sum is P[1:] + addend[1:] (P[0] is dropped).
             if up:
-                return p[1:].as_signed() + Mux(bit, addend[1:].as_signed(), 0)
+                return p + Mux(bit, addend[1:].as_signed(), 0)
             wide = Signal(signed(ow + 1), name="dq_sum")
             m.d.comb += wide.eq(p + Mux(bit, addend, 0))
             return wide[1:]
 
+        # One shift-add serves the load (P = 0, the new group's accumulator and scale) and
+        # the steps: the multiplexers sit on the accumulator-wide operand, not on P.
         nxt = Signal(signed(ow), name="dq_next")
-        first = Signal(signed(ow), name="dq_first")
+        # (The LSB-first step never reads P's LSB when ow > acc: then p_in is P[1:].)
+        lsb_unread = not exact and ow > cfg.acc_bits
+        p_in = Signal(signed(ow - 1 if lsb_unread else ow), name="dq_p_in")
+        a_op = Signal(signed(cfg.acc_bits), name="dq_a_op")
+        bit = Signal(name="dq_bit")
         m.d.comb += [
-            nxt.eq(shift_add(dq_p, dq_s[-1] if exact else dq_s[0], dq_a)),
-            first.eq(shift_add(Const(0, signed(ow)), scale_in[-1] if exact else scale_in[0], a_in)),
+            p_in.eq(Mux(load, 0, dq_p[1:] if lsb_unread else dq_p)),
+            a_op.eq(Mux(load, a_in, dq_a)),
+            bit.eq(Mux(load, scale_in[-1], dq_s[-1]) if exact else Mux(load, scale_in[0], dq_s[0])),
+            nxt.eq(shift_add(p_in, bit, a_op)),
             self.out_man.eq(dq_p),
             self.out_flags.eq(dq_flags),
         ]
+        first = nxt
         if dq_e is not None:
             m.d.comb += self.out_exp.eq(dq_e)
         step = Signal(name="dq_step")
-        m.d.comb += step.eq(cnt != 0)
+        rest = dq_s[:-1] if exact else dq_s[1:]
+        m.d.comb += [step.eq(rest.any()), busy.eq(step)]
         with m.If(step):
-            m.d.sync += [cnt.eq(cnt - 1), dq_p.eq(nxt)]
+            m.d.sync += dq_p.eq(nxt)
             m.d.sync += dq_s.eq(dq_s << 1 if exact else dq_s >> 1)
-        with m.If(step & (cnt == 1)):
+        # The last step: only the marker is left after it.
+        last = (rest == 1) if not exact else (rest == 1 << (SCALE_BITS - 2))
+        with m.If(step & last):
             m.d.sync += self.out_valid.eq(1)
         with m.If(self.out_valid & self.out_ready):
             m.d.sync += self.out_valid.eq(0)
@@ -505,12 +590,15 @@ class BitmodPE(wiring.Component):
             # +inf and -inf both seen, or an infinity times scale 0: NaN.
             inf = flags_in[1] | flags_in[2]
             nan = flags_in[0] | (flags_in[1] & flags_in[2]) | ((scale_in == 0) & inf)
+            # The load step uses one scale bit; the marker goes behind the other 7.
+            one = Const(1, 1)
+            marked = Cat(one, scale_in[:-1]) if exact else Cat(scale_in[1:], one)
             m.d.sync += [
-                cnt.eq(SCALE_BITS - 1),
                 dq_a.eq(a_in),
-                dq_s.eq(scale_in[:-1] if exact else scale_in[1:]),
+                dq_s.eq(marked),
                 dq_p.eq(first),
                 dq_flags.eq(Cat(nan, flags_in[1:])),
             ]
             if dq_e is not None and e_in is not None:
-                m.d.sync += dq_e.eq(e_in + cfg.dequant_drop_bits)
+                # out_exp = ea (the dropped bits are in out_lsb_exp: no adder).
+                m.d.sync += dq_e.eq(e_in)
