@@ -233,7 +233,9 @@ def test_colliding_source_names_raise(tmp_path: Path) -> None:
     ],
 )
 def test_fpga_flow_commands(target: SynthTarget, dsp: bool, expected: str) -> None:
-    assert yosys_command(target, "t", dsp=dsp) == [expected]
+    # Xilinx: ABC9's &verify aborts on some valid netlists; it is switched off first.
+    pre = ["scratchpad -set abc9.verify false"] if target is SynthTarget.XILINX else []
+    assert yosys_command(target, "t", dsp=dsp) == [*pre, expected]
 
 
 def test_run_yosys_returns_requested_reports(tmp_path: Path) -> None:
@@ -434,3 +436,23 @@ def test_mixed_width_int_macs_are_equivalent_to_the_reference(
     manifest = emit(config, tmp_path / "mac")
     log = prove_equivalent(tmp_path / "mac", manifest.top, reference_mac_for(config))
     assert "Induction step proven: SUCCESS!" in log
+
+
+@pytest.mark.slow
+def test_xilinx_maps_the_narrow_bf16_dot8_bitmod_pe(tmp_path: Path) -> None:
+    """ABC9's internal ``&verify`` aborted on this valid netlist; the flow turns the check
+    off, and the design now maps (its LUTs and carry cells are counted)."""
+    from click.testing import CliRunner
+
+    from hwgen.cli.main import main
+
+    out = tmp_path / "pe"
+    args = ["generate", "bitmod-pe", "--dot", "8", "--act-format", "bf16", "--mode", "narrow"]
+    r = CliRunner().invoke(main, [*args, "--group-size", "64", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(
+        main, ["cost", str(out), "--target", "xilinx", "--no-cache", "--json"]
+    )
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["luts"] > 1000 and d["ffs"] > 100
