@@ -29,13 +29,18 @@ MAC blocks (``W`` = a width, ``clog2`` = ceil(log2)):
 - array: operand forwarding registers, output buffer, per-array control.
 
 BitMoD PE blocks (``docs/bitmod.md``): activation decoders ``dot * (exp + sig)``, term
-encoders ``dot * types``, term multiply (AND) ``dot * act_sig``, lane shifters
-``dot * lane_bits * shift stages`` (exact: the term exponent's ``x_bits``; narrow: the
-saturated delta, ``bit_length(lane_bits)``), max-exponent tree and deltas (narrow)
-``dot * x_bits``, lane negation + adder tree ``dot * tree_bits``, the cycle-sum register,
-the significance shift ``W * sigma_bits``, the accumulator adder and, in narrow mode, its
-alignment / normalisation ``cycle_sum_bits * clog2(cycle_sum_bits)``, the bit-serial
-dequantizer ``out_man_bits + acc_bits``, group / datatype control.
+encoders ``dot * types``, term multiply (AND, exact mode; narrow mode kills a zero lane in
+its shifter) ``dot * act_sig``, lane shifters (exact: ``P << x``, binary,
+``dot * lane_bits * x_bits``; narrow: ``P >> delta``, radix 4, one 4-input AND-OR per bit
+and 2-bit digit of the saturated delta, ``dot * lane_bits * ceil(bit_length(lane_bits) /
+2)``), product exponents ``dot * x_bits`` and, narrow, the MSB-first max scan and deltas
+``dot * x_bits`` (AND-OR gates, no comparator tree), one carry-save sum of the lanes and
+their +1s ``(dot - 1) * tree_bits``, the cycle-sum register, the exact significance shift
+``acc_bits * sigma_bits`` (narrow: the significance is an exponent add), the accumulator
+adder (exact ``acc_bits``, narrow ``cycle_sum_bits + 1``) and exponent, the narrow radix-4
+alignment shifter ``W * ceil(bit_length(W) / 2)`` and normaliser ``(W + 1) * clog2(W + 3 -
+acc_bits)`` (``W = cycle_sum_bits``), the bit-serial dequantizer ``out_man_bits +
+acc_bits`` (one shift-add for load and steps), group / datatype control.
 
 The timing terms (critical path in ns) are logic depths of the same blocks: with no
 pipeline register the multiplier, the aligner and the accumulator sit on one path; with
@@ -94,10 +99,23 @@ def _pipe_bits(c: Cols) -> np.ndarray:
     )
 
 
-def _bm_shift_stages(c: Cols) -> np.ndarray:
-    """Stages of a BitMoD lane shifter: ``x_bits`` exact, the saturated delta narrow."""
-    lane_len = np.floor(np.log2(np.maximum(c["bm_lane_bits"], 1))) + 1
-    return np.where(c["bm_narrow"] > 0, np.minimum(lane_len, c["bm_x_bits"]), c["bm_x_bits"])
+def _bm_exact(c: Cols) -> np.ndarray:
+    return 1 - c["bm_narrow"]
+
+
+def _digits(bits: np.ndarray) -> np.ndarray:
+    """Radix-4 stages of a shifter by a ``bits``-bit amount: one per 2-bit digit."""
+    return np.ceil(np.asarray(bits, dtype=np.float64) / 2)
+
+
+def _bm_sat_bits(c: Cols) -> np.ndarray:
+    """Bits of a narrow lane's saturated delta, ``bit_length(lane_bits)``."""
+    return np.floor(np.log2(np.maximum(c["bm_lane_bits"], 1))) + 1
+
+
+def _bm_norm_bits(c: Cols) -> np.ndarray:
+    """Bits of the narrow accumulator's normalisation amount (``k`` in ``0 .. cw + 1 - acc``)."""
+    return _clog2(c["bm_cycle_sum_bits"] + 3 - c["bm_acc_bits"])
 
 
 _MAC_LOGIC: dict[str, Term] = {
@@ -136,23 +154,51 @@ _BITMOD: dict[str, Term] = {
     "bm_narrow_const": _bm(lambda c: c["bm_narrow"]),
     "bm_decoder": _bm(lambda c: c["bm_dot"] * (c["bm_act_exp_bits"] + c["bm_act_sig"])),
     "bm_encoder": _bm(lambda c: c["bm_dot"] * c["bm_types"]),
-    "bm_term_mul": _bm(lambda c: c["bm_dot"] * c["bm_act_sig"]),
-    "bm_lane_shift": _bm(lambda c: c["bm_dot"] * c["bm_lane_bits"] * _bm_shift_stages(c)),
-    "bm_max_tree": _bm(lambda c: c["bm_narrow"] * c["bm_dot"] * c["bm_x_bits"]),
-    "bm_adder_tree": _bm(lambda c: c["bm_dot"] * c["bm_tree_bits"]),
+    # Exact: AND of |sig| with the term bit; narrow: none (the lane shifter's kill input).
+    "bm_term_mul": _bm(lambda c: _bm_exact(c) * c["bm_dot"] * c["bm_act_sig"]),
+    # Exact: P << x, a binary shifter of x_bits 2:1-mux stages.
+    "bm_lane_shift": _bm(lambda c: _bm_exact(c) * c["bm_dot"] * c["bm_lane_bits"] * c["bm_x_bits"]),
+    # Narrow: P >> delta, radix 4 (one 4-input AND-OR per bit and digit of the
+    # saturated delta).
+    "bm_lane_shift_r4": _bm(
+        lambda c: c["bm_narrow"] * c["bm_dot"] * c["bm_lane_bits"] * _digits(_bm_sat_bits(c))
+    ),
+    # Product exponents x = exp + t_exp (both modes); narrow adds the MSB-first max scan
+    # (AND-OR per lane and bit) and the deltas x_max - x.
+    "bm_exp_add": _bm(lambda c: c["bm_dot"] * c["bm_x_bits"]),
+    "bm_max_scan": _bm(lambda c: c["bm_narrow"] * c["bm_dot"] * c["bm_x_bits"]),
+    # One carry-save sum of dot lanes (ones' complements) and dot +1s: (dot - 1) rows of
+    # full adders ahead of one carry-propagate adder.
+    "bm_adder_tree": _bm(lambda c: (c["bm_dot"] - 1) * c["bm_tree_bits"]),
     "bm_cycle_reg": _bm(
         lambda c: c["bm_tree_bits"] + c["bm_sigma_bits"] + c["bm_narrow"] * c["bm_x_bits"]
     ),
-    "bm_sig_shift": _bm(
+    # Exact: the cycle sum shifted by its significance into the accumulator; narrow: the
+    # significance is an exponent add, the sum is not shifted.
+    "bm_sig_shift": _bm(lambda c: _bm_exact(c) * c["bm_acc_bits"] * c["bm_sigma_bits"]),
+    # The accumulator adder (exact: acc_bits; narrow: the cycle_sum_bits + 1 window sum)
+    # and the narrow exponent register.
+    "bm_accumulator": _bm(
         lambda c: (
-            np.where(c["bm_narrow"] > 0, c["bm_cycle_sum_bits"], c["bm_acc_bits"])
-            * c["bm_sigma_bits"]
+            np.where(c["bm_narrow"] > 0, c["bm_cycle_sum_bits"] + 1, c["bm_acc_bits"])
+            + c["bm_acc_exp_bits"]
         )
     ),
-    "bm_accumulator": _bm(lambda c: c["bm_acc_bits"] + c["bm_acc_exp_bits"]),
-    "bm_normaliser": _bm(
-        lambda c: c["bm_narrow"] * c["bm_cycle_sum_bits"] * _clog2(c["bm_cycle_sum_bits"])
+    # Narrow: one radix-4 alignment shifter of the window by the saturated exponent
+    # difference (no negator) ...
+    "bm_acc_align": _bm(
+        lambda c: (
+            c["bm_narrow"]
+            * c["bm_cycle_sum_bits"]
+            * _digits(np.floor(np.log2(np.maximum(c["bm_cycle_sum_bits"], 1))) + 1)
+        )
     ),
+    # ... and the leading-one normaliser, a binary right shifter by k.
+    "bm_normaliser": _bm(
+        lambda c: c["bm_narrow"] * (c["bm_cycle_sum_bits"] + 1) * _bm_norm_bits(c)
+    ),
+    # Bit-serial dequantizer: one shift-add (load and steps) on out_man_bits, the
+    # operand multiplexer on acc_bits.
     "bm_dequantizer": _bm(lambda c: c["bm_out_man_bits"] + c["bm_acc_bits"]),
 }
 """The blocks of one BitMoD PE."""
