@@ -450,9 +450,7 @@ def test_xilinx_maps_the_narrow_bf16_dot8_bitmod_pe(tmp_path: Path) -> None:
     args = ["generate", "bitmod-pe", "--dot", "8", "--act-format", "bf16", "--mode", "narrow"]
     r = CliRunner().invoke(main, [*args, "--group-size", "64", "--out", str(out)])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(
-        main, ["cost", str(out), "--target", "xilinx", "--no-cache", "--json"]
-    )
+    r = CliRunner().invoke(main, ["cost", str(out), "--target", "xilinx", "--no-cache", "--json"])
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["luts"] > 1000 and d["ffs"] > 100

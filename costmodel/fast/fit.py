@@ -587,6 +587,17 @@ def _measure_target(
     return measured, status
 
 
+def _fit_target(name: Target | str) -> Target:
+    """The target ``name`` names, if the fast model fits it (else a one-line error)."""
+    try:
+        tgt = Target(name)
+    except ValueError:
+        raise HwgenError(f"fit target must be one of {_names()}, not {name!r}") from None
+    if tgt not in FIT_METRICS:
+        raise HwgenError(f"fit target must be one of {_names()}, not {tgt.value!r}")
+    return tgt
+
+
 def run_fit(
     targets: Sequence[Target | str],
     *,
@@ -630,15 +641,7 @@ def run_fit(
     """
     from hwgen.tools.scratch import scratch_dir
 
-    tgts: list[Target] = []
-    for t in targets:
-        try:
-            tt = Target(t)
-        except ValueError:
-            raise HwgenError(f"fit target must be one of {_names()}, not {t!r}") from None
-        if tt not in FIT_METRICS:
-            raise HwgenError(f"fit target must be one of {_names()}, not {tt.value!r}")
-        tgts.append(tt)
+    tgts = [_fit_target(t) for t in targets]
     if out is not None and len(tgts) != 1:
         raise HwgenError(f"--out FILE needs exactly one --target, not {len(tgts)}")
     if reuse is not None and len(tgts) != 1:
@@ -708,7 +711,7 @@ def refit(target: Target | str, source: Path, *, out: Path | None = None) -> Pat
     from hwgen.costmodel.fast.model import load_fit
     from hwgen.design.families import config_from_dict
 
-    tgt = Target(target)
+    tgt = _fit_target(target)
     data = load_fit(tgt, source).data
     configs = [config_from_dict(p["kind"], p["config"]) for p in data["points"]]
     again = fit_target(
