@@ -27,7 +27,7 @@ import pandas as pd
 
 from hwgen.costmodel.cost import CostOptions, Target, estimate_cost
 from hwgen.costmodel.fast import design_set
-from hwgen.costmodel.fast.fit import FIT_METRICS
+from hwgen.costmodel.fast.fit import DEFAULT_POINTS, FIT_METRICS
 from hwgen.costmodel.fast.model import estimate_many, fitted_targets, load_fit
 from hwgen.costmodel.fast.params import params_frame
 from hwgen.design.array import ArrayConfig
@@ -79,7 +79,7 @@ def main() -> None:
     have = set(fitted_targets())
     if not {"asic", "generic"} <= have:
         raise SystemExit("needs the shipped asic and generic fits (hwgen cost fit)")
-    sample = {c.name for c in design_set.sample(46)}
+    sample = {c.name for c in design_set.sample(DEFAULT_POINTS)}
     configs = [c for c in OUTSIDE if c.name not in sample][: args.designs]
     with tempfile.TemporaryDirectory(prefix="hwgen-bench-fast-") as tmp:
         os.environ["HWGEN_CACHE_DIR"] = str(Path(tmp) / "cache")
@@ -106,7 +106,7 @@ def main() -> None:
     print(f"area MAPE on these designs {ea.mean():.2f} % (max {ea.max():.2f} %)")
 
     # Batch evaluation: a derived-parameter frame of args.rows designs.
-    base = params_frame(design_set.sample(46))
+    base = params_frame(design_set.sample(DEFAULT_POINTS))
     frame = base.iloc[np.arange(args.rows) % len(base)].reset_index(drop=True)
     model = load_fit("asic")
     best = float("inf")
@@ -115,7 +115,7 @@ def main() -> None:
         model.predict(frame)
         best = min(best, time.perf_counter() - t0)
     batch_rate = args.rows / best
-    many = [c for c in design_set.sample(46)] * 40
+    many = [c for c in design_set.sample(DEFAULT_POINTS)] * 40
     t0 = time.perf_counter()
     estimate_many(many, "asic")
     e2e_rate = len(many) / (time.perf_counter() - t0)

@@ -19,7 +19,14 @@ from hwgen.costmodel.cost import Target
 from hwgen.costmodel.fast import design_set
 from hwgen.costmodel.fast import fit as fit_mod
 from hwgen.costmodel.fast.blocks import TERMS, term_matrix
-from hwgen.costmodel.fast.fit import FIT_METRICS, cv_mape, fidelity, fit_target, select_terms
+from hwgen.costmodel.fast.fit import (
+    DEFAULT_POINTS,
+    FIT_METRICS,
+    cv_mape,
+    fidelity,
+    fit_target,
+    select_terms,
+)
 from hwgen.costmodel.fast.model import estimate_fitted, estimate_many, load_fit
 from hwgen.costmodel.fast.nnls import nnls, nnls_gram
 from hwgen.costmodel.fast.params import (
@@ -168,7 +175,7 @@ def test_logic_terms_count_their_blocks() -> None:
     window and sign extension make up its width, a 2-bit operand needs no partial-product
     reduction, the shifter's stage-by-stage mux count is below the full-width bound, and
     only minifloat operands have decode tables."""
-    frame = params_frame(design_set.sample(46))
+    frame = params_frame(design_set.sample(DEFAULT_POINTS))
     per_pe = (frame["is_mac"] + frame["is_array"]).to_numpy() * frame["lanes"].to_numpy()
     fixed = per_pe * (1 - frame["facc"].to_numpy()) * frame["acc_bits"].to_numpy()
     acc = _one(frame, "logic", "acc_add") + _one(frame, "logic", "acc_ext")
@@ -324,8 +331,21 @@ def test_select_terms_keeps_the_blocks_that_predict() -> None:
     x = rng.uniform(1.0, 10.0, size=(30, 5))
     y = x[:, [0, 2, 4]] @ np.array([1.0, 3.0, 0.5])
     chosen, cv = select_terms(x, y, ["a", "b", "c", "d", "e"])
-    assert set(chosen) <= {"a", "b", "c", "d", "e"} and cv < 1e-6
+    assert chosen == ["a", "c", "e"] and cv < 1e-6
     assert cv_mape(x[:, [0, 2, 4]], y) < 1e-6 < cv_mape(x[:, [1]], y)
+
+
+def test_select_terms_drops_a_decoy_that_forward_selection_keeps() -> None:
+    """A decoy column close to the whole answer is the best single term; once the two true
+    columns are in, dropping the decoy is exact, and the floating step finds that."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(1.0, 10.0, size=(30, 2))
+    y = x[:, 0] + x[:, 1]
+    decoy = y * rng.uniform(0.95, 1.05, size=30)
+    xs = np.column_stack([decoy, x])
+    assert cv_mape(xs[:, [0]], y) < min(cv_mape(xs[:, [1]], y), cv_mape(xs[:, [2]], y))
+    chosen, cv = select_terms(xs, y, ["decoy", "a", "b"])
+    assert chosen == ["a", "b"] and cv < 1e-6
 
 
 def test_fit_needs_enough_training_points_for_the_folds() -> None:

@@ -22,7 +22,7 @@ multipliers; the fast model answers for that mapping):
   route).
 
 Model selection is honest (``docs/fastmodel.md``): every metric's terms are chosen from its
-candidate pool by forward stepwise selection on k-fold cross-validation over the
+candidate pool by floating stepwise selection on k-fold cross-validation over the
 *training* designs only (:func:`select_terms`); the chosen terms are then fitted on all
 training designs, and the held-out designs are predicted once, for the stored fidelity.
 Coefficients minimise the *relative* squared error (rows scaled by 1 / measured value),
@@ -75,7 +75,7 @@ __all__ = [
     "select_terms",
 ]
 
-DEFAULT_POINTS = 46
+DEFAULT_POINTS = 62
 """Designs of the shipped fit (``hwgen cost fit`` default)."""
 HELD_OUT_FRACTION = 0.25
 """Share of each family held out of the fit to measure its error."""
@@ -87,7 +87,7 @@ CV_FOLDS = 5
 CV_REPEATS = 3
 """Repetitions of the k-fold split (seeds 0, 1, 2: deterministic)."""
 CV_MIN_GAIN_PCT = 0.05
-"""Forward selection stops when the next term lowers the CV MAPE by less than this."""
+"""CV MAPE points each selected term must earn (the selection's size penalty)."""
 DEFAULT_TIMEOUT_S = 900.0
 """Per-design synthesis timeout of a fit run; a design exceeding it is left out (recorded)."""
 
@@ -244,28 +244,53 @@ def cv_mape(
 
 
 def select_terms(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> tuple[list[str], float]:
-    """Forward stepwise selection of terms by cross-validated MAPE (training rows only).
+    """Floating stepwise selection of terms by cross-validated MAPE (training rows only).
 
-    Starting from no term, add the term whose inclusion gives the lowest cross-validated
-    MAPE (:data:`CV_FOLDS` folds, :data:`CV_REPEATS` repeats); stop when the best
-    addition gains less than :data:`CV_MIN_GAIN_PCT` points or the model would have more
-    terms than half the rows. Terms that are zero on every row are never chosen. Returns
-    the chosen names (in order of selection) and their CV MAPE.
+    Sequential floating forward selection: add the term whose inclusion gives the lowest
+    cross-validated MAPE (:data:`CV_FOLDS` folds, :data:`CV_REPEATS` repeats), then drop
+    terms one at a time while a drop beats the best subset of that smaller size found so
+    far. Adding goes on (also through additions that do not help) up to half as many terms
+    as rows, so a set that only pays off two or three terms later is still found, which
+    one-at-a-time forward selection cannot do. Of the best subset of each size, the one
+    with the lowest ``CV MAPE + CV_MIN_GAIN_PCT x size`` is returned: a term has to earn
+    :data:`CV_MIN_GAIN_PCT` points of CV MAPE. Terms that are zero on every row are
+    never chosen. Deterministic (ties go to the lower column). Returns the chosen names
+    (sorted by column) and their CV MAPE.
     """
     cv = _CrossValidation(_relative(x, y), CV_FOLDS, CV_REPEATS)
     live = [j for j in range(len(names)) if np.abs(x[:, j]).sum() > 0]
-    chosen: list[int] = []
-    best = np.inf
-    while len(chosen) < max(1, len(y) // 2):
-        trials = [(cv.mape([*chosen, j]), j) for j in live if j not in chosen]
-        if not trials:
-            break
-        score, j = min(trials)
-        if score > best - CV_MIN_GAIN_PCT:
-            break
-        best = score
-        chosen.append(j)
-    return [names[j] for j in chosen], round(float(best), 3)
+    limit = max(1, len(y) // 2)
+    seen: dict[tuple[int, ...], float] = {}
+
+    def score(cols: Sequence[int]) -> float:
+        key = tuple(sorted(cols))
+        if key not in seen:
+            seen[key] = cv.mape(key)
+        return seen[key]
+
+    best: dict[int, tuple[float, tuple[int, ...]]] = {}
+    current: tuple[int, ...] = ()
+    while len(current) < min(limit, len(live)):
+        added = min((score((*current, j)), j) for j in live if j not in current)
+        current = tuple(sorted((*current, added[1])))
+        size = len(current)
+        if size in best and best[size][0] <= added[0]:
+            current = best[size][1]  # an earlier, better subset of this size goes on
+        else:
+            best[size] = (added[0], current)
+        # Conditional exclusion: drop while that beats the best smaller subset on record.
+        while len(current) > 1:
+            dropped = min((score([c for c in current if c != r]), r) for r in current)
+            smaller = len(current) - 1
+            if dropped[0] >= best[smaller][0]:
+                break
+            current = tuple(c for c in current if c != dropped[1])
+            best[smaller] = (dropped[0], current)
+    if not best:
+        return [], float("inf")
+    size = min(best, key=lambda k: (best[k][0] + CV_MIN_GAIN_PCT * k, k))
+    mape, cols = best[size]
+    return [names[j] for j in cols], round(float(mape), 3)
 
 
 def _fit_metric(
@@ -293,8 +318,8 @@ def _fit_metric(
         "kinds": list(metric.kinds),
         "coefficients": {n: float(f"{coef[names.index(n)]:.6g}") for n in selected},
         "selection": {
-            "method": "forward stepwise, relative NNLS, k-fold cross-validation on the"
-            " training designs",
+            "method": "floating stepwise (add, then drop while better), relative NNLS,"
+            " k-fold cross-validation on the training designs",
             "folds": CV_FOLDS,
             "repeats": CV_REPEATS,
             "pool": list(names),
