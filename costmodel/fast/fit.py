@@ -246,16 +246,16 @@ def cv_mape(
 def select_terms(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> tuple[list[str], float]:
     """Floating stepwise selection of terms by cross-validated MAPE (training rows only).
 
-    Sequential floating forward selection: add the term whose inclusion gives the lowest
-    cross-validated MAPE (:data:`CV_FOLDS` folds, :data:`CV_REPEATS` repeats), then drop
-    terms one at a time while a drop beats the best subset of that smaller size found so
-    far. Adding goes on (also through additions that do not help) up to half as many terms
-    as rows, so a set that only pays off two or three terms later is still found, which
-    one-at-a-time forward selection cannot do. Of the best subset of each size, the one
-    with the lowest ``CV MAPE + CV_MIN_GAIN_PCT x size`` is returned: a term has to earn
-    :data:`CV_MIN_GAIN_PCT` points of CV MAPE. Terms that are zero on every row are
-    never chosen. Deterministic (ties go to the lower column). Returns the chosen names
-    (sorted by column) and their CV MAPE.
+    Sequential floating forward selection with swaps: add the term whose inclusion gives
+    the lowest cross-validated MAPE (:data:`CV_FOLDS` folds, :data:`CV_REPEATS` repeats);
+    then, while either beats the best subset of its size found so far, drop one term or
+    swap one chosen term for one left out. Adding goes on (also through additions that do
+    not help) up to half as many terms as rows, so a set that only pays off two or three
+    terms later is still found, which one-at-a-time forward selection cannot do. Of the
+    best subset of each size, the one with the lowest ``CV MAPE + CV_MIN_GAIN_PCT x
+    size`` is returned: a term has to earn :data:`CV_MIN_GAIN_PCT` points of CV MAPE.
+    Terms that are zero on every row are never chosen. Deterministic (ties go to the
+    lower columns). Returns the chosen names (sorted by column) and their CV MAPE.
     """
     cv = _CrossValidation(_relative(x, y), CV_FOLDS, CV_REPEATS)
     live = [j for j in range(len(names)) if np.abs(x[:, j]).sum() > 0]
@@ -269,23 +269,38 @@ def select_terms(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> tuple[li
         return seen[key]
 
     best: dict[int, tuple[float, tuple[int, ...]]] = {}
+
+    def keep(cols: Sequence[int], mape: float) -> tuple[int, ...]:
+        key = tuple(sorted(cols))
+        best[len(key)] = (mape, key)
+        return key
+
     current: tuple[int, ...] = ()
     while len(current) < min(limit, len(live)):
-        added = min((score((*current, j)), j) for j in live if j not in current)
-        current = tuple(sorted((*current, added[1])))
-        size = len(current)
-        if size in best and best[size][0] <= added[0]:
+        mape, j = min((score((*current, j)), j) for j in live if j not in current)
+        size = len(current) + 1
+        if size in best and best[size][0] <= mape:
             current = best[size][1]  # an earlier, better subset of this size goes on
         else:
-            best[size] = (added[0], current)
-        # Conditional exclusion: drop while that beats the best smaller subset on record.
-        while len(current) > 1:
-            dropped = min((score([c for c in current if c != r]), r) for r in current)
-            smaller = len(current) - 1
-            if dropped[0] >= best[smaller][0]:
+            current = keep((*current, j), mape)
+        while True:
+            if len(current) > 1:
+                mape, r = min((score([c for c in current if c != r]), r) for r in current)
+                if mape < best[len(current) - 1][0]:
+                    current = keep([c for c in current if c != r], mape)
+                    continue
+            swaps = [
+                (score([*(c for c in current if c != r), a]), r, a)
+                for r in current
+                for a in live
+                if a not in current
+            ]
+            if not swaps:
                 break
-            current = tuple(c for c in current if c != dropped[1])
-            best[smaller] = (dropped[0], current)
+            mape, r, a = min(swaps)
+            if mape >= best[len(current)][0]:
+                break
+            current = keep([*(c for c in current if c != r), a], mape)
     if not best:
         return [], float("inf")
     size = min(best, key=lambda k: (best[k][0] + CV_MIN_GAIN_PCT * k, k))
@@ -318,8 +333,8 @@ def _fit_metric(
         "kinds": list(metric.kinds),
         "coefficients": {n: float(f"{coef[names.index(n)]:.6g}") for n in selected},
         "selection": {
-            "method": "floating stepwise (add, then drop while better), relative NNLS,"
-            " k-fold cross-validation on the training designs",
+            "method": "floating stepwise (add, then drop or swap while better), relative"
+            " NNLS, k-fold cross-validation on the training designs",
             "folds": CV_FOLDS,
             "repeats": CV_REPEATS,
             "pool": list(names),
