@@ -75,7 +75,7 @@ __all__ = [
     "select_terms",
 ]
 
-DEFAULT_POINTS = 62
+DEFAULT_POINTS = 66
 """Designs of the shipped fit (``hwgen cost fit`` default)."""
 HELD_OUT_FRACTION = 0.25
 """Share of each family held out of the fit to measure its error."""

@@ -22,7 +22,7 @@ __all__ = ["cost_fit"]
     "--points",
     type=int,
     default=None,
-    help="Designs synthesized per target (a deterministic sample) [62].",
+    help="Designs synthesized per target (a deterministic sample) [66].",
 )
 @click.option(
     "--out",
