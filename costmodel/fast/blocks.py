@@ -267,9 +267,7 @@ _LOGIC_DETAIL: dict[str, Term] = {
     # one carry-propagate adder (``mul_adder``). The reduction has (rows - 2) x width
     # full adders, none for a 2-bit operand (its two rows go straight to the final adder,
     # why int2 MACs cost far less than ``a_sig * w_sig`` suggests).
-    "mul_compress": _mac(
-        lambda c: (1 - c["lmul"]) * np.maximum(_sig_widths(c)[0] - 2, 0) * _sig_widths(c)[1]
-    ),
+    "mul_compress": _mac(lambda c: (1 - c["lmul"]) * _rows_adders(*_sig_widths(c))),
     # A multiplier split at the ``partial`` cut point is two multipliers, ``a * lo`` and
     # ``a * hi`` (``w``'s low half, unsigned so one bit wider as a signed operand, and its
     # high half), each reduced on its own, and one more carry-propagate adder after the

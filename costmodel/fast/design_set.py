@@ -70,8 +70,8 @@ designs to extrapolation; six float-accumulator MACs could leave one accumulator
 (bf16), and three narrow-accumulator MACs the saturating mode, with no training design
 once a quarter of each family is held out (the 62-design sample had one saturating MAC
 with a float operand, and the split held it out), so four of the eight saturate, three
-of them with a float operand. The other groups keep the designs of
-the earlier 46-design sample, and the enlarged groups contain its designs.
+of them with a float operand. The other groups keep the designs of the earlier 46-design
+sample, and the enlarged groups contain its designs.
 """
 
 _FLOAT = ("fp4_e2m1", "fp6_e2m3", "fp6_e3m2", "fp8_e4m3", "fp8_e5m2")
