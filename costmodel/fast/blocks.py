@@ -109,9 +109,14 @@ def _digits(bits: np.ndarray) -> np.ndarray:
     return np.ceil(np.asarray(bits, dtype=np.float64) / 2)
 
 
+def _bit_length(x: np.ndarray) -> np.ndarray:
+    """``int.bit_length`` of each (positive) value."""
+    return np.floor(np.log2(np.maximum(x, 1))) + 1
+
+
 def _bm_sat_bits(c: Cols) -> np.ndarray:
     """Bits of a narrow lane's saturated delta, ``bit_length(lane_bits)``."""
-    return np.floor(np.log2(np.maximum(c["bm_lane_bits"], 1))) + 1
+    return _bit_length(c["bm_lane_bits"])
 
 
 def _bm_norm_bits(c: Cols) -> np.ndarray:
@@ -189,9 +194,7 @@ _BITMOD: dict[str, Term] = {
     # difference (no negator) ...
     "bm_acc_align": _bm(
         lambda c: (
-            c["bm_narrow"]
-            * c["bm_cycle_sum_bits"]
-            * _digits(np.floor(np.log2(np.maximum(c["bm_cycle_sum_bits"], 1))) + 1)
+            c["bm_narrow"] * c["bm_cycle_sum_bits"] * _digits(_bit_length(c["bm_cycle_sum_bits"]))
         )
     ),
     # ... and the leading-one normaliser, a binary right shifter by k.
@@ -209,15 +212,13 @@ _AREA: dict[str, Term] = {**_MAC_LOGIC, **_ARRAY, **_BITMOD}
 
 
 def _sig_widths(c: Cols) -> tuple[np.ndarray, np.ndarray]:
-    """Narrower and wider signed significand width of the multiplier's two operands.
+    """Signed significand widths ``(A, W)`` of the multiplier's two operands.
 
     ``a_sig`` is a magnitude width (hidden bit included); a minifloat's decoder table
     emits its significand in two's complement, one sign bit wider, while an integer's
     ``a_sig`` (``bit_length(2**(n-1))`` = ``n``) already is its signed width.
     """
-    a = c["a_sig"] + c["a_float"]
-    w = c["w_sig"] + c["w_float"]
-    return np.minimum(a, w), np.maximum(a, w)
+    return c["a_sig"] + c["a_float"], c["w_sig"] + c["w_float"]
 
 
 def _rows_adders(n: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -227,13 +228,12 @@ def _rows_adders(n: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 def _split(c: Cols) -> np.ndarray:
     """1 where the multiplier is split into two registered partial products."""
-    return c["cut_partial"] * ((c["w_sig"] + c["w_float"]) >= 2)
+    return c["cut_partial"] * (_sig_widths(c)[1] >= 2)
 
 
 def _reduction_adders(c: Cols) -> np.ndarray:
     """Full adders of the multiplier's partial-product reduction, split or whole."""
-    a = c["a_sig"] + c["a_float"]
-    w = c["w_sig"] + c["w_float"]
+    a, w = _sig_widths(c)
     lo = w // 2
     parts = _rows_adders(a, lo + 1) + _rows_adders(a, w - lo)
     return np.where(_split(c) > 0, parts, _rows_adders(a, w))
@@ -274,11 +274,7 @@ _LOGIC_DETAIL: dict[str, Term] = {
     # register (``mul_split_add``): fewer full adders in the reduction, more in carry
     # chains (ECP5: 332 -> 241 LUT4s, 22 -> 32 CCU2Cs for INT8 x INT8).
     "mul_reduce": _mac(lambda c: (1 - c["lmul"]) * _reduction_adders(c)),
-    "mul_split_add": _mac(
-        lambda c: (
-            (1 - c["lmul"]) * _split(c) * (c["a_sig"] + c["a_float"] + c["w_sig"] + c["w_float"])
-        )
-    ),
+    "mul_split_add": _mac(lambda c: (1 - c["lmul"]) * _split(c) * sum(_sig_widths(c))),
     # The aligner as the muxes its stages really have (a short shift range, e.g. an
     # E2 operand's 0..2, has narrow stages).
     "aligner_mux": _mac(lambda c: (1 - c["facc"]) * _shifter_muxes(c)),
