@@ -140,6 +140,7 @@ def main() -> None:
         f"{batch_rate:>12.4g} {batch_rate / synth_rate:>12.4g}"
     )
 
+    _validation_table(have)
     print()
     print("held-out error of the shipped fits (designs not used in the fit or the selection)")
     print(
@@ -172,6 +173,32 @@ def main() -> None:
                 f" (over the fit's per-design timeout; listed in the fit file): "
                 + ", ".join(sk["design"] for sk in skipped[:3])
                 + (" ..." if len(skipped) > 3 else "")
+            )
+
+
+def _validation_table(have: set[str]) -> None:
+    """Blind error of each shipped fit on its validation designs, as a ratio to held-out."""
+    print()
+    print(
+        "validation error of the shipped fits (designs outside the fit sample, predicted"
+        " blind), and its ratio to the held-out error"
+    )
+    print(
+        f"{'target':<8} {'metric':<26} {'MAPE %':>7} {'max %':>7} {'Spearman':>8} "
+        f"{'points':>6} {'held-out %':>10} {'ratio':>6}"
+    )
+    for t in FIT_METRICS:
+        if t.value not in have:
+            continue
+        fit = load_fit(t.value)
+        for field, m in fit.data["metrics"].items():
+            v, h = m.get("validation", {}).get("all"), m["held_out"]["all"]
+            if not v or not v["points"]:
+                continue
+            ratio = v["mape_pct"] / h["mape_pct"] if h["mape_pct"] else float("nan")
+            print(
+                f"{t.value:<8} {field:<26} {v['mape_pct']:>7.2f} {v['max_error_pct']:>7.2f} "
+                f"{v['spearman']:>8.3f} {v['points']:>6} {h['mape_pct']:>10.2f} {ratio:>6.2f}"
             )
 
 

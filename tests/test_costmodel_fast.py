@@ -243,17 +243,25 @@ _TRUE_TERMS = (
 def _make_synthetic_fit(target: Target, n: int, noise: float = 0.0) -> dict:
     """A fit of exact synthetic 'measurements' drawn from known block coefficients."""
     cfgs = design_set.sample(n)
-    frame = params_frame(cfgs)
+    checks = design_set.validation(n)
+    frame = params_frame([*cfgs, *checks])
     rng = np.random.default_rng(0)
-    measured: list[dict[str, float]] = [{} for _ in cfgs]
+    measured: list[dict[str, float]] = [{} for _ in range(len(frame))]
     for m in FIT_METRICS[target]:
         x, names = term_matrix(frame, m.terms)
         coef = rng.uniform(0.5, 2.0, size=len(names)) * np.isin(names, _TRUE_TERMS)
-        vals = x @ coef * (1 + noise * rng.normal(size=len(cfgs)))
-        for i, c in enumerate(cfgs):
+        vals = x @ coef * (1 + noise * rng.normal(size=len(frame)))
+        for i, c in enumerate([*cfgs, *checks]):
             if c.kind in m.kinds:
                 measured[i][m.field] = float(vals[i])
-    return fit_target(target, cfgs, measured, command="test")
+    return fit_target(
+        target,
+        cfgs,
+        measured[: len(cfgs)],
+        command="test",
+        validation=checks,
+        validation_measured=measured[len(cfgs) :],
+    )
 
 
 def test_fit_recovers_exact_synthetic_data(tmp_path: Path) -> None:
@@ -272,7 +280,25 @@ def test_fit_recovers_exact_synthetic_data(tmp_path: Path) -> None:
         "energy_mape_pct",
         "spearman",
         "held_out_points",
+        "validation_area_mape_pct",
+        "validation_energy_mape_pct",
+        "validation_points",
     }
+    assert model.model_error()["validation_points"] == len(data["validation"]) > 0
+    assert model.model_error()["validation_energy_mape_pct"] is None  # no energy fit
+    # A file without validation designs (an earlier version's) states the four figures.
+    body = {k: v for k, v in data.items() if k not in ("fit_id", "validation")}
+    for m in body["metrics"].values():
+        del m["validation"]
+    path.write_text(json.dumps({"fit_id": fit_mod.fit_id_of(body), **body}))
+    old = load_fit("generic", path)
+    assert set(old.model_error()) == {
+        "area_mape_pct",
+        "energy_mape_pct",
+        "spearman",
+        "held_out_points",
+    }
+    assert old.validation("transistors") is None
 
 
 def test_fit_id_is_content_hash_and_tampering_is_refused(tmp_path: Path) -> None:
@@ -368,8 +394,21 @@ def _shipped_inputs(path: Path) -> tuple[dict, list, list]:
     left_out = {s["design"] for s in data["skipped"] if s["reason"].endswith("; left out")}
     sample = [c.name for c in design_set.sample(n) if c.name not in left_out]
     assert [p["design"] for p in data["points"]] == sample
+    # The validation designs are the documented set outside the sample, none of them in it.
+    checks = [c.name for c in design_set.validation(n) if c.name not in left_out]
+    assert [p["design"] for p in data["validation"]] == checks and checks
+    assert not set(checks) & set(sample)
     cfgs = [config_from_dict(p["kind"], p["config"]) for p in data["points"]]
     return data, cfgs, [p["measured"] for p in data["points"]]
+
+
+def _validation_inputs(data: dict) -> tuple[list, list]:
+    from hwgen.design.families import config_from_dict
+
+    points = data["validation"]
+    return [config_from_dict(p["kind"], p["config"]) for p in points], [
+        p["measured"] for p in points
+    ]
 
 
 @pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
@@ -394,6 +433,24 @@ def test_shipped_fit_coefficients_are_the_fit_of_its_points(path: Path) -> None:
     assert model.fit_id == data["fit_id"]
 
 
+@pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
+def test_shipped_validation_error_is_the_prediction_of_the_fit(path: Path) -> None:
+    """The stored blind error is the shipped model's own prediction of the validation
+    designs against their measured values, per metric (a fit file cannot claim it)."""
+    model = load_fit(path.stem)
+    data = json.loads(path.read_text())
+    vcfgs, vmeasured = _validation_inputs(data)
+    pred = model.predict(params_frame(vcfgs))
+    for field, m in data["metrics"].items():
+        has = [i for i, v in enumerate(vmeasured) if field in v]
+        y = np.array([vmeasured[i][field] for i in has])
+        got = pred[field].to_numpy()[has]
+        assert not np.isnan(got).any()
+        assert m["validation"]["all"] == fit_mod.fidelity(y, got)
+        assert model.validation(field) == m["validation"]["all"]
+        assert m["validation"]["all"]["points"] == len(has) > 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _SHIPPED, ids=lambda p: p.stem)
 def test_shipped_fit_is_what_the_fit_command_computes(path: Path) -> None:
@@ -407,6 +464,8 @@ def test_shipped_fit_is_what_the_fit_command_computes(path: Path) -> None:
         command=data["command"],
         tool_versions=data["tool_versions"],
         skipped=data["skipped"],
+        validation=_validation_inputs(data)[0],
+        validation_measured=_validation_inputs(data)[1],
     )
     assert again == data and again["fit_id"] == load_fit(path.stem).fit_id
 
@@ -552,6 +611,60 @@ def test_refit_recomputes_a_file_from_its_own_measurements(
     assert load_fit("generic", new).fit_id == fit_mod.fit_id_of(got)
 
 
+def test_validation_error_is_blind_and_can_fail() -> None:
+    """The validation designs change nothing of the fit and their error is measured: exact
+    synthetic truth gives ~0 %, a validation design measured 30 % high shows up in it."""
+    exact = _synthetic_fit(Target.GENERIC, 40)  # enough designs to pin the true blocks
+    cfgs = [fit_mod_config(p) for p in exact["points"]]
+    measured = [p["measured"] for p in exact["points"]]
+    checks = [fit_mod_config(p) for p in exact["validation"]]
+    vmeasured = [dict(p["measured"]) for p in exact["validation"]]
+    m = exact["metrics"]["transistors"]
+    assert m["validation"]["all"]["points"] == len(checks) > 0
+    assert m["validation"]["all"]["mape_pct"] < 0.5
+    vmeasured[0]["transistors"] *= 1.3
+    off = fit_target(
+        Target.GENERIC,
+        cfgs,
+        measured,
+        command="test",
+        validation=checks,
+        validation_measured=vmeasured,
+    )
+    got = off["metrics"]["transistors"]
+    # Same selection, coefficients, held-out error and points: validation is not training.
+    for key in ("coefficients", "selection", "held_out"):
+        assert got[key] == m[key]
+    assert off["points"] == exact["points"]
+    expect = 100 * (1 - 1 / 1.3) / len(checks)
+    assert got["validation"]["all"]["mape_pct"] == pytest.approx(
+        m["validation"]["all"]["mape_pct"] + expect, abs=0.6
+    )
+    assert got["validation"]["all"]["max_error_pct"] >= 100 * (1 - 1 / 1.3) - 0.5
+    with pytest.raises(HwgenError) as e:
+        fit_target(Target.GENERIC, cfgs, measured, validation=checks, validation_measured=[])
+    assert str(e.value) == f"{len(checks)} validation designs but 0 measurements"
+
+
+def fit_mod_config(point: dict) -> object:
+    from hwgen.design.families import config_from_dict
+
+    return config_from_dict(point["kind"], point["config"])
+
+
+def test_validation_set_is_outside_the_sample_and_covers_every_kind() -> None:
+    for n in (18, 40, fit_mod.DEFAULT_POINTS):
+        inside = {c.name for c in design_set.sample(n)}
+        checks = design_set.validation(n)
+        assert checks and not {c.name for c in checks} & inside
+        assert {c.kind for c in checks} >= {"mac", "bitmod_pe"}
+        assert [c.name for c in design_set.validation(n)] == [c.name for c in checks]
+    kinds = {c.kind for c in design_set.validation(fit_mod.DEFAULT_POINTS)}
+    assert kinds == {"mac", "array", "bitmod_pe"}
+    total = sum(len(g) for g in design_set.candidates().values())
+    assert design_set.validation(total) == []
+
+
 def test_measure_all_leaves_out_a_design_over_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     def measure(job: tuple) -> dict:
         if job[0] == "slow":
@@ -650,6 +763,10 @@ def test_cli_fit_on_a_small_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert m["held_out_points"] == sum(p["held_out"] for p in data["points"]) > 0
     assert all(p["measured"]["transistors"] > 0 for p in data["points"])
     assert m["held_out"]["all"]["mape_pct"] is not None
+    # The validation designs outside the sample were synthesized too and predicted blind.
+    assert [p["design"] for p in data["validation"]] == [c.name for c in design_set.validation(18)]
+    assert m["validation"]["all"]["points"] == len(data["validation"]) > 0
+    assert "validation MAPE" in stdout
     # Same command, same file (results now come from the cache).
     again = tmp_path / "again.json"
     assert _run("cost", "fit", "--target", "generic", "--points", "18", "--out", str(again))[0] == 0

@@ -294,7 +294,10 @@ def test_fast_model_only_sweep(tmp_path: Path) -> None:
         f"fitted model, asic: source: {fit.label}; held-out area MAPE"
         f" {fit.model_error()['area_mape_pct']} %, energy MAPE"
         f" {fit.model_error()['energy_mape_pct']} %, Spearman {fit.model_error()['spearman']}"
-        f" ({fit.model_error()['held_out_points']} held-out designs)"
+        f" ({fit.model_error()['held_out_points']} held-out designs); validation area MAPE"
+        f" {fit.model_error()['validation_area_mape_pct']} %, energy MAPE"
+        f" {fit.model_error()['validation_energy_mape_pct']} %"
+        f" ({fit.model_error()['validation_points']} designs outside the sample)"
     ) in summary
     assert any(
         line.startswith(f"fitted model, ice40: source: {ice40.label};") and "no energy fit" in line

@@ -32,7 +32,16 @@ from hwgen.golden import Overflow
 from hwgen.golden.bitmod.config import PEMode
 from hwgen.golden.float_acc import AccRounding
 
-__all__ = ["MAC_FORMATS", "MIN_POINTS", "candidates", "energy_points", "held_out", "sample"]
+__all__ = [
+    "MAC_FORMATS",
+    "MIN_POINTS",
+    "VALIDATION_EXTRA",
+    "candidates",
+    "energy_points",
+    "held_out",
+    "sample",
+    "validation",
+]
 
 MAC_FORMATS: tuple[str, ...] = (
     "int2",
@@ -185,6 +194,30 @@ def sample(n: int) -> list[DesignConfig]:
     for k, g in groups.items():
         out.extend(_spread(g, counts[k]))
     return out
+
+
+VALIDATION_EXTRA = 20
+"""How many more designs the sample that defines the validation set has (see :func:`validation`)."""
+
+
+def validation(n: int) -> list[DesignConfig]:
+    """Designs outside ``sample(n)`` that a fit on it is checked on blind.
+
+    They are the designs of the larger sample ``sample(n + VALIDATION_EXTRA)`` (capped at
+    the number of candidates) that ``sample(n)`` does not hold: the same share rule picks
+    them, so every group is represented, and no choice of the fit (terms, coefficients,
+    sample) ever sees them. Samples of different sizes are not nested, so there are more
+    of them than :data:`VALIDATION_EXTRA` (38 for the default 66). Empty when ``sample(n)``
+    already takes every candidate.
+
+    Raises
+    ------
+    HwgenError
+        ``n`` outside the range :func:`sample` accepts.
+    """
+    inside = {c.name for c in sample(n)}
+    total = sum(len(g) for g in candidates().values())
+    return [c for c in sample(min(n + VALIDATION_EXTRA, total)) if c.name not in inside]
 
 
 def held_out(

@@ -26,11 +26,19 @@ def fidelity_line(err: Mapping[str, Any], label: str) -> str:
         field's provenance.
 
     A target without an energy fit (the FPGA and generic ones) says ``no energy fit``
-    instead of an empty figure.
+    instead of an empty figure. A fit with validation designs adds their blind error:
+    ``; validation area MAPE ... % [, energy MAPE ... %] (N designs outside the sample)``.
     """
     energy = err.get("energy_mape_pct")
     energy_text = "no energy fit" if energy is None else f"energy MAPE {energy} %"
-    return (
+    line = (
         f"source: {label}; held-out area MAPE {err.get('area_mape_pct')} %, {energy_text},"
         f" Spearman {err.get('spearman')} ({err.get('held_out_points')} held-out designs)"
     )
+    if err.get("validation_points"):
+        venergy = err.get("validation_energy_mape_pct")
+        line += f"; validation area MAPE {err.get('validation_area_mape_pct')} %"
+        if venergy is not None:
+            line += f", energy MAPE {venergy} %"
+        line += f" ({err['validation_points']} designs outside the sample)"
+    return line

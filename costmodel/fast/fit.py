@@ -4,7 +4,8 @@ One fit file per target (``costmodel/fast/fits/<target>.json``, package data) ho
 metric, the term set, the non-negative coefficients, the fidelity on the held-out designs
 (MAPE, max error, Spearman, overall and per family), every design point used (config,
 measured values, held-out flag, prediction), the tool versions and the command that made
-it; its ``fit_id`` is the SHA-256 of that content (canonical JSON), so an edited file no
+it, and the validation designs with their measured values and predictions; its
+``fit_id`` is the SHA-256 of that content (canonical JSON), so an edited file no
 longer matches its id (:func:`hwgen.costmodel.fast.model.load_fit` checks it).
 
 Fitted metrics (FPGA designs are synthesized without DSP blocks, so LUTs count the
@@ -25,8 +26,13 @@ Model selection is honest (``docs/fastmodel.md``): every metric's terms are chos
 candidate pool by floating stepwise selection on k-fold cross-validation over the
 *training* designs only (:func:`select_terms`); the chosen terms are then fitted on all
 training designs, and the held-out designs are predicted once, for the stored fidelity.
-Coefficients minimise the *relative* squared error (rows scaled by 1 / measured value),
-which is what the MAPE goal asks for, with :func:`hwgen.costmodel.fast.nnls.nnls`.
+Then the finished model predicts the *validation* designs, which lie outside the sample
+(:func:`~hwgen.costmodel.fast.design_set.validation`, measured by the same run): no
+choice of hwgen's, of the sample, the term pools or the fit, was made with them in view,
+so their error (stored per metric as ``validation``) is the blind estimate of how the
+model does on a design it has not seen. Coefficients minimise the *relative* squared
+error (rows scaled by 1 / measured value), which is what the MAPE goal asks for, with
+:func:`hwgen.costmodel.fast.nnls.nnls`.
 
 A design whose synthesis exceeds the per-design timeout is left out and recorded in the
 file's ``skipped`` list; ``--reuse FILE`` takes the measured values of an earlier fit file
@@ -363,6 +369,8 @@ def fit_target(
     command: str = "",
     tool_versions: dict[str, str] | None = None,
     skipped: Sequence[dict[str, Any]] = (),
+    validation: Sequence[DesignConfig] = (),
+    validation_measured: Sequence[dict[str, float]] = (),
 ) -> dict[str, Any]:
     """Fit every metric of ``target`` to measured points; the fit file's content.
 
@@ -382,14 +390,25 @@ def fit_target(
         Versions of the tools that measured the points (default: the installed ones).
     skipped:
         Designs of the sample left out (``{"design", "kind", "reason"}``), stored as such.
+    validation, validation_measured:
+        Designs outside the sample (:func:`~hwgen.costmodel.fast.design_set.validation`)
+        and their measured values: predicted by the finished fit, never used to choose or
+        fit anything; their error is stored per metric as ``validation`` (overall and
+        per family) and the points as the file's ``validation`` list.
     """
+    if len(validation) != len(validation_measured):
+        raise HwgenError(
+            f"{len(validation)} validation designs but {len(validation_measured)} measurements"
+        )
     tgt = Target(target)
     if tgt not in FIT_METRICS:
         raise HwgenError(f"no fitted model for target {tgt}: fit targets are {_names()}")
     frame = params_frame(configs)
     held_all = np.array(design_set.held_out(configs, list(frame["family"]), fraction))
+    vframe = params_frame(validation) if len(validation) else frame.iloc[:0]
     metrics: dict[str, Any] = {}
     predictions: dict[str, np.ndarray] = {}
+    vpredictions: dict[str, np.ndarray] = {}
     for m in FIT_METRICS[tgt]:
         sel = np.array([m.field in v for v in measured])
         sub = frame[sel].reset_index(drop=True)
@@ -404,6 +423,10 @@ def fit_target(
         full = np.full(len(frame), np.nan)
         full[sel] = pred
         predictions[m.field] = full
+        if len(validation):
+            checked, vpred = _validate(metrics[m.field], m.field, vframe, validation_measured)
+            metrics[m.field]["validation"] = checked
+            vpredictions[m.field] = vpred
     points = []
     for i, c in enumerate(configs):
         points.append(
@@ -430,7 +453,45 @@ def fit_target(
         "points": points,
         "skipped": [dict(x) for x in skipped],
     }
+    if len(validation):
+        body["validation"] = [
+            {
+                "design": c.name,
+                "kind": c.kind,
+                "family": vframe["family"][i],
+                "config": c.to_dict(),
+                "measured": dict(sorted(validation_measured[i].items())),
+                "predicted": {
+                    k: float(f"{v[i]:.6g}") for k, v in vpredictions.items() if not np.isnan(v[i])
+                },
+            }
+            for i, c in enumerate(validation)
+        ]
     return {"fit_id": fit_id_of(body), **body}
+
+
+def _validate(
+    metric: dict[str, Any], field: str, frame: pd.DataFrame, measured: Sequence[dict[str, float]]
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Blind error of one finished metric fit on the validation designs, and its predictions.
+
+    A design counts when it has the field measured and its kind is one the metric covers
+    (a prediction exists); the error is given overall and per family, like ``held_out``.
+    """
+    names = tuple(metric["coefficients"])
+    x, _ = term_matrix(frame, metric["terms"], only=names)
+    pred = np.zeros(len(frame))
+    for j, n in enumerate(names):  # term by term, as the model predicts
+        pred += x[:, j] * metric["coefficients"][n]
+    covered = frame["kind"].isin(metric["kinds"]).to_numpy()
+    has = np.array([field in v for v in measured], dtype=bool) & covered
+    pred = np.where(covered, pred, np.nan)
+    vals = np.array([measured[i][field] if has[i] else np.nan for i in range(len(frame))])
+    out: dict[str, Any] = {"all": fidelity(vals[has], pred[has])}
+    for fam in sorted(frame["family"].unique()):
+        sel = has & (frame["family"] == fam).to_numpy()
+        out[fam] = fidelity(vals[sel], pred[sel])
+    return out, pred
 
 
 def _library_label(target: Target) -> str | None:
@@ -470,7 +531,8 @@ def _reusable(path: Path, target: Target) -> dict[str, dict[str, float]]:
             if have.get(k) != now.get(k)
         )
         raise HwgenError(f"--reuse {path}: measured with other tool versions ({diff})")
-    return {_config_key(p["kind"], p["config"]): p["measured"] for p in data["points"]}
+    points = [*data["points"], *data.get("validation", [])]
+    return {_config_key(p["kind"], p["config"]): p["measured"] for p in points}
 
 
 def _config_key(kind: str, config: dict[str, Any]) -> str:
@@ -689,14 +751,24 @@ def run_fit(
     if not timeout_s > 0:
         raise HwgenError(f"timeout must be > 0 s, not {timeout_s:g}")
     configs = design_set.sample(points)
+    checks = design_set.validation(points)
     written: list[Path] = []
     with scratch_dir("costfit") as scratch:
         work = Path(work_dir) if work_dir is not None else Path(scratch)
         for tgt in tgts:
             known = _reusable(reuse, tgt) if reuse is not None else {}
-            measured, status = _measure_target(
-                tgt, configs, known, work, jobs=jobs, timeout_s=timeout_s, progress=progress
+            # The validation designs are measured with the sample, in one pool of workers.
+            every, every_status = _measure_target(
+                tgt,
+                [*configs, *checks],
+                known,
+                work,
+                jobs=jobs,
+                timeout_s=timeout_s,
+                progress=progress,
             )
+            measured, status = every[: len(configs)], every_status[: len(configs)]
+            vkeep = [j for j in range(len(checks)) if every[len(configs) + j] is not None]
             keep = [i for i in range(len(configs)) if measured[i] is not None]
             reasons = {
                 "timeout": f"measurement exceeded the {timeout_s:g} s timeout; left out",
@@ -711,12 +783,23 @@ def run_fit(
             cmd = f"hwgen cost fit --target {tgt.value} --points {points}"
             if timeout_s != DEFAULT_TIMEOUT_S:
                 cmd += f" --timeout {timeout_s:g}"
+            skipped += [
+                {
+                    "design": checks[j].name,
+                    "kind": checks[j].kind,
+                    "reason": f"validation design: {reasons[every_status[len(configs) + j]]}",
+                }
+                for j in range(len(checks))
+                if every_status[len(configs) + j] in reasons
+            ]
             data = fit_target(
                 tgt,
                 [configs[i] for i in keep],
                 [m for m in measured if m is not None],
                 command=cmd,
                 skipped=skipped,
+                validation=[checks[j] for j in vkeep],
+                validation_measured=[every[len(configs) + j] or {} for j in vkeep],
             )
             path = out if out is not None else fits_dir() / f"{tgt.value}.json"
             _write_json(path, data)
@@ -762,6 +845,8 @@ def refit(target: Target | str, source: Path, *, out: Path | None = None) -> Pat
         command=data["command"],
         tool_versions=data["tool_versions"],
         skipped=data["skipped"],
+        validation=[config_from_dict(p["kind"], p["config"]) for p in data.get("validation", [])],
+        validation_measured=[p["measured"] for p in data.get("validation", [])],
     )
     path = out if out is not None else fits_dir() / f"{tgt.value}.json"
     _write_json(path, again)

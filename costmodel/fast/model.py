@@ -122,16 +122,42 @@ class FittedModel:
             return m["held_out"][family]
         return m["held_out"]["all"]
 
+    def validation(self, field: str, family: str | None = None) -> Mapping[str, Any] | None:
+        """Blind error of one field on the validation designs (``None``: the file has none).
+
+        Overall, or of one family when it has validation points; see
+        :func:`hwgen.costmodel.fast.design_set.validation`.
+        """
+        path_of = {f: p for p, f in _FMAX_OF.items()}
+        m = self.data["metrics"].get(path_of.get(field, field))
+        if m is None or "validation" not in m:
+            return None
+        if family is not None and m["validation"].get(family, {}).get("points"):
+            return m["validation"][family]
+        return m["validation"]["all"]
+
     def model_error(self) -> dict[str, Any]:
-        """``{area_mape_pct, energy_mape_pct, spearman, held_out_points}`` of this fit."""
+        """``{area_mape_pct, energy_mape_pct, spearman, held_out_points}`` of this fit.
+
+        With validation designs in the file (:meth:`validation`) also
+        ``validation_area_mape_pct``, ``validation_energy_mape_pct`` and
+        ``validation_points``: the same figures on designs outside the fit sample.
+        """
         area = self.error(AREA_FIELD[self.target]) or {}
         energy = self.error("energy_pj_per_mac") or {}
-        return {
+        out: dict[str, Any] = {
             "area_mape_pct": area.get("mape_pct"),
             "energy_mape_pct": energy.get("mape_pct"),
             "spearman": area.get("spearman"),
             "held_out_points": area.get("points", 0),
         }
+        varea = self.validation(AREA_FIELD[self.target])
+        if varea is not None and varea.get("points"):
+            venergy = self.validation("energy_pj_per_mac") or {}
+            out["validation_area_mape_pct"] = varea.get("mape_pct")
+            out["validation_energy_mape_pct"] = venergy.get("mape_pct")
+            out["validation_points"] = varea.get("points")
+        return out
 
     def provenance(self, field: str) -> Provenance:
         """Provenance of one predicted field."""
@@ -148,6 +174,12 @@ class FittedModel:
             f"{err.get('mape_pct')} %, max {err.get('max_error_pct')} %, Spearman "
             f"{err.get('spearman')} on {err.get('points')} designs"
         )
+        check = self.validation(field)
+        if check is not None and check.get("points"):
+            note += (
+                f"; validation MAPE {check.get('mape_pct')} %, max {check.get('max_error_pct')} %"
+                f" on {check.get('points')} designs outside the fit sample"
+            )
         if field == "energy_pj_per_mac":
             note += f"; energy of a {ENERGY_ACTIVITY} operand stream at 100 MHz"
         if self.target in (Target.ICE40, Target.ECP5, Target.XILINX):

@@ -69,7 +69,9 @@ def cost_fit(
     stages; arrays; BitMoD PEs) and the held-out share (25 % of each family) are fixed, so
     the same command gives the same file; results come from the cost cache when present.
     Each metric's terms are chosen by cross-validation on the training designs; the
-    held-out designs are predicted once, for the stated error.
+    held-out designs are predicted once, for the stated error. The validation designs
+    (outside the sample, about half as many again) are measured too and predicted blind
+    by the finished fit, for a second, independent error figure.
     """
     from hwgen._validate import check_int
     from hwgen.costmodel.fast.fit import DEFAULT_POINTS, DEFAULT_TIMEOUT_S, FIT_METRICS, run_fit
@@ -100,6 +102,12 @@ def cost_fit(
                 f"  Spearman {e['spearman']}  ({e['points']} held out, {m['train_points']}"
                 f" fitted; CV MAPE {cv} %, {len(m['coefficients'])} terms)"
             )
+            v = m.get("validation", {}).get("all")
+            if v and v["points"]:
+                click.echo(
+                    f"  {'':<26} validation MAPE {v['mape_pct']} %  max {v['max_error_pct']} %"
+                    f"  Spearman {v['spearman']}  ({v['points']} designs outside the sample)"
+                )
         for sk in data.get("skipped", []):
             click.echo(f"  left out {sk['design']}: {sk['reason']}")
 
