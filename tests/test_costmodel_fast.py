@@ -516,6 +516,8 @@ def test_estimate_fitted_report(tmp_path: Path) -> None:
         assert load_fit("asic", path).fit_id in d["source"][k]["flow"]
     assert d["model_error"]["held_out_points"] > 0
     assert d["model_error"]["family"] == "int"
+    want = load_fit("asic", path).validation("area_um2", "int")
+    assert d["model_error"]["family_validation_area"] == want and want["points"] > 0
 
 
 # ----------------------------------------------------------------------------- CLI

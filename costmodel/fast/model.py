@@ -331,6 +331,8 @@ def estimate_fitted(
     err = model.model_error()
     err["family"] = family
     err["family_area"] = model.error(AREA_FIELD[model.target], family)
+    if model.validation(AREA_FIELD[model.target]) is not None:
+        err["family_validation_area"] = model.validation(AREA_FIELD[model.target], family)
     return CostReport(
         top=man.top,
         target=model.target.value,
