@@ -20,6 +20,7 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -147,26 +148,23 @@ def main() -> None:
         f"{'target':<8} {'metric':<26} {'family':<10} {'MAPE %':>7} {'max %':>7} "
         f"{'Spearman':>8} {'points':>6} {'CV %':>6} {'terms':>5} {'fitted':>6}"
     )
+    for t, field, m in _shipped_metrics(have):
+        cv = m.get("selection", {}).get("cv_mape_pct")
+        for fam, e in m["held_out"].items():
+            rho = "" if e["spearman"] is None else f"{e['spearman']:.3f}"
+            mape = "" if e["mape_pct"] is None else f"{e['mape_pct']:.2f}"
+            mx = "" if e["max_error_pct"] is None else f"{e['max_error_pct']:.2f}"
+            extra = (
+                f" {cv:>6.2f} {len(m['coefficients']):>5} {m['train_points']:>6}"
+                if fam == "all" and cv is not None
+                else ""
+            )
+            print(
+                f"{t.value:<8} {field:<26} {fam:<10} {mape:>7} {mx:>7} {rho:>8} "
+                f"{e['points']:>6}{extra}"
+            )
     for t in FIT_METRICS:
-        if t.value not in have:
-            continue
-        fit = load_fit(t.value)
-        for field, m in fit.data["metrics"].items():
-            cv = m.get("selection", {}).get("cv_mape_pct")
-            for fam, e in m["held_out"].items():
-                rho = "" if e["spearman"] is None else f"{e['spearman']:.3f}"
-                mape = "" if e["mape_pct"] is None else f"{e['mape_pct']:.2f}"
-                mx = "" if e["max_error_pct"] is None else f"{e['max_error_pct']:.2f}"
-                extra = (
-                    f" {cv:>6.2f} {len(m['coefficients']):>5} {m['train_points']:>6}"
-                    if fam == "all" and cv is not None
-                    else ""
-                )
-                print(
-                    f"{t.value:<8} {field:<26} {fam:<10} {mape:>7} {mx:>7} {rho:>8} "
-                    f"{e['points']:>6}{extra}"
-                )
-        skipped = fit.data.get("skipped", [])
+        skipped = load_fit(t.value).data.get("skipped", []) if t.value in have else []
         if skipped:
             print(
                 f"{t.value:<8} {len(skipped)} of the sample left out or without energy"
@@ -187,19 +185,23 @@ def _validation_table(have: set[str]) -> None:
         f"{'target':<8} {'metric':<26} {'MAPE %':>7} {'max %':>7} {'Spearman':>8} "
         f"{'points':>6} {'held-out %':>10} {'ratio':>6}"
     )
-    for t in FIT_METRICS:
-        if t.value not in have:
+    for t, field, m in _shipped_metrics(have):
+        v, h = m.get("validation", {}).get("all"), m["held_out"]["all"]
+        if not v or not v["points"]:
             continue
-        fit = load_fit(t.value)
-        for field, m in fit.data["metrics"].items():
-            v, h = m.get("validation", {}).get("all"), m["held_out"]["all"]
-            if not v or not v["points"]:
-                continue
-            ratio = v["mape_pct"] / h["mape_pct"] if h["mape_pct"] else float("nan")
-            print(
-                f"{t.value:<8} {field:<26} {v['mape_pct']:>7.2f} {v['max_error_pct']:>7.2f} "
-                f"{v['spearman']:>8.3f} {v['points']:>6} {h['mape_pct']:>10.2f} {ratio:>6.2f}"
-            )
+        ratio = v["mape_pct"] / h["mape_pct"] if h["mape_pct"] else float("nan")
+        print(
+            f"{t.value:<8} {field:<26} {v['mape_pct']:>7.2f} {v['max_error_pct']:>7.2f} "
+            f"{v['spearman']:>8.3f} {v['points']:>6} {h['mape_pct']:>10.2f} {ratio:>6.2f}"
+        )
+
+
+def _shipped_metrics(have: set[str]) -> Iterator[tuple[Target, str, dict]]:
+    """``(target, field, metric record)`` of every shipped fit, in target order."""
+    for t in FIT_METRICS:
+        if t.value in have:
+            for field, m in load_fit(t.value).data["metrics"].items():
+                yield t, field, m
 
 
 if __name__ == "__main__":
