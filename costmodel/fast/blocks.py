@@ -61,7 +61,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["TERMS", "term_matrix"]
+__all__ = ["TERMS", "term_matrix", "weighted_sum"]
 
 Cols = Mapping[str, np.ndarray]
 Term = Callable[[Cols], np.ndarray]
@@ -477,3 +477,15 @@ def term_matrix(
     for j, name in enumerate(names):
         out[:, j] = table[name](cols)
     return out, names
+
+
+def weighted_sum(x: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``x @ coef`` computed term by term, so a row's value does not depend on the batch.
+
+    A BLAS product's rounding depends on how many rows it is given; a design must cost the
+    same alone or in a batch of a million (and in a fit file as in ``predict``).
+    """
+    out = np.zeros(x.shape[0])
+    for j in range(x.shape[1]):
+        out += x[:, j] * coef[j]
+    return out

@@ -57,7 +57,7 @@ import pandas as pd
 
 from hwgen.costmodel.cost import CostOptions, Target
 from hwgen.costmodel.fast import design_set
-from hwgen.costmodel.fast.blocks import term_matrix
+from hwgen.costmodel.fast.blocks import term_matrix, weighted_sum
 from hwgen.costmodel.fast.nnls import nnls, nnls_gram
 from hwgen.costmodel.fast.params import ACTIVITY, params_frame
 from hwgen.design.base import DesignConfig
@@ -480,9 +480,7 @@ def _validate(
     """
     names = tuple(metric["coefficients"])
     x, _ = term_matrix(frame, metric["terms"], only=names)
-    pred = np.zeros(len(frame))
-    for j, n in enumerate(names):  # term by term, as the model predicts
-        pred += x[:, j] * metric["coefficients"][n]
+    pred = weighted_sum(x, np.array([metric["coefficients"][n] for n in names]))
     covered = frame["kind"].isin(metric["kinds"]).to_numpy()
     has = np.array([field in v for v in measured], dtype=bool) & covered
     pred = np.where(covered, pred, np.nan)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from hwgen import __version__
 from hwgen.costmodel.cost import Target
-from hwgen.costmodel.fast.blocks import term_matrix
+from hwgen.costmodel.fast.blocks import term_matrix, weighted_sum
 from hwgen.costmodel.fast.fit import ENERGY_ACTIVITY, FIT_METRICS, fit_id_of, fits_dir
 from hwgen.costmodel.fast.params import params_frame
 from hwgen.costmodel.result import CostReport, Provenance
@@ -99,11 +99,7 @@ class FittedModel:
                 cache[key] = (np.asfortranarray(x), names)
             x, names = cache[key]
             coef = np.array([m["coefficients"][n] for n in names])
-            # Term by term, not ``x @ coef``: a BLAS product's rounding depends on how many
-            # rows it is given, and a design must cost the same alone or in a batch of 1M.
-            pred = np.zeros(x.shape[0])
-            for j in range(x.shape[1]):
-                pred += x[:, j] * coef[j]
+            pred = weighted_sum(x, coef)
             covered = sum(frame[kind_cols[k]].to_numpy() for k in m["kinds"])
             pred = np.where(covered > 0, pred, np.nan)
             out[field] = pred
