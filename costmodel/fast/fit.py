@@ -766,7 +766,8 @@ def run_fit(
                 progress=progress,
             )
             measured, status = every[: len(configs)], every_status[: len(configs)]
-            vkeep = [j for j in range(len(checks)) if every[len(configs) + j] is not None]
+            vmeasured, vstatus = every[len(configs) :], every_status[len(configs) :]
+            vkeep = [j for j in range(len(checks)) if vmeasured[j] is not None]
             keep = [i for i in range(len(configs)) if measured[i] is not None]
             reasons = {
                 "timeout": f"measurement exceeded the {timeout_s:g} s timeout; left out",
@@ -785,10 +786,10 @@ def run_fit(
                 {
                     "design": checks[j].name,
                     "kind": checks[j].kind,
-                    "reason": f"validation design: {reasons[every_status[len(configs) + j]]}",
+                    "reason": f"validation design: {reasons[vstatus[j]]}",
                 }
                 for j in range(len(checks))
-                if every_status[len(configs) + j] in reasons
+                if vstatus[j] in reasons
             ]
             data = fit_target(
                 tgt,
@@ -797,7 +798,7 @@ def run_fit(
                 command=cmd,
                 skipped=skipped,
                 validation=[checks[j] for j in vkeep],
-                validation_measured=[every[len(configs) + j] or {} for j in vkeep],
+                validation_measured=[vmeasured[j] or {} for j in vkeep],
             )
             path = out if out is not None else fits_dir() / f"{tgt.value}.json"
             _write_json(path, data)

@@ -110,13 +110,7 @@ class FittedModel:
 
     def error(self, field: str, family: str | None = None) -> Mapping[str, Any] | None:
         """Held-out fidelity of one field (overall, or of one family when it has points)."""
-        path_of = {f: p for p, f in _FMAX_OF.items()}
-        m = self.data["metrics"].get(path_of.get(field, field))
-        if m is None:
-            return None
-        if family is not None and m["held_out"].get(family, {}).get("points"):
-            return m["held_out"][family]
-        return m["held_out"]["all"]
+        return self._fidelity("held_out", field, family)
 
     def validation(self, field: str, family: str | None = None) -> Mapping[str, Any] | None:
         """Blind error of one field on the validation designs (``None``: the file has none).
@@ -124,13 +118,21 @@ class FittedModel:
         Overall, or of one family when it has validation points; see
         :func:`hwgen.costmodel.fast.design_set.validation`.
         """
+        return self._fidelity("validation", field, family)
+
+    def _fidelity(self, kind: str, field: str, family: str | None) -> Mapping[str, Any] | None:
+        """One of a metric's fidelity records (``held_out`` / ``validation``), if present.
+
+        A ``*fmax_mhz`` field reads its critical-path metric; a family without points of
+        its own falls back to the overall figure.
+        """
         path_of = {f: p for p, f in _FMAX_OF.items()}
         m = self.data["metrics"].get(path_of.get(field, field))
-        if m is None or "validation" not in m:
+        if m is None or kind not in m:
             return None
-        if family is not None and m["validation"].get(family, {}).get("points"):
-            return m["validation"][family]
-        return m["validation"]["all"]
+        if family is not None and m[kind].get(family, {}).get("points"):
+            return m[kind][family]
+        return m[kind]["all"]
 
     def model_error(self) -> dict[str, Any]:
         """``{area_mape_pct, energy_mape_pct, spearman, held_out_points}`` of this fit.
